@@ -1,0 +1,78 @@
+# dlfusion — build. `make` builds the library, the CLI and the tests;
+# `make run` and `make test` also install missing Debian packages first.
+CC      ?= gcc
+BUILD   ?= build
+OPT     ?= -O2
+CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Wno-unused-parameter -fPIC -D_GNU_SOURCE \
+           -Iinclude -Isrc -I$(BUILD)/gen
+LDLIBS  += -lprotobuf-c -lcjson -lm -lpthread
+
+ifeq ($(SAN),1)
+  CC      = clang
+  override BUILD := $(BUILD)-san
+  OPT     = -O1
+  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=address,undefined
+endif
+
+ONNX_PROTO := /usr/include/onnx/onnx.proto
+GEN_C      := $(BUILD)/gen/onnx.pb-c.c
+LIB_SRC    := $(sort $(wildcard src/*/*.c src/*/*/*.c))
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_C:.c=.o)
+TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
+TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all setup run test test-unit test-san clean format
+all: $(BUILD)/libdlfusion.a $(BUILD)/libdlfusion.so $(BUILD)/dlfusion $(BUILD)/dlf_tests
+
+setup:
+	@scripts/setup.sh
+
+# The C bindings of ONNX's schema are generated here, never committed.
+$(GEN_C): $(ONNX_PROTO)
+	@mkdir -p $(dir $@)
+	protoc-c --c_out=$(BUILD)/gen -I$(dir $(ONNX_PROTO)) $(ONNX_PROTO)
+
+$(BUILD)/%.o: %.c $(GEN_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CFLAGS) -w -c $< -o $@
+
+$(BUILD)/libdlfusion.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libdlfusion.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/dlfusion: $(BUILD)/tools/dlfusion.o $(BUILD)/libdlfusion.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/dlf_tests: $(TEST_OBJ) $(BUILD)/libdlfusion.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+run: setup
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/dlfusion info zoo:resnet18
+	$(BUILD)/dlfusion run zoo:resnet18
+
+test: setup
+	@$(MAKE) --no-print-directory all
+	@tests/run_all.sh $(BUILD)
+
+test-unit: all
+	$(BUILD)/dlf_tests
+
+# The unit tests and CLI checks under AddressSanitizer + UBSan.
+test-san: setup
+	@$(MAKE) --no-print-directory SAN=1 all
+	@ASAN_OPTIONS=detect_leaks=1 tests/run_all.sh build-san --quick
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,24 @@
+/* passes.h — graph passes that turn an imported graph into the list of
+ * layers the fusion tuner reasons about. Each pass keeps outputs equal (to
+ * float tolerance) to the reference executor on the unpassed graph. */
+#ifndef DLF_IR_PASSES_H
+#define DLF_IR_PASSES_H
+
+#include "ir/ir.h"
+
+/* Remove Identity and inference-mode Dropout, rewiring consumers (and graph
+ * outputs) to their input. */
+dlf_status ir_pass_drop_identity(ir_graph *g);
+/* Fold BatchNormalization that follows a Conv (whose output feeds nothing
+ * else) into the Conv's weights and bias. A BN that cannot be folded stays. */
+dlf_status ir_pass_fold_batchnorm(ir_graph *g);
+/* Attach to a Conv (or Gemm): a following per-channel constant Add as bias, a
+ * residual Add of another activation, then one activation (Relu, Clip,
+ * LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh) — as node->act,
+ * act_p0/p1 and node->residual — when the intermediate has no other use. */
+dlf_status ir_pass_fuse_epilogue(ir_graph *g);
+
+/* All of the above in order, followed by toposort and shape inference. */
+dlf_status ir_passes_run(ir_graph *g);
+
+#endif

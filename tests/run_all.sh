@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# run_all.sh BUILD_DIR [--quick] — runs every test suite against the binaries
+# in BUILD_DIR and ends with the total "N passed, N failed". Each suite is a
+# command whose last line is "N passed, N failed". --quick runs the suites
+# that do not need PyTorch fixtures (used for the sanitizer build).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+quick=${2:-}
+export DLF_BUILD=$build
+export DLF_BIN=$build/dlfusion
+
+suites=(
+  "unit|$build/dlf_tests"
+  "cli|tests/cli/run.sh"
+)
+if [ "$quick" != "--quick" ]; then
+  suites+=(
+    "models|tests/scripts/test_models.sh"
+    "zoo|tests/scripts/test_zoo.sh"
+    "conformance|tests/scripts/test_conformance.sh"
+  )
+fi
+
+total_pass=0
+total_fail=0
+log_dir=$build/test-logs
+mkdir -p "$log_dir"
+for s in "${suites[@]}"; do
+  name=${s%%|*}
+  cmd=${s#*|}
+  exe=${cmd%% *}
+  if [ ! -x "$exe" ]; then
+    echo "== $name: $exe missing"
+    total_fail=$((total_fail + 1))
+    continue
+  fi
+  echo "== $name"
+  start=$(date +%s)
+  $cmd 2>&1 | tee "$log_dir/$name.log" | grep -Ev '^(ok|PASS) ' | tail -n 40
+  rc=${PIPESTATUS[0]}
+  last=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log_dir/$name.log" | tail -n 1)
+  if [ -z "$last" ]; then
+    echo "== $name: no result line (exit $rc)"
+    total_fail=$((total_fail + 1))
+    continue
+  fi
+  p=$(echo "$last" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\1/')
+  f=$(echo "$last" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\2/')
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # a crash after the summary
+  echo "== $name: $p passed, $f failed ($(( $(date +%s) - start )) s)"
+  total_pass=$((total_pass + p))
+  total_fail=$((total_fail + f))
+done
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
