@@ -22,6 +22,13 @@ LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_C:.c=.o)
 TEST_SRC   := $(sort $(wildcard tests/unit/*.c))
 TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
+# Only the per-ISA kernel files get ISA flags: the rest of the library must run on any
+# x86-64, and these files run only after CPU detection selected them (src/kernels/config.c).
+KERN_AVX2_FLAGS   := -mavx2 -mfma
+KERN_AVX512_FLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma
+$(BUILD)/src/kernels/%_avx2.o: CFLAGS += $(KERN_AVX2_FLAGS)
+$(BUILD)/src/kernels/%_avx512.o: CFLAGS += $(KERN_AVX512_FLAGS)
+
 .PHONY: all setup run test test-unit test-san clean format
 all: $(BUILD)/libdlfusion.a $(BUILD)/libdlfusion.so $(BUILD)/dlfusion $(BUILD)/dlf_tests
 
@@ -46,11 +53,22 @@ $(BUILD)/libdlfusion.a: $(LIB_OBJ)
 $(BUILD)/libdlfusion.so: $(LIB_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/dlfusion: $(BUILD)/tools/dlfusion.o $(BUILD)/libdlfusion.a
+CLI_SRC    := $(sort $(wildcard tools/*.c))
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
+
+$(BUILD)/dlfusion: $(CLI_OBJ) $(BUILD)/libdlfusion.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/dlf_tests: $(TEST_OBJ) $(BUILD)/libdlfusion.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Benchmarks (not part of `all`): `make BUILD=... bench` builds them into $(BUILD)/bench/.
+# The thread-pool bench links OpenMP and libpthreadpool only as the comparisons it measures.
+.PHONY: bench
+bench: $(BUILD)/bench/threadpool_overhead
+$(BUILD)/bench/threadpool_overhead: bench/threadpool_overhead.c $(BUILD)/libdlfusion.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fopenmp $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthreadpool
 
 run: setup
 	@$(MAKE) --no-print-directory all
@@ -75,4 +93,4 @@ format:
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -67,10 +67,19 @@ typedef struct dlf_load_options {
   /* Batch size for zoo models (0 = 1). */
   int zoo_batch;
   /* Graph inputs to bind before compilation. With data: the input becomes a
-   * constant (how int64 shape inputs are given). Without data (NULL): only
-   * the shape is fixed, e.g. to resolve a symbolic batch dimension. */
+   * constant (how int64 shape inputs are given); its dtype must match and its
+   * rank equal the declared one. Without data (NULL): only the shape is
+   * fixed, e.g. to resolve a symbolic batch dimension (same rank required).
+   * A binding whose name is NULL binds by position: the k-th unnamed binding
+   * goes to the k-th graph input (in the model's order) that no named
+   * binding claims. Binding an input twice, or a name that is no input, fails. */
   const dlf_tensor *bindings;
   int num_bindings;
+  /* Shape-only bindings may change only the batch dimension (dim 0) and
+   * dims the model declares as 1 (symbolic dims import as 1); anything else
+   * fails with "input 'x': given shape A, model expects B". Set by tools that
+   * bind input files; leave 0 to allow any dims of the same rank. */
+  int strict_shapes;
   /* Skip the graph passes (BN folding, epilogue fusion, ...): the model is
    * executed exactly as imported. Used to test the passes. */
   int no_optimize;
@@ -103,7 +112,7 @@ typedef struct dlf_layer_info {
   int index;
   const char *name;
   const char *op;       /* "Conv", "MaxPool", "Gemm", ... */
-  const char *epilogue; /* "relu", "relu+add", "" ... (static string) */
+  const char *epilogue; /* "relu", "add+relu", "" ... (static string) */
   int ndim_in, ndim_out;
   int64_t in_dims[DLF_MAX_DIMS];  /* first activation input */
   int64_t out_dims[DLF_MAX_DIMS]; /* first output */
@@ -120,12 +129,27 @@ typedef struct dlf_layer_info {
 int dlf_model_num_layers(const dlf_model *model);
 dlf_status dlf_model_layer(const dlf_model *model, int index, dlf_layer_info *out);
 
+/* Totals over the layer table. params is counted on the graph as imported
+ * (before passes), the way torchvision counts parameters: float constants
+ * read by Conv, Gemm, MatMul, PRelu, Add, Mul and BatchNormalization's scale
+ * and bias (running statistics are not parameters). macs and weight_bytes
+ * sum the layers of the compiled graph. act_peak_bytes is, for now, the
+ * largest act_in_bytes + act_out_bytes of one layer (the runtime's arena
+ * planner will replace it with the real peak). */
+typedef struct dlf_model_summary {
+  int layers;
+  int64_t macs, params, weight_bytes, act_peak_bytes;
+} dlf_model_summary;
+
+dlf_status dlf_model_summarize(const dlf_model *model, dlf_model_summary *out);
+
 /* -------------------------------------------------------------- sessions -- */
 
 typedef struct dlf_session dlf_session;
 
 typedef enum dlf_engine {
-  DLF_ENGINE_DEFAULT = 0,   /* the fastest available */
+  DLF_ENGINE_DEFAULT = 0,   /* the fastest available (for now the reference
+                               executor, until the fast runtime lands) */
   DLF_ENGINE_REFERENCE = 1, /* the naive, obviously-correct executor */
 } dlf_engine;
 

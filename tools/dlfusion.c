@@ -1,4 +1,155 @@
-/* dlfusion.c — STUB CLI */
+/* dlfusion.c — the dlfusion command line: dispatches to subcommands (info,
+ * run, export) and holds the helpers they share. All logic is in the library. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
-#include "dlfusion.h"
-int main(void) { printf("dlfusion %s\n", DLF_VERSION_STRING); return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_fail(void) {
+  fprintf(stderr, "dlfusion: %s\n", dlf_last_error());
+  return EXIT_RUNTIME;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "dlfusion%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry 'dlfusion %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+  return EXIT_USAGE;
+}
+
+int cli_parse_int(const char *s, long long *out) {
+  if (!s || !isdigit((unsigned char)s[0])) return 0;
+  errno = 0;
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  if (errno || *end) return 0;
+  *out = v;
+  return 1;
+}
+
+int cli_parse_dims(const char *s, int64_t *dims, int *ndim) {
+  int n = 0;
+  while (*s) {
+    if (n == DLF_MAX_DIMS || !isdigit((unsigned char)*s)) return 0;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno || (*end && *end != 'x')) return 0;
+    dims[n++] = v;
+    s = *end ? end + 1 : end;
+    if (*end && !*s) return 0; /* trailing 'x' */
+  }
+  *ndim = n;
+  return n > 0;
+}
+
+void cli_split_named(const char *arg, char **name, const char **value) {
+  const char *eq = strchr(arg, '=');
+  const char *slash = strchr(arg, '/');
+  *name = NULL;
+  *value = arg;
+  if (!eq || eq == arg || (slash && slash < eq)) return;
+  size_t n = (size_t)(eq - arg);
+  *name = malloc(n + 1);
+  if (!*name) return;
+  memcpy(*name, arg, n);
+  (*name)[n] = '\0';
+  *value = eq + 1;
+}
+
+const char *cli_human(double v, char *buf, int size) {
+  if (v >= 1e9)
+    snprintf(buf, (size_t)size, "%.2fG", v / 1e9);
+  else if (v >= 1e6)
+    snprintf(buf, (size_t)size, "%.1fM", v / 1e6);
+  else if (v >= 1e3)
+    snprintf(buf, (size_t)size, "%.1fK", v / 1e3);
+  else
+    snprintf(buf, (size_t)size, "%.0f", v);
+  return buf;
+}
+
+const char *cli_dims(const int64_t *dims, int ndim, char *buf, int size) {
+  int used = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < ndim && used < size; i++)
+    used += snprintf(buf + used, (size_t)(size - used), "%s%lld", i ? "x" : "", (long long)dims[i]);
+  if (ndim == 0) snprintf(buf, (size_t)size, "scalar");
+  return buf;
+}
+
+int cli_add_shape(const char *cmd, cli_model_opts *o, const char *arg) {
+  char *name;
+  const char *dims;
+  cli_split_named(arg, &name, &dims);
+  if (!name)
+    return cli_usage_error(cmd, "--shape wants NAME=DIMS (e.g. input=1x3x224x224), got '%s'", arg);
+  if (o->n_shapes == (int)(sizeof o->shapes / sizeof o->shapes[0])) {
+    free(name);
+    return cli_usage_error(cmd, "too many --shape options");
+  }
+  dlf_tensor *t = &o->shapes[o->n_shapes];
+  memset(t, 0, sizeof *t);
+  if (!cli_parse_dims(dims, t->dims, &t->ndim)) {
+    free(name);
+    return cli_usage_error(cmd, "--shape %s: dims must look like 1x3x224x224", arg);
+  }
+  t->name = name;
+  t->dtype = DLF_FLOAT32;
+  o->shape_names[o->n_shapes++] = name;
+  return EXIT_OK;
+}
+
+void cli_model_opts_free(cli_model_opts *o) {
+  for (int i = 0; i < o->n_shapes; i++)
+    free(o->shape_names[i]);
+  o->n_shapes = 0;
+}
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: dlfusion COMMAND [OPTIONS] ...\n"
+             "\n"
+             "An auto-tuning layer-fusion compiler and runtime for CNN inference.\n"
+             "MODEL is a path to an .onnx file or zoo:NAME for a built-in model.\n"
+             "\n"
+             "commands:\n"
+             "  info MODEL     the layer table: shapes, MACs, parameters, bytes\n"
+             "  run MODEL      run the model on .npy inputs (or random ones)\n"
+             "  export MODEL   write a zoo model as an ONNX file\n"
+             "\n"
+             "options:\n"
+             "  --help         this text ('dlfusion COMMAND --help' for a command)\n"
+             "  --version      print the version\n"
+             "\n"
+             "zoo models:");
+  for (const char *const *n = dlf_zoo_names(); n && *n; n++)
+    fprintf(f, " %s", *n);
+  fprintf(f, "\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+    usage(stdout);
+    return EXIT_OK;
+  }
+  if (!strcmp(cmd, "--version")) {
+    printf("dlfusion %s\n", DLF_VERSION_STRING);
+    return EXIT_OK;
+  }
+  if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
+  if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+  if (!strcmp(cmd, "export")) return cmd_export(argc - 1, argv + 1);
+  return cli_usage_error(NULL, "unknown command '%s'", cmd);
+}

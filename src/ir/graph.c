@@ -279,6 +279,14 @@ dlf_status ir_node_set_floats(ir_node *n, const char *name, const float *v, int 
   return DLF_OK;
 }
 
+dlf_status ir_node_set_tensor(ir_node *n, const char *name, int tensor) {
+  ir_attr *a = attr_slot(n, name);
+  if (!a) return ATTR_OOM(n, name);
+  a->kind = IR_ATTR_TENSOR;
+  a->i = tensor;
+  return DLF_OK;
+}
+
 const ir_attr *ir_node_attr(const ir_node *n, const char *name) {
   for (int i = 0; i < n->n_attrs; i++)
     if (strcmp(n->attrs[i].name, name) == 0) return &n->attrs[i];

@@ -135,6 +135,8 @@ dlf_status ir_node_set_float(ir_node *n, const char *name, float v);
 dlf_status ir_node_set_string(ir_node *n, const char *name, const char *v);
 dlf_status ir_node_set_ints(ir_node *n, const char *name, const int64_t *v, int count);
 dlf_status ir_node_set_floats(ir_node *n, const char *name, const float *v, int count);
+/* A TENSOR attribute (Constant's value): tensor is the index of a graph constant. */
+dlf_status ir_node_set_tensor(ir_node *n, const char *name, int tensor);
 const ir_attr *ir_node_attr(const ir_node *n, const char *name);
 int64_t ir_node_int(const ir_node *n, const char *name, int64_t dflt);
 float ir_node_float(const ir_node *n, const char *name, float dflt);

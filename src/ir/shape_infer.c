@@ -19,7 +19,7 @@ static bool all_inputs_const(const ir_graph *g, const ir_node *n) {
 /* Evaluate n once with its reference function; its outputs become graph
  * constants and n dies. A folded graph output is copied out by executors. */
 static dlf_status fold_node(ir_graph *g, ir_node *n) {
-  ir_value in[16], out[8];
+  ir_value in[17], out[8];
   if (n->n_inputs > 16 || n->n_outputs > 8)
     return ir_node_error(g, n, DLF_ERR_UNSUPPORTED, "too many inputs or outputs to fold");
   for (int k = 0; k < n->n_inputs; k++) {
@@ -30,6 +30,18 @@ static dlf_status fold_node(ir_graph *g, ir_node *n) {
     in[k].ndim = t->ndim;
     memcpy(in[k].dims, t->dims, sizeof t->dims);
     in[k].data = t->data;
+  }
+  /* The residual of an epilogue travels as one extra trailing input, as in
+   * the reference executor. */
+  int n_in = n->n_inputs;
+  if (n->residual >= 0) {
+    const ir_tensor *t = &g->tensors[n->residual];
+    memset(&in[n_in], 0, sizeof in[n_in]);
+    in[n_in].dtype = t->dtype;
+    in[n_in].ndim = t->ndim;
+    memcpy(in[n_in].dims, t->dims, sizeof t->dims);
+    in[n_in].data = t->data;
+    n_in++;
   }
   void *bufs[8] = {0};
   for (int o = 0; o < n->n_outputs; o++) {
@@ -53,7 +65,7 @@ static dlf_status fold_node(ir_graph *g, ir_node *n) {
     memcpy(out[o].dims, t->dims, sizeof t->dims);
     out[o].data = bufs[o];
   }
-  dlf_status st = ir_op_ref_fn(n->op)(n, in, n->n_inputs, out, n->n_outputs);
+  dlf_status st = ir_op_ref_fn(n->op)(n, in, n_in, out, n->n_outputs);
   if (st != DLF_OK) {
     for (int o = 0; o < n->n_outputs; o++) free(bufs[o]);
     return ir_node_error(g, n, st, "%s", dlf_last_error());

@@ -1,0 +1,394 @@
+/* model.c — the public model API: load (ONNX file or zoo), bind inputs,
+ * sort, infer, optimize, build the layer table; query inputs, outputs, layers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/model.h"
+#include "core/checked.h"
+#include "frontend/frontend.h"
+#include "ir/features.h"
+#include "ir/passes/passes.h"
+
+#define ZOO_PREFIX "zoo:"
+#define ZOO_DEFAULT_SEED 1
+
+static char *dup_str(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+static void free_bindings(dlf_tensor *b, int n) {
+  for (int i = 0; b && i < n; i++) {
+    free((char *)b[i].name);
+    free(b[i].data);
+  }
+  free(b);
+}
+
+/* Deep copy of the bindings (names and data), kept to rebuild zoo models. */
+static dlf_status copy_bindings(const char *spec, const dlf_load_options *o, dlf_load_options *to) {
+  *to = *o;
+  to->bindings = NULL;
+  to->num_bindings = 0;
+  if (o->num_bindings <= 0 || !o->bindings) return DLF_OK;
+  dlf_tensor *b = dlf_calloc_array((size_t)o->num_bindings, sizeof *b);
+  if (!b) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory copying bindings", spec);
+  for (int i = 0; i < o->num_bindings; i++) {
+    const dlf_tensor *src = &o->bindings[i];
+    b[i] = *src;
+    b[i].name = NULL;
+    b[i].data = NULL;
+    int64_t numel = 0, bytes = 0;
+    bool ok = true;
+    if (src->name) ok = (b[i].name = dup_str(src->name)) != NULL;
+    if (ok && src->data) { /* sizes were checked when the binding was applied */
+      ok = dlf_numel(src->dims, src->ndim, &numel) &&
+           dlf_mul_i64(numel, src->dtype == DLF_INT64 ? 8 : 4, &bytes);
+      if (ok) ok = (b[i].data = malloc(bytes ? (size_t)bytes : 1)) != NULL;
+      if (ok) memcpy(b[i].data, src->data, (size_t)bytes);
+    }
+    if (!ok) {
+      free_bindings(b, i + 1);
+      return dlf_error(DLF_ERR_NOMEM, "%s: out of memory copying bindings", spec);
+    }
+  }
+  to->bindings = b;
+  to->num_bindings = o->num_bindings;
+  return DLF_OK;
+}
+
+void dlf_model_free(dlf_model *m) {
+  if (!m) return;
+  free_bindings((dlf_tensor *)m->load.bindings, m->load.num_bindings);
+  if (m->imported != m->graph) ir_graph_free(m->imported);
+  ir_graph_free(m->graph);
+  free(m->layers);
+  free(m->spec);
+  free(m);
+}
+
+const char *const *dlf_zoo_names(void) {
+  dlf_error_clear();
+  return fe_zoo_names();
+}
+
+/* "'input', 'shape'" — the names of g's inputs, for messages. */
+static void input_list(const ir_graph *g, char *buf, size_t size) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < g->n_inputs && used + 1 < size; i++) {
+    int n =
+        snprintf(buf + used, size - used, "%s'%s'", i ? ", " : "", g->tensors[g->inputs[i]].name);
+    if (n < 0) break;
+    used += (size_t)n;
+  }
+  if (!g->n_inputs) snprintf(buf, size, "none");
+}
+
+/* Resolve which graph input (position in g->inputs) each binding targets:
+ * named bindings by name, unnamed ones in order to the unclaimed inputs. */
+static dlf_status resolve_bindings(const ir_graph *g, const dlf_tensor *b, int nb, int *slot) {
+  char names[512];
+  int *claimed = dlf_calloc_array((size_t)g->n_inputs + 1, sizeof *claimed);
+  if (!claimed) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory binding inputs", g->source);
+  dlf_status st = DLF_OK;
+  for (int k = 0; k < nb && st == DLF_OK; k++) {
+    slot[k] = -1;
+    if (!b[k].name) continue;
+    for (int i = 0; i < g->n_inputs; i++)
+      if (strcmp(g->tensors[g->inputs[i]].name, b[k].name) == 0) slot[k] = i;
+    if (slot[k] < 0) {
+      input_list(g, names, sizeof names);
+      st = dlf_error(DLF_ERR_INVALID_ARG, "%s: no input named '%s' (inputs: %s)", g->source,
+                     b[k].name, names);
+    } else if (claimed[slot[k]]) {
+      st = dlf_error(DLF_ERR_INVALID_ARG, "%s: input '%s' is bound twice", g->source, b[k].name);
+    } else {
+      claimed[slot[k]] = 1;
+    }
+  }
+  int next = 0;
+  for (int k = 0; k < nb && st == DLF_OK; k++) {
+    if (b[k].name) continue;
+    while (next < g->n_inputs && claimed[next])
+      next++;
+    if (next >= g->n_inputs) {
+      input_list(g, names, sizeof names);
+      st = dlf_error(DLF_ERR_INVALID_ARG, "%s: more inputs given than the model has (%d: %s)",
+                     g->source, g->n_inputs, names);
+      break;
+    }
+    slot[k] = next;
+    claimed[next] = 1;
+  }
+  free(claimed);
+  return st;
+}
+
+static dlf_status check_binding(const ir_graph *g, const ir_tensor *t, const dlf_tensor *b,
+                                int strict) {
+  char want[128], got[128];
+  if (b->ndim < 0 || b->ndim > DLF_MAX_DIMS)
+    return dlf_error(DLF_ERR_INVALID_ARG, "%s: input '%s': binding has %d dimensions", g->source,
+                     t->name, b->ndim);
+  ir_dims_str(t->dims, t->ndim, want, sizeof want);
+  ir_dims_str(b->dims, b->ndim, got, sizeof got);
+  if (t->shape_known && b->ndim != t->ndim)
+    return dlf_error(DLF_ERR_SHAPE,
+                     "%s: input '%s': given shape %s (rank %d), model expects %s "
+                     "(rank %d)",
+                     g->source, t->name, got, b->ndim, want, t->ndim);
+  for (int d = 0; d < b->ndim; d++)
+    if (b->dims[d] < 0)
+      return dlf_error(DLF_ERR_INVALID_ARG, "%s: input '%s': negative dimension in %s", g->source,
+                       t->name, got);
+  if (b->data && (int)b->dtype != (int)t->dtype)
+    return dlf_error(DLF_ERR_SHAPE, "%s: input '%s': given %s data, model expects %s", g->source,
+                     t->name, b->dtype == DLF_INT64 ? "int64" : "float32", ir_dtype_name(t->dtype));
+  if (!b->data && strict && t->shape_known)
+    for (int d = 1; d < b->ndim; d++)
+      if (b->dims[d] != t->dims[d] && t->dims[d] != 1)
+        return dlf_error(DLF_ERR_SHAPE, "%s: input '%s': given shape %s, model expects %s",
+                         g->source, t->name, got, want);
+  return DLF_OK;
+}
+
+/* Apply bindings: with data the input becomes a constant and leaves
+ * g->inputs; without data its dims are replaced. */
+static dlf_status apply_bindings(ir_graph *g, const dlf_load_options *o) {
+  if (!o || o->num_bindings <= 0) return DLF_OK;
+  if (!o->bindings)
+    return dlf_error(DLF_ERR_INVALID_ARG, "%s: num_bindings is %d but bindings is NULL", g->source,
+                     o->num_bindings);
+  int nb = o->num_bindings;
+  int *slot = dlf_malloc_array((size_t)nb, sizeof *slot);
+  if (!slot) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory binding inputs", g->source);
+  dlf_status st = resolve_bindings(g, o->bindings, nb, slot);
+  for (int k = 0; k < nb && st == DLF_OK; k++) {
+    const dlf_tensor *b = &o->bindings[k];
+    ir_tensor *t = &g->tensors[g->inputs[slot[k]]];
+    st = check_binding(g, t, b, o->strict_shapes);
+    if (st != DLF_OK) break;
+    if (b->data) {
+      int64_t numel, bytes;
+      if (b->dtype != DLF_FLOAT32 && b->dtype != DLF_INT64) {
+        st = dlf_error(DLF_ERR_INVALID_ARG, "%s: input '%s': unknown dtype %d", g->source, t->name,
+                       (int)b->dtype);
+        break;
+      }
+      if (!dlf_numel(b->dims, b->ndim, &numel) ||
+          !dlf_mul_i64(numel, (int64_t)ir_dtype_size((ir_dtype)b->dtype), &bytes) ||
+          bytes > DLF_MAX_TENSOR_BYTES) {
+        st = dlf_error(DLF_ERR_LIMIT, "%s: input '%s': binding is too large", g->source, t->name);
+        break;
+      }
+      void *copy = malloc(bytes ? (size_t)bytes : 1);
+      if (!copy) {
+        st = dlf_error(DLF_ERR_NOMEM, "%s: out of memory binding '%s'", g->source, t->name);
+        break;
+      }
+      memcpy(copy, b->data, (size_t)bytes);
+      free(t->data);
+      t->data = copy;
+    }
+    t->ndim = b->ndim;
+    memcpy(t->dims, b->dims, (size_t)b->ndim * sizeof *b->dims);
+    t->shape_known = true;
+  }
+  if (st == DLF_OK) { /* constants are no longer graph inputs */
+    int w = 0;
+    for (int i = 0; i < g->n_inputs; i++)
+      if (!g->tensors[g->inputs[i]].data) g->inputs[w++] = g->inputs[i];
+    g->n_inputs = w;
+  }
+  free(slot);
+  return st;
+}
+
+/* Bindings, order, checks and shapes: everything before passes. */
+static dlf_status prepare(ir_graph *g, const dlf_load_options *o) {
+  DLF_TRY(apply_bindings(g, o));
+  DLF_TRY(ir_graph_toposort(g));
+  DLF_TRY(ir_graph_validate(g));
+  DLF_TRY(ir_graph_infer_shapes(g));
+  /* constant folding leaves dead nodes: compact them away */
+  return ir_graph_toposort(g);
+}
+
+static dlf_status import(const char *spec, const dlf_load_options *o, ir_graph **out) {
+  if (strncmp(spec, ZOO_PREFIX, strlen(ZOO_PREFIX)) == 0) {
+    uint64_t seed = o && o->zoo_seed ? o->zoo_seed : ZOO_DEFAULT_SEED;
+    int batch = o && o->zoo_batch > 0 ? o->zoo_batch : 1;
+    if (o && o->zoo_batch < 0)
+      return dlf_error(DLF_ERR_INVALID_ARG, "%s: batch size %d is negative", spec, o->zoo_batch);
+    return fe_zoo_build(spec + strlen(ZOO_PREFIX), seed, batch, out);
+  }
+  return fe_onnx_import(spec, out);
+}
+
+/* torchvision's count: float constants read as weights (each once). */
+static dlf_status count_params(const ir_graph *g, int64_t *out) {
+  char *seen = dlf_calloc_array((size_t)g->n_tensors + 1, 1);
+  if (!seen) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory counting parameters", g->source);
+  int64_t total = 0;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const ir_node *n = &g->nodes[i];
+    if (n->dead) continue;
+    int first = 0, last = n->n_inputs - 1;
+    switch (n->op) {
+    case IR_OP_CONV:
+    case IR_OP_GEMM:
+    case IR_OP_MATMUL:
+    case IR_OP_PRELU:
+    case IR_OP_ADD:
+    case IR_OP_MUL: break;
+    case IR_OP_BATCHNORM: first = 1, last = 2; break; /* scale, B; not mean/var */
+    default: continue;
+    }
+    for (int k = first; k <= last && k < n->n_inputs; k++) {
+      int t = n->inputs[k];
+      if (t < 0 || seen[t] || !g->tensors[t].data || g->tensors[t].dtype != IR_F32) continue;
+      seen[t] = 1;
+      total += ir_tensor_numel(&g->tensors[t]);
+    }
+  }
+  free(seen);
+  *out = total;
+  return DLF_OK;
+}
+
+static dlf_status build_layers(dlf_model *m) {
+  const ir_graph *g = m->graph;
+  m->layers = dlf_calloc_array((size_t)g->n_nodes, sizeof *m->layers);
+  if (!m->layers) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory for the layer table", m->spec);
+  for (int i = 0; i < g->n_nodes; i++) {
+    if (g->nodes[i].dead) continue;
+    dlf_layer_info *l = &m->layers[m->n_layers];
+    DLF_TRY(ir_layer_features(g, i, l));
+    l->index = m->n_layers++;
+  }
+  return DLF_OK;
+}
+
+static dlf_status load(dlf_model *m, const char *spec, const dlf_load_options *o) {
+  DLF_TRY(import(spec, o, &m->graph));
+  DLF_TRY(prepare(m->graph, o));
+  DLF_TRY(count_params(m->graph, &m->params));
+  m->zoo = strncmp(spec, ZOO_PREFIX, strlen(ZOO_PREFIX)) == 0;
+  if (m->zoo && o) DLF_TRY(copy_bindings(spec, o, &m->load));
+  if (o && o->no_optimize) {
+    if (m->zoo) m->imported = m->graph;
+  } else {
+    DLF_TRY(ir_passes_run(m->graph));
+    DLF_TRY(ir_graph_toposort(m->graph));
+  }
+  return build_layers(m);
+}
+
+dlf_status dlf_model_load(const char *spec, const dlf_load_options *opts, dlf_model **out) {
+  dlf_error_clear();
+  if (!out) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_load: out is NULL");
+  *out = NULL;
+  if (!spec || !spec[0]) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_load: no model given");
+  dlf_model *m = calloc(1, sizeof *m);
+  if (!m || !(m->spec = dup_str(spec))) {
+    free(m);
+    return dlf_error(DLF_ERR_NOMEM, "%s: out of memory loading the model", spec);
+  }
+  dlf_status st = load(m, spec, opts);
+  if (st != DLF_OK) {
+    /* lower layers name the model; make sure ours is there too */
+    if (!strstr(dlf_last_error(), spec)) dlf_error_prefix(st, "%s", spec);
+    dlf_model_free(m);
+    return st;
+  }
+  *out = m;
+  return DLF_OK;
+}
+
+dlf_status dlf_model_save_onnx(const dlf_model *m, const char *path) {
+  dlf_error_clear();
+  if (!m || !path)
+    return dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_save_onnx: %s is NULL", m ? "path" : "model");
+  if (!m->zoo) return dlf_error(DLF_ERR_UNSUPPORTED, "%s: export is for zoo models", m->spec);
+  if (m->imported) return fe_onnx_export(m->imported, path);
+  ir_graph *g = NULL; /* the zoo is deterministic: the same build as at load */
+  dlf_status st = import(m->spec, &m->load, &g);
+  if (st == DLF_OK) st = prepare(g, &m->load);
+  if (st == DLF_OK) st = fe_onnx_export(g, path);
+  ir_graph_free(g);
+  return st;
+}
+
+int dlf_model_num_inputs(const dlf_model *m) {
+  dlf_error_clear();
+  return m ? m->graph->n_inputs : 0;
+}
+
+int dlf_model_num_outputs(const dlf_model *m) {
+  dlf_error_clear();
+  return m ? m->graph->n_outputs : 0;
+}
+
+static dlf_status describe(const dlf_model *m, const int *list, int count, int index,
+                           const char *what, dlf_tensor *out) {
+  if (!m || !out)
+    return dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_%s: %s is NULL", what, m ? "out" : "model");
+  if (index < 0 || index >= count)
+    return dlf_error(DLF_ERR_INVALID_ARG, "%s: %s index %d out of range (the model has %d)",
+                     m->spec, what, index, count);
+  const ir_tensor *t = &m->graph->tensors[list[index]];
+  memset(out, 0, sizeof *out);
+  out->name = t->name;
+  out->dtype = (dlf_dtype)t->dtype;
+  out->ndim = t->ndim;
+  memcpy(out->dims, t->dims, (size_t)t->ndim * sizeof *t->dims);
+  return DLF_OK;
+}
+
+dlf_status dlf_model_input(const dlf_model *m, int index, dlf_tensor *out) {
+  dlf_error_clear();
+  return describe(m, m ? m->graph->inputs : NULL, m ? m->graph->n_inputs : 0, index, "input", out);
+}
+
+dlf_status dlf_model_output(const dlf_model *m, int index, dlf_tensor *out) {
+  dlf_error_clear();
+  return describe(m, m ? m->graph->outputs : NULL, m ? m->graph->n_outputs : 0, index, "output",
+                  out);
+}
+
+int dlf_model_num_layers(const dlf_model *m) {
+  dlf_error_clear();
+  return m ? m->n_layers : 0;
+}
+
+dlf_status dlf_model_layer(const dlf_model *m, int index, dlf_layer_info *out) {
+  dlf_error_clear();
+  if (!m || !out)
+    return dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_layer: %s is NULL", m ? "out" : "model");
+  if (index < 0 || index >= m->n_layers)
+    return dlf_error(DLF_ERR_INVALID_ARG, "%s: layer index %d out of range (the model has %d)",
+                     m->spec, index, m->n_layers);
+  *out = m->layers[index];
+  return DLF_OK;
+}
+
+dlf_status dlf_model_summarize(const dlf_model *m, dlf_model_summary *out) {
+  dlf_error_clear();
+  if (!m || !out)
+    return dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_summarize: %s is NULL", m ? "out" : "model");
+  memset(out, 0, sizeof *out);
+  out->layers = m->n_layers;
+  out->params = m->params;
+  for (int i = 0; i < m->n_layers; i++) {
+    const dlf_layer_info *l = &m->layers[i];
+    out->macs += l->macs;
+    out->weight_bytes += l->weight_bytes;
+    int64_t act = l->act_in_bytes + l->act_out_bytes;
+    if (act > out->act_peak_bytes) out->act_peak_bytes = act;
+  }
+  return DLF_OK;
+}

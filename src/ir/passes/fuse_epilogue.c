@@ -1,0 +1,176 @@
+/* fuse_epilogue.c — attaches to a Conv (or Gemm) what follows it: a constant
+ * per-channel Add as bias, a residual Add, then one activation, so that
+ * out = act(op(x) + bias + residual) runs as one layer. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "ir/passes/pass_util.h"
+#include "ir/passes/passes.h"
+
+static bool same_dims(const ir_tensor *a, const ir_tensor *b) {
+  if (a->ndim != b->ndim) return false;
+  for (int d = 0; d < a->ndim; d++)
+    if (a->dims[d] != b->dims[d]) return false;
+  return true;
+}
+
+/* The operand of a two-input Add that is not t, or -1. */
+static int other_operand(const ir_node *add, int t) {
+  if (add->n_inputs != 2 || add->n_outputs != 1 || add->outputs[0] < 0) return -1;
+  if (add->inputs[0] == t) return add->inputs[1];
+  if (add->inputs[1] == t) return add->inputs[0];
+  return -1;
+}
+
+/* A constant that broadcasts against an output of shape `out` as one value
+ * per channel (axis 1) — [1,C,1,1], [C,1,1], a scalar — without changing the
+ * output's shape. (A plain [C] aligns with the last axis under numpy
+ * broadcasting, so it is per-channel only for a 2-D output.) */
+static bool per_channel_const(const ir_graph *g, int t, const ir_tensor *out) {
+  if (!pass_is_const_f32(g, t) || out->ndim < 2) return false;
+  const ir_tensor *c = &g->tensors[t];
+  if (c->ndim > out->ndim) return false;
+  for (int j = 0; j < c->ndim; j++) {
+    int axis = j + out->ndim - c->ndim;
+    if (c->dims[j] != 1 && !(axis == 1 && c->dims[j] == out->dims[1])) return false;
+  }
+  return true;
+}
+
+/* Add constant t (per_channel_const) to the Conv's bias, creating it (or a
+ * private copy of a shared one) as needed. */
+static dlf_status fuse_bias(ir_graph *g, int ni, int t) {
+  ir_node *n = &g->nodes[ni];
+  int64_t cout = g->tensors[n->outputs[0]].dims[1];
+  int bt = n->n_inputs > 2 ? n->inputs[2] : -1;
+  const ir_tensor *c = &g->tensors[t];
+  const float *add = c->data;
+  bool per_ch = ir_tensor_numel(c) == cout && cout > 1;
+  float *b;
+  if (bt >= 0 && pass_const_exclusive(g, bt, ni)) {
+    b = g->tensors[bt].data;
+  } else {
+    b = dlf_calloc_array((size_t)cout, sizeof *b);
+    if (!b) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory fusing a bias");
+    if (bt >= 0) memcpy(b, g->tensors[bt].data, (size_t)cout * sizeof *b);
+    char base[256];
+    snprintf(base, sizeof base, "%.200s", bt >= 0 ? g->tensors[bt].name : n->name);
+    DLF_TRY(pass_add_const_f32(g, base, bt >= 0 ? "_fused" : "_bias_fused", 1, &cout, b, &bt));
+    DLF_TRY(pass_node_set_input(g, n, 2, bt));
+  }
+  for (int64_t o = 0; o < cout; o++)
+    b[o] += add[per_ch ? o : 0];
+  return DLF_OK;
+}
+
+static bool scalar_const(const ir_graph *g, const ir_node *n, int k, float *v) {
+  if (k >= n->n_inputs || n->inputs[k] < 0) return true; /* absent: keep default */
+  const ir_tensor *t = &g->tensors[n->inputs[k]];
+  if (!t->data || t->dtype != IR_F32 || ir_tensor_numel(t) != 1) return false;
+  *v = ((const float *)t->data)[0];
+  return true;
+}
+
+/* The epilogue activation an activation node amounts to; false if it is
+ * none (or has non-constant parameters). */
+static bool act_of(const ir_graph *g, const ir_node *a, ir_act *act, float *p0, float *p1) {
+  *p0 = 0.0f;
+  *p1 = 0.0f;
+  switch (a->op) {
+  case IR_OP_RELU: *act = IR_ACT_RELU; return true;
+  case IR_OP_SIGMOID: *act = IR_ACT_SIGMOID; return true;
+  case IR_OP_HARDSWISH: *act = IR_ACT_HARDSWISH; return true;
+  case IR_OP_TANH: *act = IR_ACT_TANH; return true;
+  case IR_OP_LEAKYRELU:
+    *act = IR_ACT_LEAKYRELU;
+    *p0 = ir_node_float(a, "alpha", 0.01f);
+    return true;
+  case IR_OP_HARDSIGMOID:
+    *act = IR_ACT_HARDSIGMOID;
+    *p0 = ir_node_float(a, "alpha", 0.2f);
+    *p1 = ir_node_float(a, "beta", 0.5f);
+    return true;
+  case IR_OP_CLIP:
+    *act = IR_ACT_CLIP;
+    /* Clip-6 takes min/max as attributes, Clip-11 as optional inputs. */
+    *p0 = -INFINITY;
+    *p1 = INFINITY;
+    if (a->opset < 11) {
+      *p0 = ir_node_float(a, "min", -FLT_MAX);
+      *p1 = ir_node_float(a, "max", FLT_MAX);
+    } else if (!scalar_const(g, a, 1, p0) || !scalar_const(g, a, 2, p1)) {
+      return false;
+    }
+    /* ONNX: when min > max every value becomes max. */
+    if (*p0 > *p1) *p0 = *p1;
+    return true;
+  default: return false;
+  }
+}
+
+/* Fuse what follows node ni; each step consumes the node that alone reads
+ * the current output, which the fused node then writes. */
+static dlf_status fuse_node(ir_graph *g, int ni) {
+  ir_node *n = &g->nodes[ni];
+  int cur = n->outputs[0];
+  if (cur < 0 || g->tensors[cur].dtype != IR_F32) return DLF_OK;
+
+  /* (1) bias: Conv only, with a constant (or absent) bias of its own */
+  int c = pass_sole_consumer(g, cur);
+  if (c >= 0 && n->op == IR_OP_CONV && g->nodes[c].op == IR_OP_ADD &&
+      (n->n_inputs < 3 || n->inputs[2] < 0 || pass_is_const_f32(g, n->inputs[2]))) {
+    int k = other_operand(&g->nodes[c], cur);
+    if (k >= 0 && k != cur && per_channel_const(g, k, &g->tensors[cur]) &&
+        same_dims(&g->tensors[g->nodes[c].outputs[0]], &g->tensors[cur])) {
+      DLF_TRY(fuse_bias(g, ni, k));
+      g->nodes[c].dead = true;
+      cur = g->nodes[c].outputs[0];
+      pass_node_set_output(g, ni, 0, cur);
+      c = pass_sole_consumer(g, cur);
+    }
+  }
+
+  /* (2) residual: an Add of another activation of exactly this shape */
+  if (c >= 0 && g->nodes[c].op == IR_OP_ADD) {
+    int r = other_operand(&g->nodes[c], cur);
+    const ir_tensor *out = r >= 0 ? &g->tensors[g->nodes[c].outputs[0]] : NULL;
+    if (r >= 0 && r != cur && !g->tensors[r].data && g->tensors[r].dtype == IR_F32 &&
+        same_dims(&g->tensors[r], &g->tensors[cur]) && same_dims(out, &g->tensors[cur])) {
+      n->residual = r;
+      g->nodes[c].dead = true;
+      cur = g->nodes[c].outputs[0];
+      pass_node_set_output(g, ni, 0, cur);
+      c = pass_sole_consumer(g, cur);
+    }
+  }
+
+  /* (3) one activation, applied last */
+  if (c >= 0) {
+    const ir_node *a = &g->nodes[c];
+    ir_act act;
+    float p0, p1;
+    if (a->n_inputs >= 1 && a->inputs[0] == cur && a->n_outputs == 1 && a->outputs[0] >= 0 &&
+        act_of(g, a, &act, &p0, &p1)) {
+      n->act = act;
+      n->act_p0 = p0;
+      n->act_p1 = p1;
+      g->nodes[c].dead = true;
+      pass_node_set_output(g, ni, 0, a->outputs[0]);
+    }
+  }
+  return DLF_OK;
+}
+
+dlf_status ir_pass_fuse_epilogue(ir_graph *g) {
+  for (int i = 0; i < g->n_nodes; i++) {
+    const ir_node *n = &g->nodes[i];
+    if (n->dead || (n->op != IR_OP_CONV && n->op != IR_OP_GEMM)) continue;
+    if (n->n_outputs != 1 || n->act != IR_ACT_NONE || n->residual >= 0) continue;
+    DLF_TRY(fuse_node(g, i));
+  }
+  return DLF_OK;
+}

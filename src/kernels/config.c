@@ -1,0 +1,109 @@
+/* config.c — fills the kernel dispatch tables once from CPU detection (XNNPACK gemm-config
+ * style) and applies DLF_ISA=generic|avx2|avx512, clamped to what the CPU can run. */
+#include "kernels/kernels.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* K block bounds (floats). Below 64 the C-tile load/store per block stops being
+ * amortised over the FMAs; above 512 the A tile of the widest ISA (12 rows) outgrows
+ * half of a 48 KiB L1d. The value between them comes from the L1d size. */
+#define KC_MIN 64
+#define KC_MAX KERN_SGEMM_KC_MAX
+
+_Static_assert(KERN_SGEMM_GENERIC_MR <= KERN_SGEMM_MR_MAX &&
+                   KERN_SGEMM_AVX2_MR <= KERN_SGEMM_MR_MAX &&
+                   KERN_SGEMM_AVX512_MR <= KERN_SGEMM_MR_MAX,
+               "gemm.c sizes its A tile copy by KERN_SGEMM_MR_MAX");
+
+static kern_config g_configs[KERN_ISA_COUNT];
+static bool g_supported[KERN_ISA_COUNT];
+static kern_config g_active;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+const char *kern_isa_name(kern_isa isa) {
+  switch (isa) {
+  case KERN_ISA_GENERIC: return "generic";
+  case KERN_ISA_AVX2: return "avx2";
+  case KERN_ISA_AVX512: return "avx512";
+  case KERN_ISA_COUNT: break;
+  }
+  return "unknown";
+}
+
+/* kc: the mr x kc tile of A is reused for every nr-wide panel of an N block, so it
+ * should stay in L1d while B panels stream past it: give it half of L1d.
+ * nc: the kc x nc block of packed B is reused for every mr-row tile of M, so it should
+ * stay in L2: give it half of L2 (the other half holds A rows, C tiles and residuals). */
+static void set_blocking(kern_sgemm_config *g, const dlf_cpu_info *cpu) {
+  int64_t kc = cpu->l1d_bytes / 2 / ((int64_t)g->mr * (int64_t)sizeof(float));
+  kc = kc / 16 * 16;
+  if (kc < KC_MIN) kc = KC_MIN;
+  if (kc > KC_MAX) kc = KC_MAX;
+  int64_t nc = cpu->l2_bytes / 2 / (kc * (int64_t)sizeof(float));
+  nc = nc / g->nr * g->nr;
+  if (nc < g->nr) nc = g->nr;
+  g->kc = kc;
+  g->nc = nc;
+}
+
+static void fill(kern_isa isa, int mr, int nr, kern_sgemm_ukernel_fn uk, const dlf_cpu_info *cpu) {
+  kern_config *c = &g_configs[isa];
+  memset(c, 0, sizeof *c);
+  c->isa = isa;
+  c->name = kern_isa_name(isa);
+  c->sgemm.mr = mr;
+  c->sgemm.nr = nr;
+  c->sgemm.ukernel = uk;
+  set_blocking(&c->sgemm, cpu);
+}
+
+kern_isa kern_isa_choose(kern_isa best, const char *request, char *note, size_t note_size) {
+  if (note_size) note[0] = '\0';
+  if (!request || !request[0]) return best;
+  kern_isa want = KERN_ISA_COUNT;
+  for (int i = 0; i < KERN_ISA_COUNT; i++)
+    if (!strcmp(request, kern_isa_name((kern_isa)i))) want = (kern_isa)i;
+  if (want == KERN_ISA_COUNT) {
+    snprintf(note, note_size, "DLF_ISA=%s is not one of generic|avx2|avx512; using %s", request,
+             kern_isa_name(best));
+    return best;
+  }
+  if (want > best) {
+    snprintf(note, note_size, "DLF_ISA=%s is not supported by this CPU; using %s", request,
+             kern_isa_name(best));
+    return best;
+  }
+  return want;
+}
+
+static void build(void) {
+  const dlf_cpu_info *cpu = dlf_cpu_info_get();
+  fill(KERN_ISA_GENERIC, KERN_SGEMM_GENERIC_MR, KERN_SGEMM_GENERIC_NR, kern_sgemm_ukernel_generic,
+       cpu);
+  fill(KERN_ISA_AVX2, KERN_SGEMM_AVX2_MR, KERN_SGEMM_AVX2_NR, kern_sgemm_ukernel_avx2, cpu);
+  fill(KERN_ISA_AVX512, KERN_SGEMM_AVX512_MR, KERN_SGEMM_AVX512_NR, kern_sgemm_ukernel_avx512, cpu);
+  g_supported[KERN_ISA_GENERIC] = true;
+  g_supported[KERN_ISA_AVX2] = dlf_cpu_has_avx2(cpu);
+  g_supported[KERN_ISA_AVX512] = dlf_cpu_has_avx512(cpu);
+  kern_isa best = g_supported[KERN_ISA_AVX512] ? KERN_ISA_AVX512
+                  : g_supported[KERN_ISA_AVX2] ? KERN_ISA_AVX2
+                                               : KERN_ISA_GENERIC;
+  char note[sizeof g_active.note];
+  kern_isa isa = kern_isa_choose(best, getenv("DLF_ISA"), note, sizeof note);
+  g_active = g_configs[isa];
+  memcpy(g_active.note, note, sizeof note);
+}
+
+const kern_config *kern_config_get(void) {
+  pthread_once(&g_once, build);
+  return &g_active;
+}
+
+const kern_config *kern_config_for_isa(kern_isa isa) {
+  pthread_once(&g_once, build);
+  if ((int)isa < 0 || isa >= KERN_ISA_COUNT || !g_supported[isa]) return NULL;
+  return &g_configs[isa];
+}

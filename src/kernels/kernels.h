@@ -1,0 +1,164 @@
+/* kernels.h — the compute kernels behind one dispatch table (kern_config), filled once
+ * from CPU detection; call sites never test ISA flags. Kernels are pure: pointers, sizes,
+ * strides in; no allocation, no graph types, no OS calls.
+ *
+ * SGEMM
+ * -----
+ *   C[M,N] = act( (accumulate ? C : 0) + A[M,K] * B[K,N] + bias_n[N] + bias_m[M] + R[M,N] )
+ *
+ * A is read in place (row stride lda, unit column stride). B is packed once into panels of
+ * cfg->sgemm.nr columns (kern_sgemm_pack_b); the packed layout depends on the config, so a
+ * packed B must be used with the config that packed it.
+ *
+ * Layout choice: the runtime should run 1x1 convolutions (and im2col'd KxK ones, and
+ * fully-connected layers) in NHWC:  Y[HW, Cout] = X[HW, Cin] * W[Cin, Cout],  i.e.
+ * A = activations (read in place, any row stride, so a band of image rows is a plain
+ * range of M), B = weights packed once at session creation (XNNPACK's choice). Reasons:
+ *   - the vector dimension is N = Cout, which in CNNs is almost always a multiple of 16
+ *     or 32, so the masked edge tile is rare; the ragged dimension M = H*W is the cheap
+ *     one (a smaller micro-tile, no masking);
+ *   - a spatial band (DLFusion's fused-block tile: a range of output rows) is a
+ *     contiguous range of M in NHWC; in NCHW it is C separate strided pieces;
+ *   - weights are constant, so packing them costs nothing at run time; packing
+ *     activations (what NCHW's C[Cout,HW] = W * X with B = X would need) costs a copy
+ *     of every input on every run. ORT's NCHWc blocked layout gets the same properties
+ *     (channel blocks as the vector dimension); NHWC is the same idea with one block.
+ * NCHW is still possible with this interface (A = W[Cout,Cin] read in place, B = X packed
+ * per run into a caller-provided buffer, bias per row via bias_m), but it is the slow path.
+ *
+ * Blocking (per config, derived from the detected caches, see config.c): the driver walks
+ * N in blocks of nc columns, K in blocks of kc, M in tiles of mr rows, then the nr-wide
+ * panels; the micro-kernel keeps an mr x nr tile of C in registers across kc steps.
+ *
+ * Threading: kern_sgemm is single-threaded. Split M by offsetting A, C, R and bias_m by
+ * rows; split N at multiples of cfg->sgemm.nr using kern_sgemm_packed_b_at().
+ */
+#ifndef DLF_KERNELS_KERNELS_H
+#define DLF_KERNELS_KERNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/cpu.h"
+
+typedef enum kern_isa {
+  KERN_ISA_GENERIC = 0, /* portable C, correct on any CPU */
+  KERN_ISA_AVX2,        /* AVX2 + FMA (ymm, 16 registers) */
+  KERN_ISA_AVX512,      /* AVX-512 F/BW/DQ/VL + FMA (zmm, 32 registers, opmasks) */
+  KERN_ISA_COUNT
+} kern_isa;
+
+const char *kern_isa_name(kern_isa isa);
+
+/* Activation applied by an epilogue. Semantics equal ir_act_apply() (src/ir/graph.c):
+ * NaN passes through relu and clip. */
+typedef enum kern_act {
+  KERN_ACT_NONE = 0,
+  KERN_ACT_RELU, /* x < 0 ? 0 : x */
+  KERN_ACT_CLIP, /* x < lo ? lo : (x > hi ? hi : x); Relu6 is lo = 0, hi = 6 */
+} kern_act;
+
+/* What happens when a tile of C is written. All pointers optional (NULL = absent).
+ * residual must not overlap C (C holds partial sums while K blocks are accumulated). */
+typedef struct kern_epilogue {
+  bool accumulate;       /* C += ... (true) or C = ... (false) */
+  const float *bias_n;   /* [N], one per column (NHWC: per output channel) */
+  const float *bias_m;   /* [M], one per row (NCHW: per output channel) */
+  const float *residual; /* R[M,N], row stride ldr, added before the activation */
+  ptrdiff_t ldr;
+  kern_act act;
+  float act_lo, act_hi; /* KERN_ACT_CLIP bounds */
+} kern_epilogue;
+
+/* The micro-kernel's view of the epilogue for one tile: pointers already offset to the
+ * tile's first row / column. */
+typedef struct kern_tile_epilogue {
+  bool load_c; /* add the C already in memory (accumulate, or a later K block) */
+  bool last;   /* last K block: apply bias, residual and activation */
+  const float *bias_n, *bias_m, *residual;
+  ptrdiff_t ldr;
+  kern_act act;
+  float act_lo, act_hi;
+} kern_tile_epilogue;
+
+/* C tile [mr, nr] (mr <= MR, nr <= NR) from A rows (lda) over kc steps and one packed
+ * B panel (kc rows of NR floats, zero-padded past nr). */
+typedef void (*kern_sgemm_ukernel_fn)(int mr, int nr, int64_t kc, const float *a, ptrdiff_t lda,
+                                      const float *b_panel, float *c, ptrdiff_t ldc,
+                                      const kern_tile_epilogue *epi);
+
+typedef struct kern_sgemm_config {
+  int mr;     /* rows of the register tile (rows of A / C) */
+  int nr;     /* columns of the register tile = width of a packed B panel */
+  int64_t kc; /* K block: the A tile (mr x kc) stays in L1 across the panels of an N block */
+  int64_t nc; /* N block, a multiple of nr: kc x nc of packed B stays in L2 across M */
+  kern_sgemm_ukernel_fn ukernel;
+} kern_sgemm_config;
+
+typedef struct kern_config {
+  kern_isa isa;
+  const char *name;
+  kern_sgemm_config sgemm;
+  /* Why the active ISA differs from the request (DLF_ISA above what the CPU has, or an
+   * unknown value), "" otherwise. The library never prints: callers may show it. */
+  char note[160];
+} kern_config;
+
+/* The active config: the best ISA of this CPU, or DLF_ISA=generic|avx2|avx512 (read once,
+ * on the first call) clamped to what the CPU has. Thread-safe; never NULL. */
+const kern_config *kern_config_get(void);
+
+/* The config of one ISA (so tests and benchmarks can run every path), or NULL when this
+ * CPU cannot run it. */
+const kern_config *kern_config_for_isa(kern_isa isa);
+
+/* Pure selection logic behind kern_config_get: the ISA to use given the best one the
+ * CPU supports and a request string (NULL or "" = best). Writes a note (or "") when
+ * the request is unknown or above `best`. */
+kern_isa kern_isa_choose(kern_isa best, const char *request, char *note, size_t note_size);
+
+/* Number of floats of a packed B [K, N]: ceil(N / nr) * nr * K. false on overflow. */
+bool kern_sgemm_packed_b_floats(const kern_config *cfg, int64_t K, int64_t N, size_t *floats);
+
+/* Packs B (element (k, n) at B[k * rs_k + n * cs_n]) into panels of nr columns: panel p
+ * holds K rows of nr floats (columns p*nr ..), zero past N. Row-major W[K,N] is
+ * (rs_k = N, cs_n = 1); ONNX Conv/Gemm-transB weights W[N,K] are (rs_k = 1, cs_n = K). */
+void kern_sgemm_pack_b(const kern_config *cfg, int64_t K, int64_t N, const float *B, ptrdiff_t rs_k,
+                       ptrdiff_t cs_n, float *packed);
+
+/* The packed B seen from column j0 (a multiple of nr), to split N among threads. */
+static inline const float *kern_sgemm_packed_b_at(const kern_config *cfg, const float *packed,
+                                                  int64_t K, int64_t j0) {
+  return packed + (j0 / cfg->sgemm.nr) * K * cfg->sgemm.nr;
+}
+
+/* C = act((accumulate ? C : 0) + A * B + bias + residual), see the top of this file.
+ * M, N, K >= 0; lda >= K, ldc >= N. K == 0 writes the epilogue of an empty product.
+ * Uses ~25 KiB of stack (a conflict-free copy of the current A tile, see gemm.c). */
+void kern_sgemm(const kern_config *cfg, int64_t M, int64_t N, int64_t K, const float *A,
+                ptrdiff_t lda, const float *packed_b, float *C, ptrdiff_t ldc,
+                const kern_epilogue *epi);
+
+/* Micro-kernels (one per ISA file; only called through a kern_config). */
+void kern_sgemm_ukernel_generic(int mr, int nr, int64_t kc, const float *a, ptrdiff_t lda,
+                                const float *b_panel, float *c, ptrdiff_t ldc,
+                                const kern_tile_epilogue *epi);
+void kern_sgemm_ukernel_avx2(int mr, int nr, int64_t kc, const float *a, ptrdiff_t lda,
+                             const float *b_panel, float *c, ptrdiff_t ldc,
+                             const kern_tile_epilogue *epi);
+void kern_sgemm_ukernel_avx512(int mr, int nr, int64_t kc, const float *a, ptrdiff_t lda,
+                               const float *b_panel, float *c, ptrdiff_t ldc,
+                               const kern_tile_epilogue *epi);
+
+/* Register tiles, fixed per ISA by the register file (see each gemm_<isa>.c). */
+#define KERN_SGEMM_GENERIC_MR 4
+#define KERN_SGEMM_GENERIC_NR 8
+#define KERN_SGEMM_AVX2_MR 6
+#define KERN_SGEMM_AVX2_NR 16
+#define KERN_SGEMM_AVX512_MR 12
+#define KERN_SGEMM_AVX512_NR 32
+#define KERN_SGEMM_MR_MAX 12  /* the largest mr above (sizes the driver's A tile copy) */
+#define KERN_SGEMM_KC_MAX 512 /* the largest kc a config may choose (see config.c) */
+
+#endif

@@ -1,0 +1,746 @@
+/* test_passes.c — graph passes (drop Identity/Dropout, fold BN, fuse
+ * bias/residual/activation): each test builds a small graph twice, runs the
+ * reference executor with and without ir_passes_run on the same input,
+ * compares outputs, and checks the rewritten structure. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir/passes/passes.h"
+#include "ir/ref_exec.h"
+#include "op_harness.h"
+#include "test.h"
+
+/* ------------------------------------------------------------ builders -- */
+
+static dlf_status add_input(ir_graph *g, const char *name, int ndim, const int64_t *dims,
+                            int *out) {
+  DLF_TRY(ir_graph_add_tensor(g, name, IR_F32, ndim, dims, out));
+  int *gi = realloc(g->inputs, (size_t)(g->n_inputs + 1) * sizeof *gi);
+  if (!gi) return DLF_ERR_NOMEM;
+  g->inputs = gi;
+  g->inputs[g->n_inputs++] = *out;
+  return DLF_OK;
+}
+
+static dlf_status add_output(ir_graph *g, int t) {
+  int *go = realloc(g->outputs, (size_t)(g->n_outputs + 1) * sizeof *go);
+  if (!go) return DLF_ERR_NOMEM;
+  g->outputs = go;
+  g->outputs[g->n_outputs++] = t;
+  return DLF_OK;
+}
+
+/* A constant of uniform random values in [lo, hi). */
+static dlf_status add_rand(ir_graph *g, const char *name, int ndim, const int64_t *dims,
+                           uint64_t seed, float lo, float hi, int *out) {
+  int64_t n = 1;
+  for (int d = 0; d < ndim; d++)
+    n *= dims[d];
+  float *p = th_random(seed, n, lo, hi);
+  if (!p) return DLF_ERR_NOMEM;
+  return ir_graph_add_constant(g, name, IR_F32, ndim, dims, p, out);
+}
+
+static dlf_status add_scalar(ir_graph *g, const char *name, float v, int *out) {
+  float *p = malloc(sizeof *p);
+  if (!p) return DLF_ERR_NOMEM;
+  *p = v;
+  return ir_graph_add_constant(g, name, IR_F32, 0, NULL, p, out);
+}
+
+/* An activation tensor whose shape inference fills in. */
+static dlf_status add_act(ir_graph *g, const char *name, int *out) {
+  DLF_TRY(ir_graph_add_tensor(g, name, IR_F32, 0, NULL, out));
+  g->tensors[*out].shape_known = false;
+  return DLF_OK;
+}
+
+static dlf_status add_node(ir_graph *g, const char *name, ir_op op, int n_in, const int *in,
+                           int out, ir_node **node) {
+  int idx;
+  DLF_TRY(ir_graph_add_node(g, name, op, n_in, in, 1, &out, &idx));
+  if (node) *node = &g->nodes[idx];
+  return DLF_OK;
+}
+
+/* Conv with 3x3 kernel, pads 1 (same size), optional bias. */
+static dlf_status add_conv(ir_graph *g, const char *name, int x, int cin, int cout, bool bias,
+                           uint64_t seed, int out) {
+  char nm[64];
+  int in[3] = {x, -1, -1};
+  int64_t wd[4] = {cout, cin, 3, 3};
+  snprintf(nm, sizeof nm, "%s.weight", name);
+  DLF_TRY(add_rand(g, nm, 4, wd, seed, -0.5f, 0.5f, &in[1]));
+  if (bias) {
+    int64_t bd[1] = {cout};
+    snprintf(nm, sizeof nm, "%s.bias", name);
+    DLF_TRY(add_rand(g, nm, 1, bd, seed + 1, -1.0f, 1.0f, &in[2]));
+  }
+  ir_node *n;
+  DLF_TRY(add_node(g, name, IR_OP_CONV, bias ? 3 : 2, in, out, &n));
+  int64_t pads[4] = {1, 1, 1, 1};
+  DLF_TRY(ir_node_set_ints(n, "pads", pads, 4));
+  int64_t k[2] = {3, 3};
+  return ir_node_set_ints(n, "kernel_shape", k, 2);
+}
+
+static dlf_status add_bn(ir_graph *g, const char *name, int x, int c, uint64_t seed, int out) {
+  char nm[64];
+  int in[5] = {x};
+  int64_t d[1] = {c};
+  const char *what[4] = {"scale", "beta", "mean", "var"};
+  const float lo[4] = {0.5f, -1.0f, -0.5f, 0.5f}, hi[4] = {1.5f, 1.0f, 0.5f, 2.0f};
+  for (int k = 0; k < 4; k++) {
+    snprintf(nm, sizeof nm, "%s.%s", name, what[k]);
+    DLF_TRY(add_rand(g, nm, 1, d, seed + (uint64_t)k, lo[k], hi[k], &in[k + 1]));
+  }
+  ir_node *n;
+  DLF_TRY(add_node(g, name, IR_OP_BATCHNORM, 5, in, out, &n));
+  return ir_node_set_float(n, "epsilon", 1e-3f);
+}
+
+/* ------------------------------------------------- reference comparison -- */
+
+typedef dlf_status (*build_fn)(ir_graph *g);
+
+static dlf_status prepare(ir_graph *g) {
+  DLF_TRY(ir_graph_toposort(g));
+  DLF_TRY(ir_graph_validate(g));
+  return ir_graph_infer_shapes(g);
+}
+
+/* Run g on inputs (one buffer per graph input); outputs are malloc'd. */
+static dlf_status run_ref(const ir_graph *g, float **inputs, float **outputs) {
+  for (int j = 0; j < g->n_outputs; j++) {
+    outputs[j] = malloc((size_t)ir_tensor_numel(&g->tensors[g->outputs[j]]) * sizeof(float));
+    if (!outputs[j]) return DLF_ERR_NOMEM;
+  }
+  ir_ref_exec *x;
+  DLF_TRY(ir_ref_exec_create(g, &x));
+  dlf_status st = ir_ref_exec_run(x, (const void *const *)inputs, (void *const *)outputs);
+  ir_ref_exec_free(x);
+  return st;
+}
+
+/* Build the graph twice; run one as is and one after ir_passes_run on the
+ * same random inputs; their outputs must agree (1e-4 relative). Returns the
+ * passed graph for structural checks (NULL on failure, already reported). */
+static ir_graph *passes_keep_outputs(build_fn build) {
+  ir_graph *ref = NULL, *opt = NULL;
+  float *inputs[8] = {0}, *out_ref[8] = {0}, *out_opt[8] = {0};
+  int ok = 0;
+  if (ir_graph_create("ref", &ref) || ir_graph_create("opt", &opt)) goto done;
+  if (build(ref) != DLF_OK || build(opt) != DLF_OK) {
+    test_fail(__FILE__, __LINE__, "building the graph failed: %s", dlf_last_error());
+    goto done;
+  }
+  if (prepare(ref) != DLF_OK || prepare(opt) != DLF_OK) {
+    test_fail(__FILE__, __LINE__, "shape inference failed: %s", dlf_last_error());
+    goto done;
+  }
+  if (ir_passes_run(opt) != DLF_OK) {
+    test_fail(__FILE__, __LINE__, "ir_passes_run failed: %s", dlf_last_error());
+    goto done;
+  }
+  if (ir_graph_validate(opt) != DLF_OK) {
+    test_fail(__FILE__, __LINE__, "passed graph invalid: %s", dlf_last_error());
+    goto done;
+  }
+  if (ref->n_inputs > 8 || ref->n_outputs > 8 || opt->n_outputs != ref->n_outputs) goto done;
+  for (int i = 0; i < ref->n_inputs; i++) {
+    inputs[i] =
+        th_random(100 + (uint64_t)i, ir_tensor_numel(&ref->tensors[ref->inputs[i]]), -3.0f, 3.0f);
+    if (!inputs[i]) goto done;
+  }
+  if (run_ref(ref, inputs, out_ref) != DLF_OK || run_ref(opt, inputs, out_opt) != DLF_OK) {
+    test_fail(__FILE__, __LINE__, "reference run failed: %s", dlf_last_error());
+    goto done;
+  }
+  for (int j = 0; j < ref->n_outputs; j++) {
+    const ir_tensor *a = &ref->tensors[ref->outputs[j]], *b = &opt->tensors[opt->outputs[j]];
+    CHECK(strcmp(a->name, b->name) == 0);
+    CHECK_INT(ir_tensor_numel(a), ir_tensor_numel(b));
+    if (ir_tensor_numel(a) == ir_tensor_numel(b))
+      CHECK_FLOATS(out_ref[j], out_opt[j], ir_tensor_numel(a), 1e-5, 1e-4);
+  }
+  ok = 1;
+done:
+  for (int i = 0; i < 8; i++) {
+    free(inputs[i]);
+    free(out_ref[i]);
+    free(out_opt[i]);
+  }
+  ir_graph_free(ref);
+  if (!ok) {
+    ir_graph_free(opt);
+    return NULL;
+  }
+  return opt;
+}
+
+static int count_op(const ir_graph *g, ir_op op) {
+  int n = 0;
+  for (int i = 0; i < g->n_nodes; i++)
+    n += !g->nodes[i].dead && g->nodes[i].op == op;
+  return n;
+}
+
+static const ir_node *find_op(const ir_graph *g, ir_op op) {
+  for (int i = 0; i < g->n_nodes; i++)
+    if (!g->nodes[i].dead && g->nodes[i].op == op) return &g->nodes[i];
+  return NULL;
+}
+
+static const char *out_name(const ir_graph *g, const ir_node *n) {
+  return g->tensors[n->outputs[0]].name;
+}
+
+/* --------------------------------------------------------------- graphs -- */
+
+/* x[1,3,6,6] -> Conv(bias) -> BN -> Relu -> y */
+static dlf_status build_conv_bn_relu(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 6, 6};
+  int x, c, b, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "b", &b));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 3, 4, true, 1, c));
+  DLF_TRY(add_bn(g, "bn", c, 4, 10, b));
+  DLF_TRY(add_node(g, "relu", IR_OP_RELU, 1, &b, y, NULL));
+  return add_output(g, y);
+}
+
+TEST(test_passes_conv_bn_relu_fuse_into_one_conv) {
+  ir_graph *g = passes_keep_outputs(build_conv_bn_relu);
+  REQUIRE(g);
+  CHECK_INT(1, g->n_nodes);
+  CHECK_INT(0, count_op(g, IR_OP_BATCHNORM));
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(IR_ACT_RELU, n->act);
+  CHECK_INT(-1, n->residual);
+  CHECK(strcmp(out_name(g, n), "y") == 0);
+  ir_graph_free(g);
+}
+
+/* Without a Conv bias the fold adds one. */
+static dlf_status build_conv_nobias_bn(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 5, 5};
+  int x, c, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 3, 6, false, 3, c));
+  DLF_TRY(add_bn(g, "bn", c, 6, 20, y));
+  return add_output(g, y);
+}
+
+TEST(test_passes_fold_batchnorm_adds_bias_to_biasless_conv) {
+  ir_graph *g = passes_keep_outputs(build_conv_nobias_bn);
+  REQUIRE(g);
+  CHECK_INT(1, g->n_nodes);
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(3, n->n_inputs);
+  CHECK(n->inputs[2] >= 0 && g->tensors[n->inputs[2]].data != NULL);
+  CHECK_INT(IR_ACT_NONE, n->act);
+  ir_graph_free(g);
+}
+
+/* Two Convs share one weight and bias, each followed by its own BN: folding
+ * must not change the other Conv's constants. */
+static dlf_status build_shared_weight_bns(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 5, 5};
+  int64_t wd[4] = {4, 3, 3, 3}, bd[1] = {4};
+  int x, w, bias, c1, c2, y1, y2;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_rand(g, "w", 4, wd, 5, -0.5f, 0.5f, &w));
+  DLF_TRY(add_rand(g, "bias", 1, bd, 6, -0.5f, 0.5f, &bias));
+  DLF_TRY(add_act(g, "c1", &c1));
+  DLF_TRY(add_act(g, "c2", &c2));
+  DLF_TRY(add_act(g, "y1", &y1));
+  DLF_TRY(add_act(g, "y2", &y2));
+  int in[3] = {x, w, bias};
+  ir_node *n;
+  int64_t pads[4] = {1, 1, 1, 1};
+  DLF_TRY(add_node(g, "conv1", IR_OP_CONV, 3, in, c1, &n));
+  DLF_TRY(ir_node_set_ints(n, "pads", pads, 4));
+  DLF_TRY(add_node(g, "conv2", IR_OP_CONV, 3, in, c2, &n));
+  DLF_TRY(ir_node_set_ints(n, "pads", pads, 4));
+  DLF_TRY(add_bn(g, "bn1", c1, 4, 30, y1));
+  DLF_TRY(add_bn(g, "bn2", c2, 4, 40, y2));
+  DLF_TRY(add_output(g, y1));
+  return add_output(g, y2);
+}
+
+TEST(test_passes_fold_batchnorm_copies_shared_weights) {
+  ir_graph *g = passes_keep_outputs(build_shared_weight_bns);
+  REQUIRE(g);
+  CHECK_INT(2, g->n_nodes);
+  CHECK_INT(0, count_op(g, IR_OP_BATCHNORM));
+  REQUIRE(g->n_nodes == 2);
+  CHECK(g->nodes[0].inputs[1] != g->nodes[1].inputs[1]);
+  ir_graph_free(g);
+}
+
+/* x -> Conv(no bias) -> Add([1,4,1,1] const) -> Clip(0, 6) -> y */
+static dlf_status build_conv_addbias_clip(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 6, 6}, bd[4] = {1, 4, 1, 1};
+  int x, c, a, y, bias, lo, hi;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "a", &a));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_rand(g, "addb", 4, bd, 7, 1.0f, 4.0f, &bias));
+  DLF_TRY(add_scalar(g, "lo", 0.0f, &lo));
+  DLF_TRY(add_scalar(g, "hi", 6.0f, &hi));
+  DLF_TRY(add_conv(g, "conv", x, 3, 4, false, 8, c));
+  int ain[2] = {bias, c}; /* constant first: Add is commutative */
+  DLF_TRY(add_node(g, "add", IR_OP_ADD, 2, ain, a, NULL));
+  int cin[3] = {a, lo, hi};
+  DLF_TRY(add_node(g, "clip", IR_OP_CLIP, 3, cin, y, NULL));
+  return add_output(g, y);
+}
+
+TEST(test_passes_conv_add_bias_clip_fuse) {
+  ir_graph *g = passes_keep_outputs(build_conv_addbias_clip);
+  REQUIRE(g);
+  CHECK_INT(1, g->n_nodes);
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(3, n->n_inputs);
+  CHECK_INT(IR_ACT_CLIP, n->act);
+  CHECK_NEAR(0.0, n->act_p0, 0);
+  CHECK_NEAR(6.0, n->act_p1, 0);
+  ir_graph_free(g);
+}
+
+/* Clip-6 reads min/max from attributes. */
+static dlf_status build_conv_clip6(ir_graph *g) {
+  int64_t xd[4] = {1, 2, 4, 4};
+  int x, c, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 2, 3, true, 9, c));
+  ir_node *n;
+  DLF_TRY(add_node(g, "clip", IR_OP_CLIP, 1, &c, y, &n));
+  n->opset = 6;
+  DLF_TRY(ir_node_set_float(n, "min", -0.5f));
+  DLF_TRY(ir_node_set_float(n, "max", 0.25f));
+  return add_output(g, y);
+}
+
+TEST(test_passes_clip_opset6_attributes_become_act_params) {
+  ir_graph *g = passes_keep_outputs(build_conv_clip6);
+  REQUIRE(g);
+  CHECK_INT(1, g->n_nodes);
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(IR_ACT_CLIP, n->act);
+  CHECK_NEAR(-0.5, n->act_p0, 0);
+  CHECK_NEAR(0.25, n->act_p1, 0);
+  ir_graph_free(g);
+}
+
+/* A [C] constant on NCHW broadcasts along W, not channels: not a bias. */
+static dlf_status build_conv_add_last_axis(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 4, 4}, bd[1] = {4};
+  int x, c, k, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_rand(g, "k", 1, bd, 11, -1.0f, 1.0f, &k));
+  DLF_TRY(add_conv(g, "conv", x, 3, 4, true, 12, c));
+  int ain[2] = {c, k};
+  DLF_TRY(add_node(g, "add", IR_OP_ADD, 2, ain, y, NULL));
+  return add_output(g, y);
+}
+
+TEST(test_passes_add_of_last_axis_vector_is_not_a_bias) {
+  ir_graph *g = passes_keep_outputs(build_conv_add_last_axis);
+  REQUIRE(g);
+  CHECK_INT(2, g->n_nodes);
+  CHECK_INT(1, count_op(g, IR_OP_ADD));
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(-1, n->residual);
+  ir_graph_free(g);
+}
+
+/* x[1,4,5,5] -> Conv -> BN -> Add(x) -> Relu -> y: a residual block. */
+static dlf_status build_residual_block(ir_graph *g) {
+  int64_t xd[4] = {1, 4, 5, 5};
+  int x, c, b, s, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "b", &b));
+  DLF_TRY(add_act(g, "s", &s));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 4, 4, false, 13, c));
+  DLF_TRY(add_bn(g, "bn", c, 4, 50, b));
+  int ain[2] = {b, x};
+  DLF_TRY(add_node(g, "add", IR_OP_ADD, 2, ain, s, NULL));
+  DLF_TRY(add_node(g, "relu", IR_OP_RELU, 1, &s, y, NULL));
+  return add_output(g, y);
+}
+
+TEST(test_passes_residual_block_fuses_bn_add_relu) {
+  ir_graph *g = passes_keep_outputs(build_residual_block);
+  REQUIRE(g);
+  CHECK_INT(1, g->n_nodes);
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(ir_graph_find_tensor(g, "x"), n->residual);
+  CHECK_INT(IR_ACT_RELU, n->act);
+  CHECK(strcmp(out_name(g, n), "y") == 0);
+  ir_graph_free(g);
+}
+
+/* The residual's producer comes after the Conv in the original order:
+ * x -> convA -> a; x -> convB -> b(relu) ; Add(a, b2) where b2 = Relu(convB).
+ * convA takes b2 as residual and must be reordered after Relu's producer. */
+static dlf_status build_residual_from_later_branch(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 4, 4};
+  int x, a, bb, b2, s;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "a", &a));
+  DLF_TRY(add_act(g, "bb", &bb));
+  DLF_TRY(add_act(g, "b2", &b2));
+  DLF_TRY(add_act(g, "s", &s));
+  DLF_TRY(add_conv(g, "convA", x, 3, 4, true, 14, a));
+  DLF_TRY(add_conv(g, "convB", x, 3, 4, true, 15, bb));
+  DLF_TRY(add_node(g, "tanh", IR_OP_TANH, 1, &bb, b2, NULL));
+  int ain[2] = {a, b2};
+  DLF_TRY(add_node(g, "add", IR_OP_ADD, 2, ain, s, NULL));
+  return add_output(g, s);
+}
+
+TEST(test_passes_residual_producer_after_conv_is_reordered) {
+  ir_graph *g = passes_keep_outputs(build_residual_from_later_branch);
+  REQUIRE(g);
+  CHECK_INT(2, g->n_nodes);
+  REQUIRE(g->n_nodes == 2);
+  /* convB + tanh first, then convA with the residual */
+  CHECK(strcmp(g->nodes[0].name, "convB") == 0);
+  CHECK_INT(IR_ACT_TANH, g->nodes[0].act);
+  CHECK(strcmp(g->nodes[1].name, "convA") == 0);
+  CHECK_INT(ir_graph_find_tensor(g, "b2"), g->nodes[1].residual);
+  ir_graph_free(g);
+}
+
+/* x -> Conv -> Identity -> Dropout -> Relu -> Identity -> y (graph output) */
+static dlf_status build_identity_chain(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 4, 4};
+  int x, c, i1, d, r, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "i1", &i1));
+  DLF_TRY(add_act(g, "d", &d));
+  DLF_TRY(add_act(g, "r", &r));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 3, 4, true, 16, c));
+  DLF_TRY(add_node(g, "id1", IR_OP_IDENTITY, 1, &c, i1, NULL));
+  DLF_TRY(add_node(g, "drop", IR_OP_DROPOUT, 1, &i1, d, NULL));
+  DLF_TRY(add_node(g, "relu", IR_OP_RELU, 1, &d, r, NULL));
+  DLF_TRY(add_node(g, "id2", IR_OP_IDENTITY, 1, &r, y, NULL));
+  return add_output(g, y);
+}
+
+TEST(test_passes_identity_and_dropout_dropped_keeping_output_name) {
+  ir_graph *g = passes_keep_outputs(build_identity_chain);
+  REQUIRE(g);
+  CHECK_INT(1, g->n_nodes);
+  CHECK_INT(0, count_op(g, IR_OP_IDENTITY));
+  CHECK_INT(0, count_op(g, IR_OP_DROPOUT));
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(IR_ACT_RELU, n->act);
+  CHECK(strcmp(out_name(g, n), "y") == 0);
+  CHECK_INT(ir_graph_find_tensor(g, "y"), g->outputs[0]);
+  ir_graph_free(g);
+}
+
+/* y = Identity(x) with x a graph input: nothing else can write y. */
+static dlf_status build_identity_of_input(ir_graph *g) {
+  int64_t xd[2] = {2, 3};
+  int x, y, z;
+  DLF_TRY(add_input(g, "x", 2, xd, &x));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_act(g, "z", &z));
+  DLF_TRY(add_node(g, "id", IR_OP_IDENTITY, 1, &x, y, NULL));
+  DLF_TRY(add_node(g, "relu", IR_OP_RELU, 1, &x, z, NULL));
+  DLF_TRY(add_output(g, y));
+  return add_output(g, z);
+}
+
+TEST(test_passes_identity_of_graph_input_to_output_stays) {
+  ir_graph *g = passes_keep_outputs(build_identity_of_input);
+  REQUIRE(g);
+  CHECK_INT(2, g->n_nodes);
+  CHECK_INT(1, count_op(g, IR_OP_IDENTITY));
+  ir_graph_free(g);
+}
+
+/* x -> Relu -> Dropout(mask declared) -> d (graph output). dlfusion has no
+ * bool dtype, so only the rewrite (not a reference run) is checked here. */
+static dlf_status build_relu_dropout_mask(ir_graph *g) {
+  int64_t xd[2] = {2, 3};
+  int x, r, d, mask;
+  DLF_TRY(add_input(g, "x", 2, xd, &x));
+  DLF_TRY(add_act(g, "r", &r));
+  DLF_TRY(add_act(g, "d", &d));
+  DLF_TRY(add_act(g, "mask", &mask));
+  DLF_TRY(add_node(g, "relu", IR_OP_RELU, 1, &x, r, NULL));
+  int douts[2] = {d, mask};
+  DLF_TRY(ir_graph_add_node(g, "drop", IR_OP_DROPOUT, 1, &r, 2, douts, NULL));
+  return add_output(g, d);
+}
+
+TEST(test_passes_dropout_with_unread_mask_is_dropped) {
+  ir_graph *g;
+  REQUIRE_OK(ir_graph_create("t", &g));
+  REQUIRE_OK(build_relu_dropout_mask(g));
+  REQUIRE_OK(ir_pass_drop_identity(g));
+  REQUIRE_OK(ir_graph_toposort(g));
+  CHECK_INT(1, g->n_nodes);
+  CHECK_INT(0, count_op(g, IR_OP_DROPOUT));
+  /* the Relu now writes the graph output itself */
+  CHECK(strcmp(out_name(g, &g->nodes[0]), "d") == 0);
+  CHECK_INT(ir_graph_find_tensor(g, "d"), g->outputs[0]);
+  ir_graph_free(g);
+}
+
+TEST(test_passes_dropout_with_used_mask_stays) {
+  ir_graph *g;
+  REQUIRE_OK(ir_graph_create("t", &g));
+  REQUIRE_OK(build_relu_dropout_mask(g));
+  REQUIRE_OK(add_output(g, ir_graph_find_tensor(g, "mask")));
+  REQUIRE_OK(ir_pass_drop_identity(g));
+  CHECK_INT(1, count_op(g, IR_OP_DROPOUT));
+  ir_graph_free(g);
+}
+
+/* Dropout in training mode (constant true training_mode input) stays. */
+TEST(test_passes_dropout_in_training_mode_stays) {
+  ir_graph *g;
+  REQUIRE_OK(ir_graph_create("t", &g));
+  int64_t xd[2] = {2, 3};
+  int x, d, ratio, tm;
+  REQUIRE_OK(add_input(g, "x", 2, xd, &x));
+  REQUIRE_OK(add_act(g, "d", &d));
+  REQUIRE_OK(add_scalar(g, "ratio", 0.5f, &ratio));
+  REQUIRE_OK(add_scalar(g, "tm", 1.0f, &tm));
+  int in[3] = {x, ratio, tm};
+  REQUIRE_OK(add_node(g, "drop", IR_OP_DROPOUT, 3, in, d, NULL));
+  REQUIRE_OK(add_output(g, d));
+  REQUIRE_OK(ir_pass_drop_identity(g));
+  CHECK_INT(1, count_op(g, IR_OP_DROPOUT));
+  ir_graph_free(g);
+}
+
+/* Conv output read twice (Relu and Sigmoid): nothing may be fused. */
+static dlf_status build_conv_two_consumers(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 4, 4};
+  int x, c, y1, y2;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "y1", &y1));
+  DLF_TRY(add_act(g, "y2", &y2));
+  DLF_TRY(add_conv(g, "conv", x, 3, 4, true, 17, c));
+  DLF_TRY(add_node(g, "relu", IR_OP_RELU, 1, &c, y1, NULL));
+  DLF_TRY(add_node(g, "sig", IR_OP_SIGMOID, 1, &c, y2, NULL));
+  DLF_TRY(add_output(g, y1));
+  return add_output(g, y2);
+}
+
+TEST(test_passes_conv_with_two_consumers_is_not_fused) {
+  ir_graph *g = passes_keep_outputs(build_conv_two_consumers);
+  REQUIRE(g);
+  CHECK_INT(3, g->n_nodes);
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(IR_ACT_NONE, n->act);
+  CHECK(strcmp(out_name(g, n), "c") == 0);
+  ir_graph_free(g);
+}
+
+/* Conv output is a graph output and feeds a BN: BN stays. */
+static dlf_status build_conv_output_and_bn(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 4, 4};
+  int x, c, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 3, 4, true, 18, c));
+  DLF_TRY(add_bn(g, "bn", c, 4, 60, y));
+  DLF_TRY(add_output(g, c));
+  return add_output(g, y);
+}
+
+TEST(test_passes_bn_after_conv_graph_output_is_not_folded) {
+  ir_graph *g = passes_keep_outputs(build_conv_output_and_bn);
+  REQUIRE(g);
+  CHECK_INT(2, g->n_nodes);
+  CHECK_INT(1, count_op(g, IR_OP_BATCHNORM));
+  ir_graph_free(g);
+}
+
+/* Gemm -> LeakyRelu: the activation (with alpha) is fused. */
+static dlf_status build_gemm_leakyrelu(ir_graph *g) {
+  int64_t ad[2] = {2, 8}, bd[2] = {8, 5}, cd[1] = {5};
+  int a, b, c, m, y;
+  DLF_TRY(add_input(g, "a", 2, ad, &a));
+  DLF_TRY(add_rand(g, "B", 2, bd, 19, -1.0f, 1.0f, &b));
+  DLF_TRY(add_rand(g, "C", 1, cd, 20, -1.0f, 1.0f, &c));
+  DLF_TRY(add_act(g, "m", &m));
+  DLF_TRY(add_act(g, "y", &y));
+  int in[3] = {a, b, c};
+  DLF_TRY(add_node(g, "gemm", IR_OP_GEMM, 3, in, m, NULL));
+  ir_node *n;
+  DLF_TRY(add_node(g, "lrelu", IR_OP_LEAKYRELU, 1, &m, y, &n));
+  DLF_TRY(ir_node_set_float(n, "alpha", 0.125f));
+  return add_output(g, y);
+}
+
+TEST(test_passes_gemm_leakyrelu_fuses_with_alpha) {
+  ir_graph *g = passes_keep_outputs(build_gemm_leakyrelu);
+  REQUIRE(g);
+  CHECK_INT(1, g->n_nodes);
+  const ir_node *n = find_op(g, IR_OP_GEMM);
+  REQUIRE(n);
+  CHECK_INT(IR_ACT_LEAKYRELU, n->act);
+  CHECK_NEAR(0.125, n->act_p0, 0);
+  ir_graph_free(g);
+}
+
+/* Conv -> HardSigmoid(alpha, beta). */
+static dlf_status build_conv_hardsigmoid(ir_graph *g) {
+  int64_t xd[4] = {1, 2, 4, 4};
+  int x, c, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 2, 3, true, 21, c));
+  ir_node *n;
+  DLF_TRY(add_node(g, "hs", IR_OP_HARDSIGMOID, 1, &c, y, &n));
+  DLF_TRY(ir_node_set_float(n, "alpha", 0.3f));
+  DLF_TRY(ir_node_set_float(n, "beta", 0.4f));
+  return add_output(g, y);
+}
+
+TEST(test_passes_hardsigmoid_params_fused) {
+  ir_graph *g = passes_keep_outputs(build_conv_hardsigmoid);
+  REQUIRE(g);
+  CHECK_INT(1, g->n_nodes);
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(IR_ACT_HARDSIGMOID, n->act);
+  CHECK_NEAR(0.3, n->act_p0, 1e-7);
+  CHECK_NEAR(0.4, n->act_p1, 1e-7);
+  ir_graph_free(g);
+}
+
+/* Only one activation is fused: Conv -> Relu -> Sigmoid keeps the Sigmoid. */
+static dlf_status build_conv_two_acts(ir_graph *g) {
+  int64_t xd[4] = {1, 2, 4, 4};
+  int x, c, r, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "r", &r));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 2, 3, true, 22, c));
+  DLF_TRY(add_node(g, "relu", IR_OP_RELU, 1, &c, r, NULL));
+  DLF_TRY(add_node(g, "sig", IR_OP_SIGMOID, 1, &r, y, NULL));
+  return add_output(g, y);
+}
+
+TEST(test_passes_only_one_activation_is_fused) {
+  ir_graph *g = passes_keep_outputs(build_conv_two_acts);
+  REQUIRE(g);
+  CHECK_INT(2, g->n_nodes);
+  CHECK_INT(1, count_op(g, IR_OP_SIGMOID));
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(IR_ACT_RELU, n->act);
+  ir_graph_free(g);
+}
+
+/* x -> Conv(no bias) -> Add([C,1,1] const) -> HardSwish -> y */
+static dlf_status build_conv_chw_bias_hardswish(ir_graph *g) {
+  int64_t xd[4] = {2, 3, 5, 5}, bd[3] = {4, 1, 1};
+  int x, c, a, y, bias;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "a", &a));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_rand(g, "addb", 3, bd, 23, -2.0f, 2.0f, &bias));
+  DLF_TRY(add_conv(g, "conv", x, 3, 4, false, 24, c));
+  int ain[2] = {c, bias};
+  DLF_TRY(add_node(g, "add", IR_OP_ADD, 2, ain, a, NULL));
+  DLF_TRY(add_node(g, "hswish", IR_OP_HARDSWISH, 1, &a, y, NULL));
+  return add_output(g, y);
+}
+
+TEST(test_passes_chw_bias_constant_and_hardswish_fuse) {
+  ir_graph *g = passes_keep_outputs(build_conv_chw_bias_hardswish);
+  REQUIRE(g);
+  CHECK_INT(1, g->n_nodes);
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(3, n->n_inputs);
+  CHECK_INT(IR_ACT_HARDSWISH, n->act);
+  ir_graph_free(g);
+}
+
+/* MobileNetV2-style: Conv(bias) -> Add(x) with no activation after, the sum
+ * being the graph output. */
+static dlf_status build_linear_residual(ir_graph *g) {
+  int64_t xd[4] = {1, 4, 4, 4};
+  int x, c, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 4, 4, true, 25, c));
+  int ain[2] = {x, c};
+  DLF_TRY(add_node(g, "add", IR_OP_ADD, 2, ain, y, NULL));
+  return add_output(g, y);
+}
+
+TEST(test_passes_linear_residual_fuses_without_activation) {
+  ir_graph *g = passes_keep_outputs(build_linear_residual);
+  REQUIRE(g);
+  CHECK_INT(1, g->n_nodes);
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(ir_graph_find_tensor(g, "x"), n->residual);
+  CHECK_INT(IR_ACT_NONE, n->act);
+  CHECK(strcmp(out_name(g, n), "y") == 0);
+  ir_graph_free(g);
+}
+
+/* Add of a broadcast activation ([1,C,1,1] from a pool) is not a residual. */
+static dlf_status build_conv_add_broadcast_act(ir_graph *g) {
+  int64_t xd[4] = {1, 4, 4, 4};
+  int x, c, p, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "p", &p));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 4, 4, true, 26, c));
+  DLF_TRY(add_node(g, "gap", IR_OP_GLOBALAVERAGEPOOL, 1, &x, p, NULL));
+  int ain[2] = {c, p};
+  DLF_TRY(add_node(g, "add", IR_OP_ADD, 2, ain, y, NULL));
+  return add_output(g, y);
+}
+
+TEST(test_passes_broadcast_activation_add_is_not_a_residual) {
+  ir_graph *g = passes_keep_outputs(build_conv_add_broadcast_act);
+  REQUIRE(g);
+  CHECK_INT(3, g->n_nodes);
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(-1, n->residual);
+  ir_graph_free(g);
+}
