@@ -60,6 +60,19 @@ static void fill(kern_isa isa, int mr, int nr, kern_sgemm_ukernel_fn uk, const d
   set_blocking(&c->sgemm, cpu);
 }
 
+/* im2col chunk budget: half of L2, so that the chunk of A rows and the kc x nc block
+ * of packed B (the other half, see set_blocking) stay in L2 together. */
+static void fill_nhwc(kern_isa isa, kern_dwconv2d_fn dw, kern_pool2d_fn maxp, kern_pool2d_fn avgp,
+                      kern_global_avgpool_fn gavg, const dlf_cpu_info *cpu) {
+  kern_nhwc_config *n = &g_configs[isa].nhwc;
+  n->im2col_bytes = cpu->l2_bytes / 2;
+  if (n->im2col_bytes < 64 * 1024) n->im2col_bytes = 64 * 1024;
+  n->dwconv2d = dw;
+  n->maxpool2d = maxp;
+  n->avgpool2d = avgp;
+  n->global_avgpool = gavg;
+}
+
 kern_isa kern_isa_choose(kern_isa best, const char *request, char *note, size_t note_size) {
   if (note_size) note[0] = '\0';
   if (!request || !request[0]) return best;
@@ -85,6 +98,13 @@ static void build(void) {
        cpu);
   fill(KERN_ISA_AVX2, KERN_SGEMM_AVX2_MR, KERN_SGEMM_AVX2_NR, kern_sgemm_ukernel_avx2, cpu);
   fill(KERN_ISA_AVX512, KERN_SGEMM_AVX512_MR, KERN_SGEMM_AVX512_NR, kern_sgemm_ukernel_avx512, cpu);
+  fill_nhwc(KERN_ISA_GENERIC, kern_dwconv2d_nhwc_generic, kern_maxpool2d_nhwc_generic,
+            kern_avgpool2d_nhwc_generic, kern_global_avgpool_nhwc_generic, cpu);
+  /* AVX2 pools: the generic C loops over channels (see pool_nhwc_generic.c). */
+  fill_nhwc(KERN_ISA_AVX2, kern_dwconv2d_nhwc_avx2, kern_maxpool2d_nhwc_generic,
+            kern_avgpool2d_nhwc_generic, kern_global_avgpool_nhwc_generic, cpu);
+  fill_nhwc(KERN_ISA_AVX512, kern_dwconv2d_nhwc_avx512, kern_maxpool2d_nhwc_avx512,
+            kern_avgpool2d_nhwc_avx512, kern_global_avgpool_nhwc_avx512, cpu);
   g_supported[KERN_ISA_GENERIC] = true;
   g_supported[KERN_ISA_AVX2] = dlf_cpu_has_avx2(cpu);
   g_supported[KERN_ISA_AVX512] = dlf_cpu_has_avx512(cpu);

@@ -96,10 +96,57 @@ typedef struct kern_sgemm_config {
   kern_sgemm_ukernel_fn ukernel;
 } kern_sgemm_config;
 
+/* NHWC convolution / depthwise / pooling (conv_nhwc*.c, dwconv_*.c, pool_nhwc_*.c)
+ * --------------------------------------------------------------------------------
+ * One image at a time (a batch is a loop over images). Activations are NHWC with a pixel
+ * stride (floats between consecutive pixels; 0 = dense, i.e. the channel count), so a
+ * tensor can be a channel slice of a wider buffer (concat in place). x, y and
+ * epi->residual all address their full image (row 0); a call computes only the output
+ * rows [oh0, oh1) (the fusion engine's band) and reads only the input rows that band
+ * needs; padding is handled by bounds, never by a padded copy. The caller computes the
+ * output size (so ceil_mode and end pads live in OH/OW). */
+typedef struct kern_conv2d_params {
+  int64_t H, W, C;         /* input image, NHWC; C = all input channels */
+  int64_t OH, OW, Cout;    /* output image */
+  int64_t kh, kw;          /* kernel */
+  int64_t sh, sw, dh, dw;  /* strides, dilations (>= 1) */
+  int64_t pad_t, pad_l;    /* begin pads; end pads only shape OH/OW (reads past H/W are zero) */
+  int64_t groups;          /* >= 1, divides C and Cout; depthwise: groups == C == Cout */
+  ptrdiff_t x_stride;      /* floats between input pixels (0 = C) */
+  ptrdiff_t y_stride;      /* floats between output pixels (0 = Cout) */
+} kern_conv2d_params;
+
+/* Depthwise micro-driver of one ISA: y rows [oh0, oh1) from packed_w [kh*kw, C]. */
+typedef void (*kern_dwconv2d_fn)(const kern_conv2d_params *p, const float *x,
+                                 const float *packed_w, float *y, int64_t oh0, int64_t oh1,
+                                 const kern_epilogue *epi);
+
+typedef struct kern_pool2d_params {
+  int64_t H, W, C, OH, OW;
+  int64_t kh, kw, sh, sw, dh, dw;
+  int64_t pad_t, pad_l, pad_b, pad_r; /* end pads: count_include_pad counts up to them */
+  bool count_include_pad;             /* average pool divisor (see pool_nhwc_generic.c) */
+  ptrdiff_t x_stride, y_stride;       /* floats between pixels (0 = C) */
+} kern_pool2d_params;
+
+typedef void (*kern_pool2d_fn)(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
+                               int64_t oh1);
+/* y[c] = mean over the HW pixels of x[., c] (pixel stride x_stride, 0 = C). */
+typedef void (*kern_global_avgpool_fn)(int64_t HW, int64_t C, const float *x, ptrdiff_t x_stride,
+                                       float *y);
+
+typedef struct kern_nhwc_config {
+  int64_t im2col_bytes; /* budget of one im2col chunk (half of L2, see config.c) */
+  kern_dwconv2d_fn dwconv2d;
+  kern_pool2d_fn maxpool2d, avgpool2d;
+  kern_global_avgpool_fn global_avgpool;
+} kern_nhwc_config;
+
 typedef struct kern_config {
   kern_isa isa;
   const char *name;
   kern_sgemm_config sgemm;
+  kern_nhwc_config nhwc;
   /* Why the active ISA differs from the request (DLF_ISA above what the CPU has, or an
    * unknown value), "" otherwise. The library never prints: callers may show it. */
   char note[160];
@@ -160,5 +207,88 @@ void kern_sgemm_ukernel_avx512(int mr, int nr, int64_t kc, const float *a, ptrdi
 #define KERN_SGEMM_AVX512_NR 32
 #define KERN_SGEMM_MR_MAX 12  /* the largest mr above (sizes the driver's A tile copy) */
 #define KERN_SGEMM_KC_MAX 512 /* the largest kc a config may choose (see config.c) */
+
+/* ---- NHWC convolution (conv_nhwc.c, conv_nhwc_pack.c) ----
+ * y = act(conv(x, W) + bias_n + residual) for groups >= 1 through im2col + kern_sgemm:
+ * per group, B = W packed as [kh*kw*Cg, Coutg] (row k = (ki*kw + kj)*Cg + ci), A = the
+ * im2col rows of a chunk of output pixels in scratch. 1x1 unpadded convolutions read x
+ * in place (no im2col). groups > 1 runs one GEMM per group on channel slices (the slow
+ * path: narrow N; depthwise has its own kernel). epi: bias_n [Cout], residual with pixel
+ * stride epi->ldr (0 = Cout), act, accumulate; bias_m must be NULL. */
+
+/* Floats of the packed weights of p (all groups). false on overflow. */
+bool kern_conv2d_nhwc_packed_floats(const kern_config *cfg, const kern_conv2d_params *p,
+                                    size_t *floats);
+/* Packs ONNX Conv weights W[Cout, C/groups, kh, kw] (OIHW) for cfg. */
+void kern_conv2d_nhwc_pack(const kern_config *cfg, const kern_conv2d_params *p, const float *w_oihw,
+                           float *packed);
+/* Floats of scratch one kern_conv2d_nhwc call needs (0 for unpadded 1x1). Each thread
+ * running a band needs its own. false on overflow. */
+bool kern_conv2d_nhwc_scratch_floats(const kern_config *cfg, const kern_conv2d_params *p,
+                                     size_t *floats);
+/* Output rows [oh0, oh1) of one image. Single-threaded; uses ~25 KiB of stack (kern_sgemm). */
+void kern_conv2d_nhwc(const kern_config *cfg, const kern_conv2d_params *p, const float *x,
+                      const float *packed_w, float *y, int64_t oh0, int64_t oh1, float *scratch,
+                      const kern_epilogue *epi);
+
+/* ---- Depthwise NHWC convolution (dwconv_<isa>.c) ----
+ * groups == C == Cout (channel multiplier 1), any kernel/stride/dilation/pads,
+ * vectorized over channels. Weights packed as [kh*kw, C]. Same epilogue as above. */
+size_t kern_dwconv2d_nhwc_packed_floats(const kern_conv2d_params *p);
+/* Packs ONNX depthwise weights W[C, 1, kh, kw]. */
+void kern_dwconv2d_nhwc_pack(const kern_conv2d_params *p, const float *w_oihw, float *packed);
+static inline void kern_dwconv2d_nhwc(const kern_config *cfg, const kern_conv2d_params *p,
+                                      const float *x, const float *packed_w, float *y, int64_t oh0,
+                                      int64_t oh1, const kern_epilogue *epi) {
+  cfg->nhwc.dwconv2d(p, x, packed_w, y, oh0, oh1, epi);
+}
+void kern_dwconv2d_nhwc_generic(const kern_conv2d_params *p, const float *x, const float *packed_w,
+                                float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
+void kern_dwconv2d_nhwc_avx2(const kern_conv2d_params *p, const float *x, const float *packed_w,
+                             float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
+void kern_dwconv2d_nhwc_avx512(const kern_conv2d_params *p, const float *x, const float *packed_w,
+                               float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
+
+/* ---- NHWC pooling (pool_nhwc_<isa>.c) ----
+ * Semantics equal the reference (src/ir/ops/pool.c): max pool propagates NaN and gives
+ * -inf for a window with no input pixel; average pool divides the float sum (taken in
+ * kernel row-major order) by the count of input pixels, or with count_include_pad by the
+ * count of positions inside the padded input (a ceil_mode overhang is not counted);
+ * an empty count gives NaN. Output rows [oh0, oh1). */
+static inline void kern_maxpool2d_nhwc(const kern_config *cfg, const kern_pool2d_params *p,
+                                       const float *x, float *y, int64_t oh0, int64_t oh1) {
+  cfg->nhwc.maxpool2d(p, x, y, oh0, oh1);
+}
+static inline void kern_avgpool2d_nhwc(const kern_config *cfg, const kern_pool2d_params *p,
+                                       const float *x, float *y, int64_t oh0, int64_t oh1) {
+  cfg->nhwc.avgpool2d(p, x, y, oh0, oh1);
+}
+static inline void kern_global_avgpool_nhwc(const kern_config *cfg, int64_t HW, int64_t C,
+                                            const float *x, ptrdiff_t x_stride, float *y) {
+  cfg->nhwc.global_avgpool(HW, C, x, x_stride, y);
+}
+void kern_maxpool2d_nhwc_generic(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
+                                 int64_t oh1);
+void kern_avgpool2d_nhwc_generic(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
+                                 int64_t oh1);
+void kern_global_avgpool_nhwc_generic(int64_t HW, int64_t C, const float *x, ptrdiff_t x_stride,
+                                      float *y);
+void kern_maxpool2d_nhwc_avx512(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
+                                int64_t oh1);
+void kern_avgpool2d_nhwc_avx512(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
+                                int64_t oh1);
+void kern_global_avgpool_nhwc_avx512(int64_t HW, int64_t C, const float *x, ptrdiff_t x_stride,
+                                     float *y);
+
+/* The taps k in [0, K) of one output coordinate o whose input coordinate
+ * o*s - pad + k*d lies in [lo, hi): they are [*k0, *k1) (empty when *k0 >= *k1). */
+static inline void kern_tap_range(int64_t o, int64_t s, int64_t pad, int64_t d, int64_t K,
+                                  int64_t lo, int64_t hi, int64_t *k0, int64_t *k1) {
+  int64_t base = o * s - pad;
+  int64_t a = base >= lo ? 0 : (lo - base + d - 1) / d;
+  int64_t b = base >= hi ? 0 : (hi - base + d - 1) / d;
+  *k0 = a;
+  *k1 = b < K ? b : K;
+}
 
 #endif

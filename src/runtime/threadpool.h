@@ -15,13 +15,13 @@
  *   be configured per session. It also puts OpenMP into the library's link requirements.
  * - Measured dispatch overhead of an empty region (bench/threadpool_overhead.c: medians of
  *   10^5 regions per row, the three interleaved in blocks of 5000; 2-vCPU AMD EPYC (Zen 4) VM
- *   shared with other jobs, load average 8-12; gcc 12 -O2; rt_pool spin 500 us):
- *       k=1: rt_pool 0.020 us, OpenMP 1.29 us (65x), pthreadpool 0.010 us (0.5x)
- *       k=2: rt_pool 0.89 us,  OpenMP 3.04 us (3.4x), pthreadpool 1.60 us (1.8x)
+ *   shared with other jobs; gcc 12 -O2; rt_pool spin 500 us; two runs, load average 10 / 3):
+ *       k=1: rt_pool 0.020 us,      OpenMP 1.29 / 1.21 us (65x / 61x), pthreadpool 0.010 us
+ *       k=2: rt_pool 0.89 / 0.56 us, OpenMP 3.04 / 2.87 us (3.4x / 5.1x),
+ *            pthreadpool 1.60 / 1.61 us (1.8x / 2.9x)
  *   (pthreadpool's k=1 is a separate 1-thread pool that just loops inline; 10 ns either way
- *   is noise next to a layer.) First region after 50 ms idle (workers asleep; wake-up
- *   latency of a loaded box): all three take milliseconds
- *   here at k=2; at k=1 rt_pool 2 us, OpenMP 16 us.
+ *   is noise next to a layer.) First k=2 region after 50 ms idle (workers asleep, futex
+ *   wake-up on a loaded box): rt_pool 5.6 / 1.1 ms, OpenMP 6.8 / 1.5, pthreadpool 10 / 3.7.
  *   So the own pool is the fastest at k=2, where dispatch cost matters, and is the
  *   only one that meets the exactly-k and per-session requirements without extra pools.
  *

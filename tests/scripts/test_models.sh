@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_models.sh — runs torchvision models exported to ONNX (gen_models.py) through `dlfusion run`,
-# optimized and with --no-optimize, and compares with PyTorch's output. Last line: "N passed, N failed".
+# optimized, with --no-optimize and with --engine ref, and compares with PyTorch's output. Last line: "N passed, N failed".
 # Usage: tests/scripts/test_models.sh [--big] [--force]   (DLF_BIN selects the binary)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,9 +28,12 @@ pass=0
 fail=0
 while read -r name opset dynamic; do
   dir=$gen/$name
-  for mode in optimized no-optimize; do
+  # The default engine (the fastest available) optimized and as imported, and the reference
+  # executor: each must match PyTorch on its own.
+  for mode in optimized no-optimize engine-ref; do
     flags=()
     [ "$mode" = no-optimize ] && flags=(--no-optimize)
+    [ "$mode" = engine-ref ] && flags=(--engine ref)
     out=$tmp/$name.$mode.npy
     start=$(date +%s.%N)
     if ! timeout "$timeout_s" "$bin" run "$dir/model.onnx" --input "input=$dir/input.npy" \
@@ -40,6 +43,12 @@ while read -r name opset dynamic; do
       continue
     fi
     secs=$(echo "$(date +%s.%N) - $start" | bc)
+    # A SAN=1 build as DLF_BIN reports and continues: its report is a failure too.
+    if san=$(grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$tmp/stderr"); then
+      echo "FAIL $name ($mode, opset $opset): sanitizer: $san"
+      fail=$((fail + 1))
+      continue
+    fi
     if msg=$($PY tests/scripts/gen_models.py --compare "$dir/output.npy" "$out"); then
       printf 'PASS %s (%s, opset %s): %s, %.1f s\n' "$name" "$mode" "$opset" "$msg" "$secs"
       pass=$((pass + 1))
