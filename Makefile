@@ -3,6 +3,7 @@
 CC      ?= gcc
 BUILD   ?= build
 OPT     ?= -O2
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
 CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Wno-unused-parameter -fPIC -D_GNU_SOURCE \
            -Iinclude -Isrc -I$(BUILD)/gen
 LDLIBS  += -lprotobuf-c -lcjson -lm -lpthread
@@ -65,18 +66,20 @@ $(BUILD)/dlf_tests: $(TEST_OBJ) $(BUILD)/libdlfusion.a
 # Benchmarks (not part of `all`): `make BUILD=... bench` builds them into $(BUILD)/bench/.
 # The thread-pool bench links OpenMP and libpthreadpool only as the comparisons it measures.
 .PHONY: bench
-bench: $(BUILD)/bench/threadpool_overhead
+bench:
+	@scripts/setup.sh --bench
+	@$(MAKE) --no-print-directory $(BUILD)/bench/threadpool_overhead
 $(BUILD)/bench/threadpool_overhead: bench/threadpool_overhead.c $(BUILD)/libdlfusion.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fopenmp $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthreadpool
 
 run: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	$(BUILD)/dlfusion info zoo:resnet18
 	$(BUILD)/dlfusion run zoo:resnet18
 
 test: setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@tests/run_all.sh $(BUILD)
 
 test-unit: all
@@ -84,7 +87,7 @@ test-unit: all
 
 # The unit tests and CLI checks under AddressSanitizer + UBSan.
 test-san: setup
-	@$(MAKE) --no-print-directory SAN=1 all
+	@$(MAKE) --no-print-directory -j$(NPROC) SAN=1 all
 	@ASAN_OPTIONS=detect_leaks=1 tests/run_all.sh build-san --quick
 
 format:

@@ -133,12 +133,15 @@ dlf_status dlf_model_layer(const dlf_model *model, int index, dlf_layer_info *ou
  * (before passes), the way torchvision counts parameters: float constants
  * read by Conv, Gemm, MatMul, PRelu, Add, Mul and BatchNormalization's scale
  * and bias (running statistics are not parameters). macs and weight_bytes
- * sum the layers of the compiled graph. act_peak_bytes is, for now, the
- * largest act_in_bytes + act_out_bytes of one layer (the runtime's arena
- * planner will replace it with the real peak). */
+ * sum the layers of the compiled graph. act_peak_bytes is the size of the
+ * one arena the runtime's memory planner lays all activations out in
+ * (lifetimes, then greedy placement by size; graph inputs are the caller's
+ * and not counted); act_total_bytes is the sum of all activations' sizes,
+ * what one buffer per tensor would take. */
 typedef struct dlf_model_summary {
   int layers;
   int64_t macs, params, weight_bytes, act_peak_bytes;
+  int64_t act_total_bytes;
 } dlf_model_summary;
 
 dlf_status dlf_model_summarize(const dlf_model *model, dlf_model_summary *out);
@@ -168,6 +171,17 @@ void dlf_session_free(dlf_session *session);
  * the shapes of dlf_model_input / dlf_model_output (NCHW, C order). */
 dlf_status dlf_session_run(dlf_session *session, const void *const *inputs,
                            void *const *outputs);
+
+/* dlf_session_run, and also time every layer: layer_ms[i] receives the
+ * wall-clock milliseconds of layer i (the order of dlf_model_layer;
+ * dlf_model_num_layers entries). A clock read per layer is the only extra
+ * cost. */
+dlf_status dlf_session_run_profiled(dlf_session *session, const void *const *inputs,
+                                    void *const *outputs, double *layer_ms);
+
+/* The executor the session really runs ("reference", ...): what
+ * DLF_ENGINE_DEFAULT resolved to. A static string; "" for NULL. */
+const char *dlf_session_engine_name(const dlf_session *session);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
 # missing (idempotent: a no-op on a machine that has everything).
 #   scripts/setup.sh            build + test dependencies
 #   scripts/setup.sh --build    only what the library and CLI need to build
+#   scripts/setup.sh --bench    build + test + what bench/ compares against
 set -euo pipefail
 
 build_pkgs=(gcc make protobuf-c-compiler libprotobuf-c-dev libonnx-dev libcjson-dev)
@@ -10,8 +11,12 @@ build_pkgs=(gcc make protobuf-c-compiler libprotobuf-c-dev libonnx-dev libcjson-
 # use clang for the sanitizer build.
 test_pkgs=(python3-torch python3-torchvision python3-onnx python3-numpy clang libclang-rt-14-dev)
 
+# bench/threadpool_overhead measures libpthreadpool and OpenMP as comparisons.
+bench_pkgs=(libpthreadpool-dev nodejs) # nodejs brings npm (bench/setup_ort.sh installs ONNX Runtime)
+
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--build" ] || want+=("${test_pkgs[@]}")
+[ "${1:-}" = "--bench" ] && want+=("${bench_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do

@@ -3,6 +3,7 @@
 #ifndef DLF_TOOLS_CLI_H
 #define DLF_TOOLS_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dlfusion.h"
@@ -28,6 +29,16 @@ void cli_split_named(const char *arg, char **name, const char **value);
 const char *cli_human(double v, char *buf, int size);
 const char *cli_dims(const int64_t *dims, int ndim, char *buf, int size);
 
+/* Elements of a tensor's shape (checked by the library at load); bytes of one element. */
+size_t cli_numel(const dlf_tensor *t);
+size_t cli_dtype_size(dlf_dtype t);
+/* Monotonic clock, milliseconds. */
+double cli_now_ms(void);
+/* qsort comparator: doubles ascending. */
+int cli_cmp_double(const void *a, const void *b);
+/* Deterministic input data for a seed: floats uniform in [-1, 1), int64 zeros. */
+void cli_fill_random(const dlf_tensor *t, void *data, uint64_t seed);
+
 /* Model options shared by info and run: --no-optimize and --shape. */
 typedef struct cli_model_opts {
   int no_optimize;
@@ -42,5 +53,6 @@ void cli_model_opts_free(cli_model_opts *o);
 int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

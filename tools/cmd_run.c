@@ -5,10 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
-#include "core/rng.h" /* header-only SplitMix64: the same random inputs as the tests */
 
 #define MAX_FILES 64
 #define TOP_K 5
@@ -120,33 +118,13 @@ static int parse(int argc, char **argv, run_args *a) {
   return EXIT_OK;
 }
 
-static size_t numel(const dlf_tensor *t) {
-  size_t n = 1;
-  for (int d = 0; d < t->ndim; d++)
-    n *= (size_t)t->dims[d];
-  return n;
-}
-
-static size_t dtype_size(dlf_dtype t) { return t == DLF_INT64 ? 8 : 4; }
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* Top-5 (index:value) of up to MAX_ROWS rows of the last dimension. */
 static void print_output(const dlf_tensor *t, const void *data) {
   char dims[128];
   printf("output '%s': %s %s\n", t->name, t->dtype == DLF_INT64 ? "int64" : "float32",
          cli_dims(t->dims, t->ndim, dims, sizeof dims));
   if (t->ndim == 0 || t->dims[t->ndim - 1] <= 1 || t->dtype != DLF_FLOAT32) return;
-  size_t cols = (size_t)t->dims[t->ndim - 1], rows = numel(t) / cols;
+  size_t cols = (size_t)t->dims[t->ndim - 1], rows = cli_numel(t) / cols;
   for (size_t r = 0; r < rows && r < MAX_ROWS; r++) {
     const float *row = (const float *)data + r * cols;
     size_t best[TOP_K];
@@ -195,16 +173,6 @@ static named_file *file_for_input(run_args *a, const dlf_model *m, int i) {
   return NULL;
 }
 
-static void fill_random(dlf_tensor *t, void *data, uint64_t seed) {
-  dlf_rng r = dlf_rng_make(seed);
-  size_t n = numel(t);
-  if (t->dtype == DLF_INT64)
-    memset(data, 0, n * 8);
-  else
-    for (size_t j = 0; j < n; j++)
-      ((float *)data)[j] = dlf_rng_range(&r, -1.0f, 1.0f);
-}
-
 static int execute(run_args *a, const char *spec) {
   int rc = EXIT_RUNTIME, n_bind = 0;
   dlf_tensor bind[MAX_FILES + 64];
@@ -251,18 +219,18 @@ static int execute(run_args *a, const char *spec) {
       }
       in_data[i] = f->t.data;
     } else {
-      in_data[i] = malloc(numel(&t) * dtype_size(t.dtype) + 1);
+      in_data[i] = malloc(cli_numel(&t) * cli_dtype_size(t.dtype) + 1);
       if (!in_data[i]) {
         fprintf(stderr, "dlfusion: out of memory for input '%s'\n", t.name);
         goto out;
       }
-      fill_random(&t, in_data[i], (uint64_t)a->seed + (uint64_t)i);
+      cli_fill_random(&t, in_data[i], (uint64_t)a->seed + (uint64_t)i);
     }
   }
   for (int i = 0; i < no; i++) {
     dlf_tensor t;
     if (dlf_model_output(m, i, &t) != DLF_OK) goto fail;
-    out_data[i] = malloc(numel(&t) * dtype_size(t.dtype) + 1);
+    out_data[i] = malloc(cli_numel(&t) * cli_dtype_size(t.dtype) + 1);
     if (!out_data[i]) {
       fprintf(stderr, "dlfusion: out of memory for output '%s'\n", t.name);
       goto out;
@@ -288,11 +256,11 @@ static int execute(run_args *a, const char *spec) {
   dlf_session_options so = {a->engine, (int)a->threads};
   if (dlf_session_create(m, &so, &s) != DLF_OK) goto fail;
   for (long long r = 0; r < a->repeat; r++) {
-    double t0 = now_ms();
+    double t0 = cli_now_ms();
     if (dlf_session_run(s, (const void *const *)in_data, out_data) != DLF_OK) goto fail;
-    times[r] = now_ms() - t0;
+    times[r] = cli_now_ms() - t0;
   }
-  qsort(times, (size_t)a->repeat, sizeof *times, cmp_double);
+  qsort(times, (size_t)a->repeat, sizeof *times, cli_cmp_double);
   for (int i = 0; i < no; i++) {
     dlf_tensor t;
     dlf_model_output(m, i, &t);

@@ -1,13 +1,15 @@
 /* dlfusion.c — the dlfusion command line: dispatches to subcommands (info,
- * run, export) and holds the helpers they share. All logic is in the library. */
+ * run, export, bench) and holds the helpers they share. All logic is in the library. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
+#include "core/rng.h" /* header-only SplitMix64: the same random inputs as the tests */
 
 int cli_fail(void) {
   fprintf(stderr, "dlfusion: %s\n", dlf_last_error());
@@ -85,6 +87,36 @@ const char *cli_dims(const int64_t *dims, int ndim, char *buf, int size) {
   return buf;
 }
 
+size_t cli_numel(const dlf_tensor *t) {
+  size_t n = 1;
+  for (int d = 0; d < t->ndim; d++)
+    n *= (size_t)t->dims[d];
+  return n;
+}
+
+size_t cli_dtype_size(dlf_dtype t) { return t == DLF_INT64 ? 8 : 4; }
+
+double cli_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int cli_cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+void cli_fill_random(const dlf_tensor *t, void *data, uint64_t seed) {
+  dlf_rng r = dlf_rng_make(seed);
+  size_t n = cli_numel(t);
+  if (t->dtype == DLF_INT64)
+    memset(data, 0, n * 8);
+  else
+    for (size_t j = 0; j < n; j++)
+      ((float *)data)[j] = dlf_rng_range(&r, -1.0f, 1.0f);
+}
+
 int cli_add_shape(const char *cmd, cli_model_opts *o, const char *arg) {
   char *name;
   const char *dims;
@@ -123,6 +155,7 @@ static void usage(FILE *f) {
              "  info MODEL     the layer table: shapes, MACs, parameters, bytes\n"
              "  run MODEL      run the model on .npy inputs (or random ones)\n"
              "  export MODEL   write a zoo model as an ONNX file\n"
+             "  bench MODEL    time the model: median/min/p90, per-layer profile\n"
              "\n"
              "options:\n"
              "  --help         this text ('dlfusion COMMAND --help' for a command)\n"
@@ -151,5 +184,6 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "info")) return cmd_info(argc - 1, argv + 1);
   if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
   if (!strcmp(cmd, "export")) return cmd_export(argc - 1, argv + 1);
+  if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
   return cli_usage_error(NULL, "unknown command '%s'", cmd);
 }

@@ -9,16 +9,10 @@
 #include "frontend/frontend.h"
 #include "ir/features.h"
 #include "ir/passes/passes.h"
+#include "runtime/memplan.h"
 
 #define ZOO_PREFIX "zoo:"
 #define ZOO_DEFAULT_SEED 1
-
-static char *dup_str(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
 
 static void free_bindings(dlf_tensor *b, int n) {
   for (int i = 0; b && i < n; i++) {
@@ -43,7 +37,7 @@ static dlf_status copy_bindings(const char *spec, const dlf_load_options *o, dlf
     b[i].data = NULL;
     int64_t numel = 0, bytes = 0;
     bool ok = true;
-    if (src->name) ok = (b[i].name = dup_str(src->name)) != NULL;
+    if (src->name) ok = (b[i].name = dlf_strdup(src->name)) != NULL;
     if (ok && src->data) { /* sizes were checked when the binding was applied */
       ok = dlf_numel(src->dims, src->ndim, &numel) &&
            dlf_mul_i64(numel, src->dtype == DLF_INT64 ? 8 : 4, &bytes);
@@ -294,7 +288,7 @@ dlf_status dlf_model_load(const char *spec, const dlf_load_options *opts, dlf_mo
   *out = NULL;
   if (!spec || !spec[0]) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_load: no model given");
   dlf_model *m = calloc(1, sizeof *m);
-  if (!m || !(m->spec = dup_str(spec))) {
+  if (!m || !(m->spec = dlf_strdup(spec))) {
     free(m);
     return dlf_error(DLF_ERR_NOMEM, "%s: out of memory loading the model", spec);
   }
@@ -387,8 +381,12 @@ dlf_status dlf_model_summarize(const dlf_model *m, dlf_model_summary *out) {
     const dlf_layer_info *l = &m->layers[i];
     out->macs += l->macs;
     out->weight_bytes += l->weight_bytes;
-    int64_t act = l->act_in_bytes + l->act_out_bytes;
-    if (act > out->act_peak_bytes) out->act_peak_bytes = act;
   }
+  /* The arena the runtime's memory planner lays the activations out in. */
+  rt_memplan plan;
+  DLF_TRY(rt_memplan_for_graph(m->graph, RT_MEMPLAN_ALIGNMENT, &plan));
+  out->act_peak_bytes = plan.arena_bytes;
+  out->act_total_bytes = plan.total_bytes;
+  rt_memplan_free(&plan);
   return DLF_OK;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "api/model.h"
+#include "core/checked.h"
 #include "ir/ref_exec.h"
 
 struct dlf_session {
@@ -45,8 +46,8 @@ void dlf_session_free(dlf_session *s) {
   free(s);
 }
 
-dlf_status dlf_session_run(dlf_session *s, const void *const *inputs, void *const *outputs) {
-  dlf_error_clear();
+/* The checks dlf_session_run and dlf_session_run_profiled share. */
+static dlf_status check_run(const dlf_session *s, const void *const *inputs, void *const *outputs) {
   if (!s) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_session_run: session is NULL");
   const ir_graph *g = s->model->graph;
   if (g->n_inputs > 0 && !inputs)
@@ -61,5 +62,34 @@ dlf_status dlf_session_run(dlf_session *s, const void *const *inputs, void *cons
     if (!outputs[i])
       return dlf_error(DLF_ERR_INVALID_ARG, "%s: dlf_session_run: output %d ('%s') is NULL",
                        s->model->spec, i, g->tensors[g->outputs[i]].name);
+  return DLF_OK;
+}
+
+dlf_status dlf_session_run(dlf_session *s, const void *const *inputs, void *const *outputs) {
+  dlf_error_clear();
+  DLF_TRY(check_run(s, inputs, outputs));
   return ir_ref_exec_run(s->ref, inputs, outputs);
+}
+
+dlf_status dlf_session_run_profiled(dlf_session *s, const void *const *inputs, void *const *outputs,
+                                    double *layer_ms) {
+  dlf_error_clear();
+  DLF_TRY(check_run(s, inputs, outputs));
+  if (!layer_ms)
+    return dlf_error(DLF_ERR_INVALID_ARG, "%s: dlf_session_run_profiled: layer_ms is NULL",
+                     s->model->spec);
+  const ir_graph *g = s->model->graph;
+  double *node_ms = dlf_malloc_array((size_t)g->n_nodes, sizeof *node_ms);
+  if (!node_ms) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory profiling", s->model->spec);
+  dlf_status st = ir_ref_exec_run_timed(s->ref, inputs, outputs, node_ms);
+  /* The layer table is the live nodes in graph order (model.c build_layers). */
+  for (int i = 0, k = 0; i < g->n_nodes && st == DLF_OK; i++)
+    if (!g->nodes[i].dead && k < s->model->n_layers) layer_ms[k++] = node_ms[i];
+  free(node_ms);
+  return st;
+}
+
+const char *dlf_session_engine_name(const dlf_session *s) {
+  dlf_error_clear();
+  return s ? "reference" : ""; /* every engine is the reference executor for now */
 }

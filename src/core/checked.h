@@ -41,6 +41,14 @@ static inline void *dlf_calloc_array(size_t count, size_t size) {
   return calloc(count, size);
 }
 
+/* A malloc'd copy of s (strdup is POSIX, not C11); NULL when out of memory. */
+static inline char *dlf_strdup(const char *s) {
+  size_t n = __builtin_strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) __builtin_memcpy(d, s, n);
+  return d;
+}
+
 /* Largest tensor dlfusion will allocate (bytes). Files that declare more are
  * rejected before allocation. 16 GiB: above any CNN's weights (VGG-16 is
  * 0.55 GB), below this machine's memory. */

@@ -28,17 +28,10 @@ ir_op ir_op_from_name(const char *onnx_name) {
 size_t ir_dtype_size(ir_dtype t) { return t == IR_I64 ? 8 : 4; }
 const char *ir_dtype_name(ir_dtype t) { return t == IR_I64 ? "int64" : "float32"; }
 
-static char *dup_str(const char *s) {
-  size_t n = strlen(s) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, s, n);
-  return d;
-}
-
 dlf_status ir_graph_create(const char *source, ir_graph **out) {
   ir_graph *g = calloc(1, sizeof *g);
   if (!g) return dlf_error(DLF_ERR_NOMEM, "out of memory creating a graph");
-  g->source = dup_str(source ? source : "model");
+  g->source = dlf_strdup(source ? source : "model");
   if (!g->source) {
     free(g);
     return dlf_error(DLF_ERR_NOMEM, "out of memory creating a graph");
@@ -139,7 +132,7 @@ dlf_status ir_graph_add_tensor(ir_graph *g, const char *name, ir_dtype dtype, in
   DLF_TRY(index_grow(g));
   ir_tensor *t = &g->tensors[g->n_tensors];
   memset(t, 0, sizeof *t);
-  t->name = dup_str(name);
+  t->name = dlf_strdup(name);
   if (!t->name) return dlf_error(DLF_ERR_NOMEM, "out of memory adding tensor '%s'", name);
   t->dtype = dtype;
   t->ndim = ndim;
@@ -181,7 +174,7 @@ dlf_status ir_graph_add_node(ir_graph *g, const char *name, ir_op op, int n_inpu
     snprintf(gen, sizeof gen, "%s_%d", ir_op_name(op), g->n_nodes);
     name = gen;
   }
-  n->name = dup_str(name);
+  n->name = dlf_strdup(name);
   n->inputs = dlf_malloc_array((size_t)n_inputs, sizeof(int));
   n->outputs = dlf_malloc_array((size_t)n_outputs, sizeof(int));
   if (!n->name || !n->inputs || !n->outputs) {
@@ -223,7 +216,7 @@ static ir_attr *attr_slot(ir_node *n, const char *name) {
   n->attrs = attrs;
   ir_attr *a = &attrs[n->n_attrs];
   memset(a, 0, sizeof *a);
-  a->name = dup_str(name);
+  a->name = dlf_strdup(name);
   if (!a->name) return NULL;
   n->n_attrs++;
   return a;
@@ -252,7 +245,7 @@ dlf_status ir_node_set_string(ir_node *n, const char *name, const char *v) {
   ir_attr *a = attr_slot(n, name);
   if (!a) return ATTR_OOM(n, name);
   a->kind = IR_ATTR_STRING;
-  a->s = dup_str(v);
+  a->s = dlf_strdup(v);
   if (!a->s) return ATTR_OOM(n, name);
   return DLF_OK;
 }

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/checked.h"
 
@@ -70,12 +71,22 @@ static void to_value(const ir_tensor *t, void *data, ir_value *v) {
   v->data = data;
 }
 
-dlf_status ir_ref_exec_run(ir_ref_exec *x, const void *const *inputs, void *const *outputs) {
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* node_ms: NULL, or per node the time it took. */
+static dlf_status run(ir_ref_exec *x, const void *const *inputs, void *const *outputs,
+                      double *node_ms) {
   const ir_graph *g = x->g;
   ir_value in[17], out[8];
   for (int i = 0; i < g->n_nodes; i++) {
     const ir_node *n = &g->nodes[i];
+    if (node_ms) node_ms[i] = 0;
     if (n->dead) continue;
+    double t0 = node_ms ? now_ms() : 0;
     if (n->n_inputs > 16 || n->n_outputs > 8)
       return ir_node_error(g, n, DLF_ERR_UNSUPPORTED, "too many inputs or outputs");
     for (int k = 0; k < n->n_inputs; k++) {
@@ -95,10 +106,20 @@ dlf_status ir_ref_exec_run(ir_ref_exec *x, const void *const *inputs, void *cons
     }
     dlf_status st = ir_op_ref_fn(n->op)(n, in, n_in, out, n->n_outputs);
     if (st != DLF_OK) return ir_node_error(g, n, st, "%s", dlf_last_error());
+    if (node_ms) node_ms[i] = now_ms() - t0;
   }
   for (int j = 0; j < g->n_outputs; j++) {
     int t = g->outputs[j];
     memcpy(outputs[j], tensor_data(x, inputs, t), tensor_bytes(&g->tensors[t]));
   }
   return DLF_OK;
+}
+
+dlf_status ir_ref_exec_run(ir_ref_exec *x, const void *const *inputs, void *const *outputs) {
+  return run(x, inputs, outputs, NULL);
+}
+
+dlf_status ir_ref_exec_run_timed(ir_ref_exec *x, const void *const *inputs, void *const *outputs,
+                                 double *node_ms) {
+  return run(x, inputs, outputs, node_ms);
 }

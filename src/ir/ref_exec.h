@@ -16,4 +16,9 @@ void ir_ref_exec_free(ir_ref_exec *x);
  * shapes and dtypes inferred in the graph). */
 dlf_status ir_ref_exec_run(ir_ref_exec *x, const void *const *inputs, void *const *outputs);
 
+/* ir_ref_exec_run, and node_ms[i] receives the wall-clock milliseconds node i
+ * took (g->n_nodes entries; 0 for dead nodes). For `dlfusion bench --profile`. */
+dlf_status ir_ref_exec_run_timed(ir_ref_exec *x, const void *const *inputs, void *const *outputs,
+                                 double *node_ms);
+
 #endif

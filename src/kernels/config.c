@@ -100,7 +100,8 @@ static void build(void) {
   fill(KERN_ISA_AVX512, KERN_SGEMM_AVX512_MR, KERN_SGEMM_AVX512_NR, kern_sgemm_ukernel_avx512, cpu);
   fill_nhwc(KERN_ISA_GENERIC, kern_dwconv2d_nhwc_generic, kern_maxpool2d_nhwc_generic,
             kern_avgpool2d_nhwc_generic, kern_global_avgpool_nhwc_generic, cpu);
-  /* AVX2 pools: the generic C loops over channels (see pool_nhwc_generic.c). */
+  /* AVX2 pools: the generic C (SSE2-vectorized by the compiler, see pool_nhwc_generic.c);
+   * pooling is a small share of CNN time. */
   fill_nhwc(KERN_ISA_AVX2, kern_dwconv2d_nhwc_avx2, kern_maxpool2d_nhwc_generic,
             kern_avgpool2d_nhwc_generic, kern_global_avgpool_nhwc_generic, cpu);
   fill_nhwc(KERN_ISA_AVX512, kern_dwconv2d_nhwc_avx512, kern_maxpool2d_nhwc_avx512,

@@ -32,11 +32,11 @@ dlf_status rt_memplan_compute(const rt_memplan_item *items, int n, size_t alignm
  * not constants and not graph inputs (those belong to the caller). */
 typedef struct rt_memplan {
   int n_items;
-  rt_memplan_item *items; /* lifetimes; steps are indices into g->nodes */
-  int *tensor;            /* the graph tensor of each item */
-  int64_t *offsets;       /* each item's offset in the arena */
-  int64_t arena_bytes;    /* the arena the plan needs */
-  int64_t total_bytes;    /* sum of the items' sizes: the cost without reuse */
+  rt_memplan_item *items;  /* lifetimes; steps are indices into g->nodes */
+  int *tensor;             /* the graph tensor of each item */
+  int64_t *offsets;        /* each item's offset in the arena */
+  int64_t arena_bytes;     /* the arena the plan needs */
+  int64_t total_bytes;     /* sum of the items' sizes: the cost without reuse */
   int64_t live_peak_bytes; /* max over steps of the (aligned) bytes live at
                               once: no plan can do better */
 } rt_memplan;

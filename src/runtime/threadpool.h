@@ -14,7 +14,7 @@
  *   user in the process (e.g. a BLAS), so two sessions cannot each own a pool, and it cannot
  *   be configured per session. It also puts OpenMP into the library's link requirements.
  * - Measured dispatch overhead of an empty region (bench/threadpool_overhead.c: medians of
- *   10^5 regions per row, the three interleaved in blocks of 5000; 2-vCPU AMD EPYC (Zen 4) VM
+ *   10^5 regions per row, the three interleaved in blocks of 5000; 2-vCPU AMD EPYC (Zen 5, family 0x1a) VM
  *   shared with other jobs; gcc 12 -O2; rt_pool spin 500 us; two runs, load average 10 / 3):
  *       k=1: rt_pool 0.020 us,      OpenMP 1.29 / 1.21 us (65x / 61x), pthreadpool 0.010 us
  *       k=2: rt_pool 0.89 / 0.56 us, OpenMP 3.04 / 2.87 us (3.4x / 5.1x),

@@ -170,5 +170,33 @@ expect info_exported 0 "" -- "$BIN" info "$TMP/resnet18.onnx"
 [[ "$(tail -n 1 "$TMP/out")" == *" params=11689512 "* ]] && ok export_roundtrip_params \
   || bad export_roundtrip_params "$(tail -n 1 "$TMP/out")"
 
+# ------------------------------------------------------------------- bench
+expect help_bench 0 "" -- "$BIN" bench --help
+out_has help_bench_text "^usage: dlfusion bench"
+expect help_global_for_bench 0 "" -- "$BIN" --help
+out_has help_global_lists_bench "^  bench "
+expect bench_missing_model 2 "missing MODEL" -- "$BIN" bench
+expect bench_runs_zero 2 "--runs" -- "$BIN" bench "$FIX/relu_add.onnx" --runs 0
+expect bench_runs_not_a_number 2 "--runs" -- "$BIN" bench "$FIX/relu_add.onnx" --runs ten
+expect bench_bad_warmup 2 "--warmup" -- "$BIN" bench "$FIX/relu_add.onnx" --warmup -1
+expect bench_bad_engine 2 "--engine" -- "$BIN" bench "$FIX/relu_add.onnx" --engine warp
+expect bench_missing_file 1 "$TMP/nope.onnx" -- "$BIN" bench "$TMP/nope.onnx"
+expect bench_relu_add 0 "" -- "$BIN" bench "$FIX/relu_add.onnx" --runs 5 --warmup 2
+out_has bench_prints_median "^median [0-9.e+-]+ ms  min [0-9.e+-]+ ms  p90 [0-9.e+-]+ ms$"
+out_has bench_prints_engine "^engine: reference"
+out_has bench_prints_runs "^runs: 5 timed after 2 warm-up$"
+out_has bench_prints_throughput "^throughput: [0-9.]+ runs/s"
+# relu's output (8 floats) lives at steps 0-1, add's (the graph output) at
+# step 1: two 32-byte tensors live together, each rounded up to 64 bytes.
+out_has bench_peak_is_the_planned_arena "^peak activations: .*\(128 B\) in the planned arena"
+expect bench_profile 0 "" -- "$BIN" bench "$FIX/relu_add.onnx" --runs 3 --profile --engine ref
+out_has bench_profile_layer_0 "^ +0  relu +Relu "
+out_has bench_profile_layer_1 "^ +1  add +Add "
+out_has bench_profile_sum "^sum of layers: "
+expect bench_shape_override 0 "" -- "$BIN" bench "$FIX/relu_add_batch.onnx" --runs 1 \
+  --shape x=3x2x2x2
+# batch 3: two live tensors of 3x2x2x2 floats (96 B), each rounded up to 128
+out_has bench_shape_override_peak "\(256 B\) in the planned arena"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

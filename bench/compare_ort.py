@@ -1,0 +1,362 @@
+#!/usr/bin/python3
+# compare_ort.py — times dlfusion against ONNX Runtime (onnxruntime-node, via ort_time.js) on the same
+# ONNX files, interleaved A/B in one run, and checks that both give the same outputs; prints markdown.
+"""Usage: bench/compare_ort.py [--models "resnet18 mobilenet_v2 ..."] [--threads "1 2"]
+                             [--rounds N] [--runs R] [--ort-runs R] [--dlf-runs R] [--warmup W]
+                             [--dlf-bin PATH] [--dlf-args "..."] [--ort-only] [--report FILE]
+                             [--json FILE]
+
+For each model and each thread count, runs --rounds rounds; a round is one ORT process
+(W warm-up + R timed runs, median) and one dlfusion process (R runs, median), the order of the
+two swapped every round so slow drifts of the machine hit both alike. Reports the median of the
+per-round medians of each side and the ratio ORT/dlfusion (> 1: dlfusion is faster).
+Both sides get the model's saved input (bench/models/NAME/input.npy); their outputs are compared
+with each other and with PyTorch's (relative to the output's range; > 1e-3 is a MISMATCH and
+makes the exit status 1). Progress goes to stderr, the report (markdown) to stdout.
+
+Models are made by bench/models.sh (tests/scripts/gen_models.py), ONNX Runtime is installed by
+bench/setup_ort.sh; both are called here and do nothing when already done."""
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+DEFAULT_MODELS = "resnet18 mobilenet_v2 squeezenet1_0 alexnet"
+REL_TOL = 1e-3  # same as tests/scripts/gen_models.py (test_models.sh)
+
+
+def log(msg):
+  print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- machine description
+
+
+def cpu_header(dlf_bin):
+  """Lines that say what machine and what builds the numbers come from (top of every report)."""
+  info = {}
+  try:
+    with open("/proc/cpuinfo") as f:
+      for line in f:
+        k, _, v = line.partition(":")
+        k = k.strip()
+        if k in ("model name", "cpu family", "model", "flags") and k not in info:
+          info[k] = v.strip()
+  except OSError:
+    pass
+  flags = set(info.get("flags", "").split())
+  fam = int(info.get("cpu family", "0") or 0)
+  mod = int(info.get("model", "0") or 0)
+  # AMD's family numbers: 0x19 is Zen 3 (models < 0x10 and 0x20-0x5f) or Zen 4, 0x1a is Zen 5.
+  # The VM's model name ("AMD EPYC") does not say which, so record the numbers too.
+  gen = ""
+  if "AMD" in info.get("model name", ""):
+    gen = {0x17: "Zen 1/2", 0x1a: "Zen 5"}.get(fam, "")
+    if fam == 0x19:
+      gen = "Zen 4" if (0x10 <= mod <= 0x1f or 0x60 <= mod <= 0xaf) else "Zen 3"
+  avx512 = [f for f in ("avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16") if f in flags]
+  lines = [
+      "- CPU: `model name : %s` (family %d model %d%s), %d logical CPUs"
+      % (info.get("model name", "?"), fam, mod, (", " + gen) if gen else "", os.cpu_count() or 0),
+      "- AVX-512: %s; AVX2: %s; FMA: %s" % (
+          ("yes (" + " ".join(avx512) + ")") if "avx512f" in flags else "no",
+          "yes" if "avx2" in flags else "no", "yes" if "fma" in flags else "no"),
+      "- load average at start: %s" % " ".join("%.2f" % x for x in os.getloadavg()),
+      "- date: %s, kernel %s" % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), platform.release()),
+  ]
+  rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                       text=True).stdout.strip()
+  dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                         capture_output=True, text=True).stdout.strip()
+  tree = "git %s%s" % (rev or "?", " + local changes" if dirty else "")
+  if dlf_bin:
+    ver = subprocess.run([dlf_bin, "--version"], capture_output=True, text=True).stdout.strip()
+    lines.append("- dlfusion: %s (%s), %s" % (ver or "?", dlf_bin, tree))
+  else:
+    lines.append("- dlfusion: not run (--ort-only), %s" % tree)
+  return lines
+
+
+# ---------------------------------------------------------------- contention
+
+
+def busy_seconds():
+  """CPU time all CPUs spent not idle (incl. the hypervisor's steal), from /proc/stat."""
+  try:
+    with open("/proc/stat") as f:
+      v = [int(x) for x in f.readline().split()[1:]]
+  except (OSError, ValueError):
+    return None
+  # user nice system idle iowait irq softirq steal ...
+  return (sum(v[0:3]) + sum(v[5:8])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+  r = resource.getrusage(resource.RUSAGE_CHILDREN)
+  return r.ru_utime + r.ru_stime
+
+
+def run_measured(cmd):
+  """subprocess.run(cmd), plus the share of the machine that *other* processes used meanwhile:
+  (busy CPU time of all CPUs - the child's CPU time) / (wall time x CPUs). On this shared 2-vCPU
+  box a neighbour's compile makes a 2-thread run 2-4x slower (a descheduled worker stalls the
+  other), so every row says how busy the machine was while it was measured."""
+  b0, c0, t0 = busy_seconds(), children_cpu_seconds(), time.monotonic()
+  p = subprocess.run(cmd, capture_output=True, text=True)
+  b1, c1, t1 = busy_seconds(), children_cpu_seconds(), time.monotonic()
+  others = None
+  if b0 is not None and b1 is not None and t1 > t0:
+    others = max(0.0, ((b1 - b0) - (c1 - c0)) / ((t1 - t0) * (os.cpu_count() or 1)))
+  return p, others
+
+
+# ---------------------------------------------------------------- the two runtimes
+
+
+def ort_version():
+  out = subprocess.run(["node", "-e", "console.log(require('onnxruntime-node/package.json').version)"],
+                       cwd=HERE, capture_output=True, text=True)
+  return out.stdout.strip() or "?"
+
+
+def ort_time(model, inp, threads, runs, warmup, out_npy=None):
+  """One ORT process: W warm-up + R timed runs. Returns its JSON report (median_ms, min_ms, ...)."""
+  cmd = ["node", os.path.join(HERE, "ort_time.js"), model, "--threads", str(threads),
+         "--runs", str(runs), "--warmup", str(warmup), "--input", inp]
+  if out_npy:
+    cmd += ["--output", out_npy]
+  p, others = run_measured(cmd)
+  if p.returncode != 0:
+    raise SystemExit("compare_ort.py: %s failed:\n%s" % (" ".join(map(shlex.quote, cmd)), p.stderr))
+  j = json.loads(p.stdout.strip().splitlines()[-1])
+  j["others"] = others
+  return j
+
+
+def dlf_command(dlf_bin, extra, model, inp, threads, runs, out_npy=None):
+  """The dlfusion command line that times one model (the only place that knows the CLI)."""
+  cmd = [dlf_bin, "run", model, "--input", inp, "--repeat", str(runs), "--threads", str(threads)]
+  if out_npy:
+    cmd += ["--output", out_npy]
+  return cmd + extra
+
+
+def parse_dlf_time(text):
+  """dlfusion's timing from its stdout: a JSON line with "median_ms" (e.g. a future
+  `dlfusion bench --json`) if there is one, else `run`'s line
+  "time: X ms (median of R runs, engine E)". Returns {"median_ms", "runs", "engine"}."""
+  for line in text.splitlines():
+    line = line.strip()
+    if line.startswith("{") and '"median_ms"' in line:
+      try:
+        j = json.loads(line)
+        return {"median_ms": float(j["median_ms"]), "runs": j.get("runs"), "engine": j.get("engine")}
+      except (ValueError, KeyError):
+        pass
+  m = re.search(r"^time:\s*([0-9.eE+-]+)\s*ms\s*\(median of (\d+) runs?(?:,\s*engine\s*(\w+))?",
+                text, re.M)
+  if not m:
+    raise ValueError("no 'time: X ms (median of R runs ...)' line in dlfusion's output:\n" + text)
+  return {"median_ms": float(m.group(1)), "runs": int(m.group(2)), "engine": m.group(3)}
+
+
+def dlf_time(dlf_bin, extra, model, inp, threads, runs, out_npy=None):
+  cmd = dlf_command(dlf_bin, extra, model, inp, threads, runs, out_npy)
+  p, others = run_measured(cmd)
+  if p.returncode != 0:
+    raise SystemExit("compare_ort.py: %s failed (exit %d):\n%s%s" % (
+        " ".join(map(shlex.quote, cmd)), p.returncode, p.stdout[-2000:], p.stderr[-2000:]))
+  j = parse_dlf_time(p.stdout)
+  j["others"] = others
+  return j
+
+
+# ---------------------------------------------------------------- outputs
+
+
+def rel_err(ref_path, got_path):
+  """max |got - ref| / (max(ref) - min(ref)); inf on shape mismatch or non-finite values."""
+  ref = np.load(ref_path).astype(np.float64)
+  got = np.load(got_path).astype(np.float64)
+  if ref.shape != got.shape or not np.isfinite(got).all():
+    return float("inf")
+  rng = float(ref.max() - ref.min())
+  return float(np.abs(got - ref).max()) / max(rng, 1e-30)
+
+
+def median(xs):
+  """Median of the per-round medians (mean of the middle two for an even number of rounds)."""
+  s = sorted(xs)
+  n = len(s)
+  if not n:
+    return float("nan")
+  return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def fmt_ms(x):
+  return "%.1f" % x if x >= 10 else "%.2f" % x
+
+
+# ---------------------------------------------------------------- main
+
+
+def main():
+  ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+  ap.add_argument("--models", default=DEFAULT_MODELS, help='space-separated (default "%(default)s")')
+  ap.add_argument("--threads", default="1 2", help='space-separated thread counts ("1 2")')
+  ap.add_argument("--rounds", type=int, default=3, help="A/B rounds per model and thread count (3)")
+  ap.add_argument("--runs", type=int, default=10, help="timed runs per process, both sides (10)")
+  ap.add_argument("--ort-runs", type=int, help="timed runs per ORT process (default --runs)")
+  ap.add_argument("--dlf-runs", type=int,
+                  help="runs per dlfusion process (default --runs; 1-2 for the reference engine)")
+  ap.add_argument("--warmup", type=int, default=3, help="ORT warm-up runs per process (3)")
+  ap.add_argument("--dlf-bin", default=os.environ.get("DLF_BIN", os.path.join(ROOT, "build", "dlfusion")),
+                  help="dlfusion CLI ($DLF_BIN, else build/dlfusion)")
+  ap.add_argument("--dlf-args", default="", help='extra dlfusion arguments, e.g. "--engine ref"')
+  ap.add_argument("--ort-only", action="store_true", help="time ORT only (no dlfusion, no output check)")
+  ap.add_argument("--models-dir", default=os.path.join(HERE, "models"))
+  ap.add_argument("--report", help="also write the markdown report to this file")
+  ap.add_argument("--json", help="write all measurements as JSON to this file")
+  a = ap.parse_args()
+  models = a.models.split()
+  threads = [int(t) for t in a.threads.split()]
+  ort_runs = a.ort_runs or a.runs
+  dlf_runs = a.dlf_runs or a.runs
+  extra = shlex.split(a.dlf_args)
+  if a.rounds < 1 or ort_runs < 1 or dlf_runs < 1 or not models or not threads:
+    ap.error("--rounds, --runs, --models and --threads must not be empty or zero")
+  dlf_bin = None if a.ort_only else os.path.abspath(a.dlf_bin)
+  if dlf_bin and not os.access(dlf_bin, os.X_OK):
+    raise SystemExit("compare_ort.py: no dlfusion CLI at %s (build it: make BUILD=build -j2, or set "
+                     "DLF_BIN / --dlf-bin)" % dlf_bin)
+
+  subprocess.run([os.path.join(HERE, "setup_ort.sh")], check=True, stdout=sys.stderr)
+  subprocess.run([os.path.join(HERE, "models.sh"), "--out", a.models_dir] + models, check=True,
+                 stdout=sys.stderr)
+
+  header = cpu_header(dlf_bin)
+  header.insert(len(header) - 1, "- ONNX Runtime: onnxruntime-node %s, CPU EP, graph optimization "
+                "'all', intra-op threads = N, inter-op 1, sequential" % ort_version())
+  for line in header:
+    log(line)
+
+  tmp = tempfile.mkdtemp(prefix="compare_ort.")
+  results, checks = [], []
+  t_start = time.time()
+  for name in models:
+    d = os.path.join(a.models_dir, name)
+    model, inp, torch_out = (os.path.join(d, f) for f in ("model.onnx", "input.npy", "output.npy"))
+    for k, nt in enumerate(threads):
+      ort_meds, dlf_meds, ort_mins, others, engine = [], [], [], [], None
+      for r in range(a.rounds):
+        # the first round of the first thread count also writes both outputs for the check
+        first = k == 0 and r == 0
+        ort_out = os.path.join(tmp, name + ".ort.npy") if first else None
+        dlf_out = os.path.join(tmp, name + ".dlf.npy") if first else None
+        order = ("ort", "dlf") if r % 2 == 0 else ("dlf", "ort")
+        for side in order:
+          if side == "ort":
+            j = ort_time(model, inp, nt, ort_runs, a.warmup, ort_out)
+            ort_meds.append(j["median_ms"])
+            ort_mins.append(j["min_ms"])
+          elif dlf_bin:
+            j = dlf_time(dlf_bin, extra, model, inp, nt, dlf_runs, dlf_out)
+            dlf_meds.append(j["median_ms"])
+            engine = j.get("engine")
+          else:
+            continue
+          if j["others"] is not None:
+            others.append(j["others"])
+        log("  %-14s threads %d round %d: ORT %s ms%s; others used %.0f%% of the CPUs" % (
+            name, nt, r + 1, fmt_ms(ort_meds[-1]),
+            (", dlfusion %s ms" % fmt_ms(dlf_meds[-1])) if dlf_meds else "",
+            100 * max(others[-2:] or [0])))
+        if first:
+          c = {"model": name, "ort_vs_torch": rel_err(torch_out, ort_out)}
+          if dlf_bin:
+            c["dlf_vs_ort"] = rel_err(ort_out, dlf_out)
+            c["dlf_vs_torch"] = rel_err(torch_out, dlf_out)
+          checks.append(c)
+      res = {"model": name, "threads": nt, "ort_round_medians_ms": ort_meds,
+             "ort_median_ms": median(ort_meds), "ort_best_round_ms": min(ort_meds),
+             "ort_min_ms": min(ort_mins), "others_max": max(others) if others else None,
+             "others_median": median(others) if others else None}
+      if dlf_bin:
+        # The two sides of a round ran back to back, so their ratio is what interleaving buys:
+        # contention that slows one round slows both sides of it alike.
+        res.update({"dlf_round_medians_ms": dlf_meds, "dlf_engine": engine,
+                    "dlf_median_ms": median(dlf_meds),
+                    "round_ratios": [o / d for o, d in zip(ort_meds, dlf_meds)]})
+        res["ratio"] = median(res["round_ratios"])
+      results.append(res)
+  elapsed = time.time() - t_start
+
+  def busy(r):
+    if r["others_max"] is None:
+      return "?"
+    return "%.0f / %.0f%%" % (100 * r["others_median"], 100 * r["others_max"])
+
+  out = ["## dlfusion vs ONNX Runtime", ""] + header + [
+      "- load average at end: %s; %d rounds per row, ORT %d warm-up + %d runs per round, "
+      "dlfusion %d run(s) per round%s; %.0f s in all"
+      % (" ".join("%.2f" % x for x in os.getloadavg()), a.rounds, a.warmup, ort_runs, dlf_runs,
+         (" (" + a.dlf_args + ")") if a.dlf_args else "", elapsed),
+      "- median: of the per-round medians; ORT/dlfusion: median of the per-round ratios (> 1: "
+      "dlfusion is faster); others' CPU: share of all CPUs used by other processes while a "
+      "side ran, median / max over the row's processes (above ~10%, distrust the row, "
+      "2-thread rows most)", ""]
+  if dlf_bin:
+    out += ["| model | threads | ORT median ms | ORT round medians | dlfusion median ms | "
+            "dlfusion round medians | engine | ORT/dlfusion | others' CPU |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+      out.append("| %s | %d | %s | %s | %s | %s | %s | %.3g | %s |" % (
+          r["model"], r["threads"], fmt_ms(r["ort_median_ms"]),
+          " ".join(fmt_ms(x) for x in r["ort_round_medians_ms"]), fmt_ms(r["dlf_median_ms"]),
+          " ".join(fmt_ms(x) for x in r["dlf_round_medians_ms"]), r["dlf_engine"] or "?",
+          r["ratio"], busy(r)))
+  else:
+    out += ["| model | threads | ORT median ms | ORT round medians | best round ms | min run ms | "
+            "others' CPU |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+      out.append("| %s | %d | %s | %s | %s | %s | %s |" % (
+          r["model"], r["threads"], fmt_ms(r["ort_median_ms"]),
+          " ".join(fmt_ms(x) for x in r["ort_round_medians_ms"]), fmt_ms(r["ort_best_round_ms"]),
+          fmt_ms(r["ort_min_ms"]), busy(r)))
+  out += ["", "Outputs on the saved input, max |a - b| / range(b) (> %g: MISMATCH):" % REL_TOL, ""]
+  bad = False
+  if dlf_bin:
+    out += ["| model | dlfusion vs ORT | dlfusion vs PyTorch | ORT vs PyTorch | |", "|---|---|---|---|---|"]
+  else:
+    out += ["| model | ORT vs PyTorch | |", "|---|---|---|"]
+  for c in checks:
+    errs = [c["dlf_vs_ort"], c["dlf_vs_torch"], c["ort_vs_torch"]] if dlf_bin else [c["ort_vs_torch"]]
+    ok = all(e <= REL_TOL for e in errs)
+    bad |= not ok
+    out.append("| %s | %s | %s |" % (c["model"], " | ".join("%.2g" % e for e in errs),
+                                     "ok" if ok else "MISMATCH"))
+  report = "\n".join(out) + "\n"
+  sys.stdout.write(report)
+  if a.report:
+    with open(a.report, "w") as f:
+      f.write(report)
+  if a.json:
+    with open(a.json, "w") as f:
+      json.dump({"header": header, "results": results, "checks": checks}, f, indent=1)
+  return 1 if bad else 0
+
+
+if __name__ == "__main__":
+  sys.exit(main())

@@ -1,0 +1,141 @@
+/* dwconv_avx512.c — depthwise NHWC convolution with AVX-512: blocks of up to 64 channels
+ * (4 zmm, the last one masked) for one or two output pixels at a time, over the in-bounds taps. */
+#include "kernels/kernels.h"
+
+#include <immintrin.h>
+
+/* Accumulators: up to 4 channel vectors x 2 pixels = 8 independent FMA chains, enough to
+ * hide the FMA latency even for C = 16..32 (one pixel alone would leave 1-2 chains of
+ * kh*kw dependent FMAs); each tap's weight vector is loaded once for both pixels. Pixels
+ * are paired only where both windows lie fully inside the image width (same taps). */
+#define VL 16
+#define NV 4
+#define NPIX_MAX 2
+
+static inline __m512 act_apply(const kern_epilogue *e, __m512 v) {
+  /* max/min return the SECOND operand when either is NaN: NaN passes, as ir_act_apply. */
+  switch (e->act) {
+  case KERN_ACT_NONE: return v;
+  case KERN_ACT_RELU: return _mm512_max_ps(_mm512_setzero_ps(), v);
+  case KERN_ACT_CLIP:
+    return _mm512_min_ps(_mm512_set1_ps(e->act_hi), _mm512_max_ps(_mm512_set1_ps(e->act_lo), v));
+  }
+  return v;
+}
+
+/* What one block needs besides its shape (kept in a struct to keep block() readable). */
+typedef struct dw_args {
+  const kern_conv2d_params *p;
+  const float *x, *w;
+  float *y;
+  const float *res; /* residual image or NULL */
+  ptrdiff_t xs, ys, ldr;
+  const kern_epilogue *epi;
+} dw_args;
+
+/* NVEC channel vectors from c0 (the last masked by mlast) of NPIX output pixels from
+ * (oh, ow), sharing the taps [ki0, ki1) x [kj0, kj1). NVEC and NPIX are constants at every
+ * call site (see the switch below) so the accumulator array lives in registers. */
+static inline __attribute__((always_inline)) void block(const int NVEC, const int NPIX,
+                                                        const dw_args *a, int64_t c0,
+                                                        __mmask16 mlast, int64_t oh, int64_t ow,
+                                                        int64_t ki0, int64_t ki1, int64_t kj0,
+                                                        int64_t kj1) {
+  const kern_conv2d_params *p = a->p;
+  const int64_t C = p->C;
+  const ptrdiff_t pix_step = p->sw * a->xs; /* input distance between the paired pixels */
+  __m512 acc[NPIX_MAX][NV];
+#pragma GCC unroll 2
+  for (int q = 0; q < NPIX; q++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++)
+      acc[q][v] = _mm512_setzero_ps();
+  for (int64_t ki = ki0; ki < ki1; ki++) {
+    const int64_t ih = oh * p->sh - p->pad_t + ki * p->dh;
+    for (int64_t kj = kj0; kj < kj1; kj++) {
+      const int64_t iw = ow * p->sw - p->pad_l + kj * p->dw;
+      const float *xp = a->x + (ih * p->W + iw) * a->xs + c0;
+      const float *wp = a->w + (ki * p->kw + kj) * C + c0;
+#pragma GCC unroll 4
+      for (int v = 0; v < NVEC; v++) {
+        const __mmask16 m = v == NVEC - 1 ? mlast : (__mmask16)0xffff;
+        const __m512 wv = _mm512_maskz_loadu_ps(m, wp + v * VL);
+#pragma GCC unroll 2
+        for (int q = 0; q < NPIX; q++)
+          acc[q][v] =
+              _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, xp + q * pix_step + v * VL), wv, acc[q][v]);
+      }
+    }
+  }
+  const kern_epilogue *e = a->epi;
+#pragma GCC unroll 2
+  for (int q = 0; q < NPIX; q++) {
+    const int64_t pix = oh * p->OW + ow + q;
+    float *yo = a->y + pix * a->ys + c0;
+    const float *ro = a->res ? a->res + pix * a->ldr + c0 : NULL;
+#pragma GCC unroll 4
+    for (int v = 0; v < NVEC; v++) {
+      const __mmask16 m = v == NVEC - 1 ? mlast : (__mmask16)0xffff;
+      __m512 r = acc[q][v];
+      if (e->accumulate) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, yo + v * VL));
+      if (e->bias_n) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, e->bias_n + c0 + v * VL));
+      if (ro) r = _mm512_add_ps(r, _mm512_maskz_loadu_ps(m, ro + v * VL));
+      _mm512_mask_storeu_ps(yo + v * VL, m, act_apply(e, r));
+    }
+  }
+}
+
+/* All channel blocks of NPIX pixels from (oh, ow). */
+static inline __attribute__((always_inline)) void pixels(const int NPIX, const dw_args *a,
+                                                         int64_t oh, int64_t ow, int64_t ki0,
+                                                         int64_t ki1, int64_t kj0, int64_t kj1) {
+  const int64_t C = a->p->C;
+  for (int64_t c0 = 0; c0 < C; c0 += NV * VL) {
+    const int64_t rem = C - c0 < NV * VL ? C - c0 : NV * VL;
+    const int nvec = (int)((rem + VL - 1) / VL);
+    const int64_t last = rem - (nvec - 1) * VL; /* 1..16 channels in the last vector */
+    const __mmask16 mlast = last == VL ? (__mmask16)0xffff : (__mmask16)((1u << last) - 1);
+    switch (nvec) {
+    case 1: block(1, NPIX, a, c0, mlast, oh, ow, ki0, ki1, kj0, kj1); break;
+    case 2: block(2, NPIX, a, c0, mlast, oh, ow, ki0, ki1, kj0, kj1); break;
+    case 3: block(3, NPIX, a, c0, mlast, oh, ow, ki0, ki1, kj0, kj1); break;
+    default: block(4, NPIX, a, c0, mlast, oh, ow, ki0, ki1, kj0, kj1); break;
+    }
+  }
+}
+
+void kern_dwconv2d_nhwc_avx512(const kern_conv2d_params *p, const float *x, const float *packed_w,
+                               float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi) {
+  static const kern_epilogue none = {0};
+  if (!epi) epi = &none;
+  const int64_t C = p->C;
+  const dw_args a = {.p = p,
+                     .x = x,
+                     .w = packed_w,
+                     .y = y,
+                     .res = epi->residual,
+                     .xs = p->x_stride ? p->x_stride : C,
+                     .ys = p->y_stride ? p->y_stride : C,
+                     .ldr = epi->ldr ? epi->ldr : C,
+                     .epi = epi};
+  if (oh0 < 0) oh0 = 0;
+  if (oh1 > p->OH) oh1 = p->OH;
+  for (int64_t oh = oh0; oh < oh1; oh++) {
+    int64_t ki0, ki1;
+    kern_tap_range(oh, p->sh, p->pad_t, p->dh, p->kh, 0, p->H, &ki0, &ki1);
+    for (int64_t ow = 0; ow < p->OW;) {
+      int64_t kj0, kj1, nj0, nj1;
+      kern_tap_range(ow, p->sw, p->pad_l, p->dw, p->kw, 0, p->W, &kj0, &kj1);
+      if (ow + 1 < p->OW) {
+        kern_tap_range(ow + 1, p->sw, p->pad_l, p->dw, p->kw, 0, p->W, &nj0, &nj1);
+        if (kj0 == 0 && kj1 == p->kw && nj0 == 0 && nj1 == p->kw) {
+          pixels(2, &a, oh, ow, ki0, ki1, kj0, kj1);
+          ow += 2;
+          continue;
+        }
+      }
+      pixels(1, &a, oh, ow, ki0, ki1, kj0, kj1);
+      ow += 1;
+    }
+  }
+}

@@ -1,0 +1,476 @@
+/* test_kernels_conv.c — NHWC convolution (im2col + SGEMM, grouped) and depthwise kernels on
+ * every ISA path this CPU runs, against a naive NHWC double-accumulation reference. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "kernels/kernels.h"
+#include "test.h"
+
+/* One convolution problem. Output size comes from the pads as ONNX defines it (floor). */
+typedef struct conv_case {
+  int64_t N, H, W, C, Cout, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, groups;
+  int64_t x_pad, y_pad; /* extra floats per pixel: x and y as channel slices of wider buffers */
+  bool bias, residual, accumulate;
+  kern_act act;
+  float lo, hi;
+  bool ints;      /* small-integer inputs: exact comparison */
+  int bands;      /* output rows split into this many bands at random rows (>= 1) */
+  bool depthwise; /* run kern_dwconv2d_nhwc (groups = C = Cout) */
+} conv_case;
+
+static float draw(dlf_rng *r, bool ints) {
+  return ints ? (float)((int)(dlf_rng_next(r) % 9) - 4) : dlf_rng_range(r, -1.0f, 1.0f);
+}
+
+static float ref_act(kern_act act, float lo, float hi, float x) {
+  if (act == KERN_ACT_RELU) return x < 0.0f ? 0.0f : x;
+  if (act == KERN_ACT_CLIP) return x < lo ? lo : (x > hi ? hi : x);
+  return x;
+}
+
+static float *alloc_floats(int64_t n) { return malloc(sizeof(float) * (size_t)(n + 1)); }
+
+static void check_conv(const kern_config *cfg, conv_case cc, uint64_t seed) {
+  if (cc.depthwise) cc.groups = cc.Cout = cc.C;
+  if (cc.groups < 1) cc.groups = 1;
+  if (cc.sh < 1) cc.sh = 1;
+  if (cc.sw < 1) cc.sw = 1;
+  if (cc.dh < 1) cc.dh = 1;
+  if (cc.dw < 1) cc.dw = 1;
+  if (cc.N < 1) cc.N = 1;
+  if (cc.bands < 1) cc.bands = 1;
+  const int64_t OH = (cc.H + cc.pt + cc.pb - cc.dh * (cc.kh - 1) - 1) / cc.sh + 1;
+  const int64_t OW = (cc.W + cc.pl + cc.pr - cc.dw * (cc.kw - 1) - 1) / cc.sw + 1;
+  REQUIRE(OH >= 1 && OW >= 1);
+  const int64_t G = cc.groups, Cg = cc.C / G, Ng = cc.Cout / G;
+  const int64_t xs = cc.C + cc.x_pad, ys = cc.Cout + cc.y_pad;
+  const int64_t x_img = cc.H * cc.W * xs, y_img = OH * OW * ys, r_img = OH * OW * ys;
+  dlf_rng rng = dlf_rng_make(seed);
+  float *x = alloc_floats(cc.N * x_img), *w = alloc_floats(cc.Cout * Cg * cc.kh * cc.kw);
+  float *bias = alloc_floats(cc.Cout), *res = alloc_floats(cc.N * r_img);
+  float *y = alloc_floats(cc.N * y_img), *y0 = alloc_floats(cc.N * y_img);
+  float *expect = alloc_floats(cc.N * y_img);
+  REQUIRE(x && w && bias && res && y && y0 && expect);
+  for (int64_t i = 0; i < cc.N * x_img; i++)
+    x[i] = draw(&rng, cc.ints);
+  for (int64_t i = 0; i < cc.Cout * Cg * cc.kh * cc.kw; i++)
+    w[i] = draw(&rng, cc.ints);
+  for (int64_t i = 0; i < cc.Cout; i++)
+    bias[i] = draw(&rng, cc.ints);
+  for (int64_t i = 0; i < cc.N * r_img; i++)
+    res[i] = draw(&rng, cc.ints);
+  for (int64_t i = 0; i < cc.N * y_img; i++)
+    y0[i] = draw(&rng, cc.ints);
+  memcpy(y, y0, sizeof(float) * (size_t)(cc.N * y_img));
+  memcpy(expect, y0, sizeof(float) * (size_t)(cc.N * y_img)); /* pixel padding stays as is */
+
+  /* Reference: direct NHWC convolution with ONNX OIHW weights, double accumulation. */
+  for (int64_t n = 0; n < cc.N; n++)
+    for (int64_t oh = 0; oh < OH; oh++)
+      for (int64_t ow = 0; ow < OW; ow++)
+        for (int64_t co = 0; co < cc.Cout; co++) {
+          const int64_t g = co / Ng;
+          const int64_t yi = n * y_img + (oh * OW + ow) * ys + co;
+          double s = cc.accumulate ? y0[yi] : 0.0;
+          for (int64_t ki = 0; ki < cc.kh; ki++)
+            for (int64_t kj = 0; kj < cc.kw; kj++) {
+              int64_t ih = oh * cc.sh - cc.pt + ki * cc.dh, iw = ow * cc.sw - cc.pl + kj * cc.dw;
+              if (ih < 0 || ih >= cc.H || iw < 0 || iw >= cc.W) continue;
+              for (int64_t ci = 0; ci < Cg; ci++)
+                s += (double)x[n * x_img + (ih * cc.W + iw) * xs + g * Cg + ci] *
+                     w[((co * Cg + ci) * cc.kh + ki) * cc.kw + kj];
+            }
+          if (cc.bias) s += bias[co];
+          if (cc.residual) s += res[n * r_img + (oh * OW + ow) * ys + co];
+          expect[yi] = ref_act(cc.act, cc.lo, cc.hi, (float)s);
+        }
+
+  kern_conv2d_params p = {.H = cc.H, .W = cc.W, .C = cc.C, .OH = OH, .OW = OW, .Cout = cc.Cout,
+                          .kh = cc.kh, .kw = cc.kw, .sh = cc.sh, .sw = cc.sw, .dh = cc.dh,
+                          .dw = cc.dw, .pad_t = cc.pt, .pad_l = cc.pl, .groups = G,
+                          .x_stride = xs, .y_stride = ys};
+  size_t packed_n = 0, scratch_n = 0;
+  if (cc.depthwise) {
+    packed_n = kern_dwconv2d_nhwc_packed_floats(&p);
+  } else {
+    REQUIRE(kern_conv2d_nhwc_packed_floats(cfg, &p, &packed_n));
+    REQUIRE(kern_conv2d_nhwc_scratch_floats(cfg, &p, &scratch_n));
+  }
+  float *packed = alloc_floats((int64_t)packed_n), *scratch = alloc_floats((int64_t)scratch_n);
+  REQUIRE(packed && scratch);
+  if (cc.depthwise)
+    kern_dwconv2d_nhwc_pack(&p, w, packed);
+  else
+    kern_conv2d_nhwc_pack(cfg, &p, w, packed);
+
+  for (int64_t n = 0; n < cc.N; n++) {
+    kern_epilogue e = {.accumulate = cc.accumulate,
+                       .bias_n = cc.bias ? bias : NULL,
+                       .residual = cc.residual ? res + n * r_img : NULL,
+                       .ldr = ys,
+                       .act = cc.act,
+                       .act_lo = cc.lo,
+                       .act_hi = cc.hi};
+    /* Bands at random rows, run last to first: each call must stand alone. */
+    int64_t cuts[8] = {0};
+    int nb = cc.bands < 7 ? cc.bands : 7;
+    cuts[nb] = OH;
+    for (int b = 1; b < nb; b++) {
+      int64_t c = (int64_t)(dlf_rng_next(&rng) % (uint64_t)(OH + 1));
+      int k = b;
+      while (k > 1 && cuts[k - 1] > c) cuts[k] = cuts[k - 1], k--;
+      cuts[k] = c;
+    }
+    for (int b = nb - 1; b >= 0; b--) {
+      if (cc.depthwise)
+        kern_dwconv2d_nhwc(cfg, &p, x + n * x_img, packed, y + n * y_img, cuts[b], cuts[b + 1], &e);
+      else
+        kern_conv2d_nhwc(cfg, &p, x + n * x_img, packed, y + n * y_img, cuts[b], cuts[b + 1],
+                         scratch, &e);
+    }
+  }
+
+  int before = test_current_failed;
+  if (cc.ints)
+    CHECK_FLOATS(expect, y, cc.N * y_img, 0.0, 0.0);
+  else
+    CHECK_FLOATS(expect, y, cc.N * y_img, 1e-4, 1e-4);
+  if (test_current_failed != before)
+    test_fail(__FILE__, __LINE__,
+              "  ^ in %s %s N=%lld %lldx%lldx%lld -> %lldx%lldx%lld k=%lldx%lld s=%lld,%lld "
+              "d=%lld,%lld pads=%lld,%lld,%lld,%lld g=%lld bands=%d",
+              cfg->name, cc.depthwise ? "dwconv" : "conv", (long long)cc.N, (long long)cc.H,
+              (long long)cc.W, (long long)cc.C, (long long)OH, (long long)OW, (long long)cc.Cout,
+              (long long)cc.kh, (long long)cc.kw, (long long)cc.sh, (long long)cc.sw,
+              (long long)cc.dh, (long long)cc.dw, (long long)cc.pt, (long long)cc.pl,
+              (long long)cc.pb, (long long)cc.pr, (long long)cc.groups, cc.bands);
+  free(x), free(w), free(bias), free(res), free(y), free(y0), free(expect), free(packed);
+  free(scratch);
+}
+
+static const kern_config *config_or_skip(kern_isa isa) {
+  const kern_config *cfg = kern_config_for_isa(isa);
+  if (!cfg) printf("  skip: this CPU cannot run the %s kernels\n", kern_isa_name(isa));
+  return cfg;
+}
+
+static const int64_t k_channels[] = {1, 3, 5, 17, 33};
+#define N_CHANNELS 5
+
+/* Runs the case for every odd channel count (C and Cout drawn from the list). */
+static void run_channels(kern_isa isa, conv_case cc, uint64_t seed) {
+  const kern_config *cfg = config_or_skip(isa);
+  if (!cfg) return;
+  dlf_rng r = dlf_rng_make(seed + isa);
+  for (int i = 0; i < N_CHANNELS; i++) {
+    cc.C = k_channels[i];
+    cc.Cout = k_channels[dlf_rng_next(&r) % N_CHANNELS] * (cc.groups > 1 ? cc.groups : 1);
+    if (cc.groups > 1) cc.C *= cc.groups;
+    check_conv(cfg, cc, dlf_rng_next(&r));
+  }
+}
+
+/* Random shapes: kernel 1..7, stride 1..3, dilation 1..2, pads 0..3 each side, bands. */
+static void run_random(kern_isa isa, bool depthwise, bool ints, int n_cases) {
+  const kern_config *cfg = config_or_skip(isa);
+  if (!cfg) return;
+  dlf_rng r = dlf_rng_make(0xc0 + isa * 7 + depthwise);
+  for (int t = 0; t < n_cases; t++) {
+    conv_case cc = {.N = 1 + (int64_t)(dlf_rng_next(&r) % 2),
+                    .C = k_channels[dlf_rng_next(&r) % N_CHANNELS],
+                    .Cout = k_channels[dlf_rng_next(&r) % N_CHANNELS],
+                    .kh = 1 + (int64_t)(dlf_rng_next(&r) % 7),
+                    .kw = 1 + (int64_t)(dlf_rng_next(&r) % 7),
+                    .sh = 1 + (int64_t)(dlf_rng_next(&r) % 3),
+                    .sw = 1 + (int64_t)(dlf_rng_next(&r) % 3),
+                    .dh = 1 + (int64_t)(dlf_rng_next(&r) % 2),
+                    .dw = 1 + (int64_t)(dlf_rng_next(&r) % 2),
+                    .pt = (int64_t)(dlf_rng_next(&r) % 4),
+                    .pl = (int64_t)(dlf_rng_next(&r) % 4),
+                    .pb = (int64_t)(dlf_rng_next(&r) % 4),
+                    .pr = (int64_t)(dlf_rng_next(&r) % 4),
+                    .bias = dlf_rng_next(&r) % 2,
+                    .residual = dlf_rng_next(&r) % 2,
+                    .act = (kern_act)(dlf_rng_next(&r) % 3),
+                    .lo = -3,
+                    .hi = 4,
+                    .ints = ints,
+                    .bands = 1 + (int)(dlf_rng_next(&r) % 4),
+                    .depthwise = depthwise};
+    if (cc.pt >= cc.kh) cc.pt = cc.kh - 1; /* keep ONNX-typical pads < kernel */
+    if (cc.pb >= cc.kh) cc.pb = cc.kh - 1;
+    if (cc.pl >= cc.kw) cc.pl = cc.kw - 1;
+    if (cc.pr >= cc.kw) cc.pr = cc.kw - 1;
+    cc.H = cc.dh * (cc.kh - 1) + 1 + (int64_t)(dlf_rng_next(&r) % 12);
+    cc.W = cc.dw * (cc.kw - 1) + 1 + (int64_t)(dlf_rng_next(&r) % 12);
+    check_conv(cfg, cc, dlf_rng_next(&r));
+  }
+}
+
+/* ---- im2col + SGEMM convolution ---- */
+#define CONV_TESTS(isa, ISA)                                                                       \
+  TEST(test_conv_nhwc_##isa##_1x1_reads_x_in_place) {                                              \
+    run_channels(ISA, (conv_case){.H = 7, .W = 9, .kh = 1, .kw = 1, .ints = true}, 1);             \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_1x1_stride2) {                                                       \
+    run_channels(ISA, (conv_case){.H = 9, .W = 8, .kh = 1, .kw = 1, .sh = 2, .sw = 2, .ints = 1},  \
+                 2);                                                                               \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_1x1_padded_uses_im2col) {                                            \
+    run_channels(ISA, (conv_case){.H = 5, .W = 6, .kh = 1, .kw = 1, .pt = 1, .pr = 1, .ints = 1},  \
+                 3);                                                                               \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_3x3_pad1) {                                                          \
+    run_channels(ISA, (conv_case){.H = 11, .W = 10, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,   \
+                                  .pr = 1, .ints = true},                                          \
+                 4);                                                                               \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_5x5_pad2) {                                                          \
+    run_channels(ISA, (conv_case){.H = 9, .W = 13, .kh = 5, .kw = 5, .pt = 2, .pl = 2, .pb = 2,    \
+                                  .pr = 2, .ints = true},                                          \
+                 5);                                                                               \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_7x7_stride2_pad3) {                                                  \
+    run_channels(ISA, (conv_case){.H = 23, .W = 21, .kh = 7, .kw = 7, .sh = 2, .sw = 2, .pt = 3,   \
+                                  .pl = 3, .pb = 3, .pr = 3, .ints = true},                        \
+                 6);                                                                               \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_11x11_stride4_alexnet) {                                             \
+    const kern_config *cfg = config_or_skip(ISA);                                                  \
+    if (cfg)                                                                                       \
+      check_conv(cfg,                                                                              \
+                 (conv_case){.H = 63, .W = 59, .C = 3, .Cout = 64, .kh = 11, .kw = 11, .sh = 4,    \
+                             .sw = 4, .pt = 2, .pl = 2, .pb = 2, .pr = 2, .bias = true,            \
+                             .act = KERN_ACT_RELU, .ints = true, .bands = 3},                      \
+                 7);                                                                               \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_dilation2) {                                                         \
+    run_channels(ISA, (conv_case){.H = 12, .W = 11, .kh = 3, .kw = 3, .dh = 2, .dw = 2, .pt = 2,   \
+                                  .pl = 2, .pb = 2, .pr = 2, .ints = true},                        \
+                 8);                                                                               \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_asymmetric_pads) {                                                   \
+    run_channels(ISA, (conv_case){.H = 8, .W = 9, .kh = 3, .kw = 4, .pt = 0, .pl = 3, .pb = 2,     \
+                                  .pr = 0, .sw = 2, .ints = true},                                 \
+                 9);                                                                               \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_batch3_bands_mid_image) {                                            \
+    run_channels(ISA, (conv_case){.N = 3, .H = 13, .W = 7, .kh = 3, .kw = 3, .pt = 1, .pl = 1,     \
+                                  .pb = 1, .pr = 1, .sh = 2, .ints = true, .bands = 5},            \
+                 10);                                                                              \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_bias_relu) {                                                         \
+    run_channels(ISA, (conv_case){.H = 6, .W = 7, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,     \
+                                  .pr = 1, .bias = true, .act = KERN_ACT_RELU, .ints = true},      \
+                 11);                                                                              \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_bias_clip) {                                                         \
+    run_channels(ISA, (conv_case){.H = 6, .W = 7, .kh = 3, .kw = 3, .bias = true,                  \
+                                  .act = KERN_ACT_CLIP, .lo = -2, .hi = 6, .ints = true},          \
+                 12);                                                                              \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_residual_relu_bands) {                                               \
+    run_channels(ISA, (conv_case){.H = 9, .W = 5, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,     \
+                                  .pr = 1, .bias = true, .residual = true, .act = KERN_ACT_RELU,   \
+                                  .ints = true, .bands = 3},                                       \
+                 13);                                                                              \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_1x1_residual_accumulate) {                                           \
+    run_channels(ISA, (conv_case){.H = 5, .W = 5, .kh = 1, .kw = 1, .residual = true,              \
+                                  .accumulate = true, .ints = true, .bands = 2},                   \
+                 14);                                                                              \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_channel_slices) {                                                    \
+    run_channels(ISA, (conv_case){.H = 7, .W = 6, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,     \
+                                  .pr = 1, .x_pad = 5, .y_pad = 3, .residual = true, .ints = 1},   \
+                 15);                                                                              \
+    run_channels(ISA, (conv_case){.H = 7, .W = 6, .kh = 1, .kw = 1, .x_pad = 2, .y_pad = 7,        \
+                                  .ints = 1},                                                      \
+                 16);                                                                              \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_grouped) {                                                           \
+    run_channels(ISA, (conv_case){.H = 8, .W = 7, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,     \
+                                  .pr = 1, .groups = 3, .bias = true, .residual = true,            \
+                                  .ints = true, .bands = 2},                                       \
+                 17);                                                                              \
+    run_channels(ISA, (conv_case){.H = 6, .W = 6, .kh = 1, .kw = 1, .groups = 2, .ints = true},    \
+                 18);                                                                              \
+  }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_random_shapes) { run_random(ISA, false, true, 40); }                 \
+  TEST(test_conv_nhwc_##isa##_random_floats_rel_1e4) { run_random(ISA, false, false, 20); }        \
+  TEST(test_conv_nhwc_##isa##_im2col_chunked) {                                                    \
+    /* 3x3x512 rows of A: the L2 budget holds a few dozen pixels, so 30x30 is many chunks */      \
+    const kern_config *cfg = config_or_skip(ISA);                                                  \
+    if (cfg)                                                                                       \
+      check_conv(cfg,                                                                              \
+                 (conv_case){.H = 30, .W = 30, .C = 512, .Cout = 40, .kh = 3, .kw = 3, .pt = 1,    \
+                             .pl = 1, .pb = 1, .pr = 1, .ints = true, .bands = 2},                 \
+                 19);                                                                              \
+  }
+
+CONV_TESTS(generic, KERN_ISA_GENERIC)
+CONV_TESTS(avx2, KERN_ISA_AVX2)
+CONV_TESTS(avx512, KERN_ISA_AVX512)
+
+/* ---- depthwise ---- */
+#define DW(...) ((conv_case){.depthwise = true, __VA_ARGS__})
+#define DWCONV_TESTS(isa, ISA)                                                                     \
+  TEST(test_dwconv_##isa##_3x3_pad1) {                                                             \
+    run_channels(ISA, DW(.H = 9, .W = 10, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1, .pr = 1,    \
+                         .ints = true),                                                            \
+                 21);                                                                              \
+  }                                                                                                \
+  TEST(test_dwconv_##isa##_3x3_stride2) {                                                          \
+    run_channels(ISA, DW(.H = 11, .W = 12, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .pt = 1, .pl = 1,   \
+                         .pb = 1, .pr = 1, .ints = true),                                          \
+                 22);                                                                              \
+  }                                                                                                \
+  TEST(test_dwconv_##isa##_5x5_dilation2) {                                                        \
+    run_channels(ISA, DW(.H = 13, .W = 12, .kh = 5, .kw = 5, .dh = 2, .dw = 2, .pt = 4, .pl = 4,   \
+                         .pb = 4, .pr = 4, .ints = true),                                          \
+                 23);                                                                              \
+  }                                                                                                \
+  TEST(test_dwconv_##isa##_7x7_asymmetric_pads) {                                                  \
+    run_channels(ISA, DW(.H = 10, .W = 9, .kh = 7, .kw = 5, .pt = 1, .pl = 4, .pb = 3, .pr = 0,    \
+                         .ints = true),                                                            \
+                 24);                                                                              \
+  }                                                                                                \
+  TEST(test_dwconv_##isa##_wide_channels) {                                                        \
+    const kern_config *cfg = config_or_skip(ISA);                                                  \
+    static const int64_t cs[] = {16, 64, 65, 100, 144};                                            \
+    for (int i = 0; cfg && i < 5; i++)                                                             \
+      check_conv(cfg, DW(.C = cs[i], .H = 6, .W = 5, .kh = 3, .kw = 3, .pt = 1, .pl = 1,           \
+                         .pb = 1, .pr = 1, .bias = true, .ints = true),                            \
+                 25 + (uint64_t)i);                                                                \
+  }                                                                                                \
+  TEST(test_dwconv_##isa##_bias_relu_bands) {                                                      \
+    run_channels(ISA, DW(.N = 2, .H = 12, .W = 7, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,     \
+                         .pr = 1, .bias = true, .act = KERN_ACT_RELU, .ints = true, .bands = 4),   \
+                 31);                                                                              \
+  }                                                                                                \
+  TEST(test_dwconv_##isa##_residual_clip) {                                                        \
+    run_channels(ISA, DW(.H = 8, .W = 8, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1, .pr = 1,     \
+                         .bias = true, .residual = true, .act = KERN_ACT_CLIP, .lo = 0, .hi = 6,   \
+                         .ints = true),                                                            \
+                 32);                                                                              \
+  }                                                                                                \
+  TEST(test_dwconv_##isa##_accumulate_channel_slices) {                                            \
+    run_channels(ISA, DW(.H = 7, .W = 6, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .x_pad = 3,           \
+                         .y_pad = 5, .accumulate = true, .residual = true, .ints = true),          \
+                 33);                                                                              \
+  }                                                                                                \
+  TEST(test_dwconv_##isa##_random_shapes) { run_random(ISA, true, true, 40); }                     \
+  TEST(test_dwconv_##isa##_random_floats_rel_1e4) { run_random(ISA, true, false, 20); }
+
+DWCONV_TESTS(generic, KERN_ISA_GENERIC)
+DWCONV_TESTS(avx2, KERN_ISA_AVX2)
+DWCONV_TESTS(avx512, KERN_ISA_AVX512)
+
+/* A band reads only the input rows its windows touch: every other row is NaN here, and
+ * the band's output must still be finite and equal to a full run. */
+TEST(test_conv_nhwc_band_reads_only_needed_rows) {
+  for (int isa = 0; isa < KERN_ISA_COUNT; isa++) {
+    const kern_config *cfg = kern_config_for_isa((kern_isa)isa);
+    if (!cfg) continue;
+    for (int dw = 0; dw < 2; dw++) {
+      const int64_t H = 20, W = 9, C = dw ? 19 : 7, Cout = dw ? 19 : 11, OH = 10, OW = 5;
+      kern_conv2d_params p = {.H = H, .W = W, .C = C, .OH = OH, .OW = OW, .Cout = Cout, .kh = 3,
+                              .kw = 3, .sh = 2, .sw = 2, .dh = 1, .dw = 1, .pad_t = 1,
+                              .pad_l = 1, .groups = dw ? C : 1};
+      float x[20 * 9 * 19], xn[20 * 9 * 19], w[19 * 7 * 9], y_full[10 * 5 * 19], y[10 * 5 * 19];
+      float packed[4096], scratch[4096];
+      dlf_rng r = dlf_rng_make(77);
+      for (int64_t i = 0; i < H * W * C; i++)
+        x[i] = draw(&r, true);
+      for (int64_t i = 0; i < Cout * (dw ? 1 : C) * 9; i++)
+        w[i] = draw(&r, true);
+      size_t np = 0, ns = 0;
+      if (dw) {
+        np = kern_dwconv2d_nhwc_packed_floats(&p);
+      } else {
+        REQUIRE(kern_conv2d_nhwc_packed_floats(cfg, &p, &np));
+        REQUIRE(kern_conv2d_nhwc_scratch_floats(cfg, &p, &ns));
+      }
+      REQUIRE(np <= 4096 && ns <= 4096);
+      const int64_t oh0 = 3, oh1 = 6; /* input rows 3*2-1 = 5 .. 5*2-1+2 = 11 */
+      for (int64_t i = 0; i < H * W * C; i++) {
+        int64_t ih = i / (W * C);
+        xn[i] = ih >= 5 && ih <= 11 ? x[i] : NAN;
+      }
+      if (dw) {
+        kern_dwconv2d_nhwc_pack(&p, w, packed);
+        kern_dwconv2d_nhwc(cfg, &p, x, packed, y_full, 0, OH, NULL);
+        kern_dwconv2d_nhwc(cfg, &p, xn, packed, y, oh0, oh1, NULL);
+      } else {
+        kern_conv2d_nhwc_pack(cfg, &p, w, packed);
+        kern_conv2d_nhwc(cfg, &p, x, packed, y_full, 0, OH, scratch, NULL);
+        kern_conv2d_nhwc(cfg, &p, xn, packed, y, oh0, oh1, scratch, NULL);
+      }
+      CHECK_FLOATS(y_full + oh0 * OW * Cout, y + oh0 * OW * Cout, (oh1 - oh0) * OW * Cout, 0, 0);
+    }
+  }
+}
+
+/* Rows outside [oh0, oh1) are not written. */
+TEST(test_conv_nhwc_band_writes_only_its_rows) {
+  const kern_config *cfg = kern_config_get();
+  kern_conv2d_params p = {.H = 6, .W = 4, .C = 3, .OH = 6, .OW = 4, .Cout = 5, .kh = 3, .kw = 3,
+                          .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pad_t = 1, .pad_l = 1, .groups = 1};
+  float x[6 * 4 * 3], w[5 * 3 * 9], y[6 * 4 * 5], packed[4096], scratch[4096];
+  size_t np = 0, ns = 0;
+  REQUIRE(kern_conv2d_nhwc_packed_floats(cfg, &p, &np) && np <= 4096);
+  REQUIRE(kern_conv2d_nhwc_scratch_floats(cfg, &p, &ns) && ns <= 4096);
+  for (int i = 0; i < 6 * 4 * 3; i++)
+    x[i] = 1.0f;
+  for (int i = 0; i < 5 * 3 * 9; i++)
+    w[i] = 1.0f;
+  for (int i = 0; i < 6 * 4 * 5; i++)
+    y[i] = -7.0f;
+  kern_conv2d_nhwc_pack(cfg, &p, w, packed);
+  kern_conv2d_nhwc(cfg, &p, x, packed, y, 2, 4, scratch, NULL);
+  for (int i = 0; i < 6 * 4 * 5; i++) {
+    int oh = i / (4 * 5), ow = (i / 5) % 4;
+    float want = -7.0f;
+    if (oh >= 2 && oh < 4) want = (ow == 0 || ow == 3) ? 18.0f : 27.0f; /* 3 rows x 2|3 cols x 3 */
+    CHECK_NEAR(want, y[i], 0.0);
+  }
+}
+
+TEST(test_conv_nhwc_scratch_zero_for_unpadded_1x1) {
+  const kern_config *cfg = kern_config_get();
+  kern_conv2d_params p = {.H = 56, .W = 56, .C = 64, .OH = 28, .OW = 28, .Cout = 128, .kh = 1,
+                          .kw = 1, .sh = 2, .sw = 2, .dh = 1, .dw = 1, .groups = 1};
+  size_t n = 99;
+  REQUIRE(kern_conv2d_nhwc_scratch_floats(cfg, &p, &n));
+  CHECK_INT(0, n);
+  p.pad_t = 1, p.OH = 29;
+  REQUIRE(kern_conv2d_nhwc_scratch_floats(cfg, &p, &n));
+  CHECK(n > 0);
+}
+
+/* The im2col chunk stays within the config's L2 budget when a few tiles fit in it. */
+TEST(test_conv_nhwc_scratch_within_l2_budget) {
+  const kern_config *cfg = kern_config_get();
+  kern_conv2d_params p = {.H = 56, .W = 56, .C = 64, .OH = 56, .OW = 56, .Cout = 64, .kh = 3,
+                          .kw = 3, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pad_t = 1, .pad_l = 1,
+                          .groups = 1};
+  size_t n = 0;
+  REQUIRE(kern_conv2d_nhwc_scratch_floats(cfg, &p, &n));
+  CHECK(n * sizeof(float) <= (size_t)cfg->nhwc.im2col_bytes);
+  CHECK(n >= (size_t)(9 * 64 * cfg->sgemm.mr));
+  CHECK_INT(0, n % (9 * 64));
+}
+
+TEST(test_dwconv_pack_is_tap_major) {
+  kern_conv2d_params p = {.C = 2, .kh = 1, .kw = 2};
+  const float w[4] = {1, 2, 3, 4}; /* W[c][0][0][kj]: c0 = {1, 2}, c1 = {3, 4} */
+  float packed[4];
+  CHECK_INT(4, kern_dwconv2d_nhwc_packed_floats(&p));
+  kern_dwconv2d_nhwc_pack(&p, w, packed);
+  CHECK_NEAR(1, packed[0], 0);
+  CHECK_NEAR(3, packed[1], 0);
+  CHECK_NEAR(2, packed[2], 0);
+  CHECK_NEAR(4, packed[3], 0);
+}
