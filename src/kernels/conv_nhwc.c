@@ -13,15 +13,15 @@ static int64_t gemm_k(const kern_conv2d_params *p) { return p->kh * p->kw * (p->
 /* 1x1 with no begin pad and no window past the input: output pixel (oh, ow) reads input
  * pixel (oh*sh, ow*sw), so the GEMM A is x itself (row stride sw pixels). */
 static bool reads_x_in_place(const kern_conv2d_params *p) {
-  return p->kh == 1 && p->kw == 1 && p->pad_t == 0 && p->pad_l == 0 &&
-         (p->OH - 1) * p->sh < p->H && (p->OW - 1) * p->sw < p->W;
+  return p->kh == 1 && p->kw == 1 && p->pad_t == 0 && p->pad_l == 0 && (p->OH - 1) * p->sh < p->H &&
+         (p->OW - 1) * p->sw < p->W;
 }
 
 /* Output pixels per im2col chunk: the chunk (pixels x K floats) fills the config's budget,
  * rounded to whole register tiles, at least CHUNK_MIN_TILES tiles, at most the image. */
 static int64_t chunk_pixels(const kern_config *cfg, const kern_conv2d_params *p) {
   const int64_t K = gemm_k(p), mr = cfg->sgemm.mr;
-  int64_t P = cfg->nhwc.im2col_bytes / (K * (int64_t)sizeof(float));
+  int64_t P = cfg->nhwc.im2col_bytes / ((K > 0 ? K : 1) * (int64_t)sizeof(float));
   if (P < CHUNK_MIN_TILES * mr) P = CHUNK_MIN_TILES * mr;
   P = P / mr * mr;
   int64_t total = p->OH * p->OW;
@@ -30,7 +30,12 @@ static int64_t chunk_pixels(const kern_config *cfg, const kern_conv2d_params *p)
 
 bool kern_conv2d_nhwc_scratch_floats(const kern_config *cfg, const kern_conv2d_params *p,
                                      size_t *floats) {
+  int64_t khw, K, K_bytes;
   if (p->groups < 1 || p->kh < 1 || p->kw < 1) return false;
+  if (__builtin_mul_overflow(p->kh, p->kw, &khw) ||
+      __builtin_mul_overflow(khw, p->C / p->groups, &K) ||
+      __builtin_mul_overflow(K, (int64_t)sizeof(float), &K_bytes))
+    return false; /* chunk_pixels() computes these unchecked */
   if (reads_x_in_place(p)) {
     *floats = 0;
     return true;
@@ -43,8 +48,8 @@ bool kern_conv2d_nhwc_scratch_floats(const kern_config *cfg, const kern_conv2d_p
 
 /* im2col rows of output pixels [m0, m1) (flattened oh*OW + ow) for the channels of group g:
  * row = kh*kw runs of Cg floats in (ki, kj) order, zeros where the tap falls in the padding. */
-static void im2col(const kern_conv2d_params *p, ptrdiff_t xs, int64_t g, const float *x,
-                   int64_t m0, int64_t m1, float *a) {
+static void im2col(const kern_conv2d_params *p, ptrdiff_t xs, int64_t g, const float *x, int64_t m0,
+                   int64_t m1, float *a) {
   const int64_t Cg = p->C / p->groups, K = gemm_k(p), kw = p->kw;
   const size_t fz = sizeof(float);
   /* Dense input, dilation 1: the taps kj0..kj1 of one kernel row are one contiguous run. */

@@ -10,8 +10,12 @@ static int64_t gemm_k(const kern_conv2d_params *p) { return p->kh * p->kw * (p->
 bool kern_conv2d_nhwc_packed_floats(const kern_config *cfg, const kern_conv2d_params *p,
                                     size_t *floats) {
   size_t per_group, total;
+  int64_t khw, K;
   if (p->groups < 1) return false;
-  if (!kern_sgemm_packed_b_floats(cfg, gemm_k(p), p->Cout / p->groups, &per_group)) return false;
+  if (__builtin_mul_overflow(p->kh, p->kw, &khw) ||
+      __builtin_mul_overflow(khw, p->C / p->groups, &K))
+    return false;
+  if (!kern_sgemm_packed_b_floats(cfg, K, p->Cout / p->groups, &per_group)) return false;
   if (__builtin_mul_overflow(per_group, (size_t)p->groups, &total)) return false;
   *floats = total;
   return true;

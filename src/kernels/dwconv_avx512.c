@@ -36,11 +36,9 @@ typedef struct dw_args {
 /* NVEC channel vectors from c0 (the last masked by mlast) of NPIX output pixels from
  * (oh, ow), sharing the taps [ki0, ki1) x [kj0, kj1). NVEC and NPIX are constants at every
  * call site (see the switch below) so the accumulator array lives in registers. */
-static inline __attribute__((always_inline)) void block(const int NVEC, const int NPIX,
-                                                        const dw_args *a, int64_t c0,
-                                                        __mmask16 mlast, int64_t oh, int64_t ow,
-                                                        int64_t ki0, int64_t ki1, int64_t kj0,
-                                                        int64_t kj1) {
+static inline __attribute__((always_inline)) void
+block(const int NVEC, const int NPIX, const dw_args *a, int64_t c0, __mmask16 mlast, int64_t oh,
+      int64_t ow, int64_t ki0, int64_t ki1, int64_t kj0, int64_t kj1) {
   const kern_conv2d_params *p = a->p;
   const int64_t C = p->C;
   const ptrdiff_t pix_step = p->sw * a->xs; /* input distance between the paired pixels */

@@ -8,9 +8,8 @@
 
 /* acc += x * w over n channels. restrict and the constant BLK at the call site let GCC -O2
  * vectorize it (see pool_nhwc_generic.c). */
-static inline __attribute__((always_inline)) void fma_taps(int64_t n, const float *restrict xp,
-                                                           const float *restrict wp,
-                                                           float *restrict acc) {
+static inline __attribute__((always_inline)) void
+fma_taps(int64_t n, const float *restrict xp, const float *restrict wp, float *restrict acc) {
   for (int64_t c = 0; c < n; c++)
     acc[c] += xp[c] * wp[c];
 }

@@ -106,20 +106,19 @@ typedef struct kern_sgemm_config {
  * needs; padding is handled by bounds, never by a padded copy. The caller computes the
  * output size (so ceil_mode and end pads live in OH/OW). */
 typedef struct kern_conv2d_params {
-  int64_t H, W, C;         /* input image, NHWC; C = all input channels */
-  int64_t OH, OW, Cout;    /* output image */
-  int64_t kh, kw;          /* kernel */
-  int64_t sh, sw, dh, dw;  /* strides, dilations (>= 1) */
-  int64_t pad_t, pad_l;    /* begin pads; end pads only shape OH/OW (reads past H/W are zero) */
-  int64_t groups;          /* >= 1, divides C and Cout; depthwise: groups == C == Cout */
-  ptrdiff_t x_stride;      /* floats between input pixels (0 = C) */
-  ptrdiff_t y_stride;      /* floats between output pixels (0 = Cout) */
+  int64_t H, W, C;        /* input image, NHWC; C = all input channels */
+  int64_t OH, OW, Cout;   /* output image */
+  int64_t kh, kw;         /* kernel */
+  int64_t sh, sw, dh, dw; /* strides, dilations (>= 1) */
+  int64_t pad_t, pad_l;   /* begin pads; end pads only shape OH/OW (reads past H/W are zero) */
+  int64_t groups;         /* >= 1, divides C and Cout; depthwise: groups == C == Cout */
+  ptrdiff_t x_stride;     /* floats between input pixels (0 = C) */
+  ptrdiff_t y_stride;     /* floats between output pixels (0 = Cout) */
 } kern_conv2d_params;
 
 /* Depthwise micro-driver of one ISA: y rows [oh0, oh1) from packed_w [kh*kw, C]. */
-typedef void (*kern_dwconv2d_fn)(const kern_conv2d_params *p, const float *x,
-                                 const float *packed_w, float *y, int64_t oh0, int64_t oh1,
-                                 const kern_epilogue *epi);
+typedef void (*kern_dwconv2d_fn)(const kern_conv2d_params *p, const float *x, const float *packed_w,
+                                 float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
 
 typedef struct kern_pool2d_params {
   int64_t H, W, C, OH, OW;

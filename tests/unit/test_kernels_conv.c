@@ -87,10 +87,23 @@ static void check_conv(const kern_config *cfg, conv_case cc, uint64_t seed) {
           expect[yi] = ref_act(cc.act, cc.lo, cc.hi, (float)s);
         }
 
-  kern_conv2d_params p = {.H = cc.H, .W = cc.W, .C = cc.C, .OH = OH, .OW = OW, .Cout = cc.Cout,
-                          .kh = cc.kh, .kw = cc.kw, .sh = cc.sh, .sw = cc.sw, .dh = cc.dh,
-                          .dw = cc.dw, .pad_t = cc.pt, .pad_l = cc.pl, .groups = G,
-                          .x_stride = xs, .y_stride = ys};
+  kern_conv2d_params p = {.H = cc.H,
+                          .W = cc.W,
+                          .C = cc.C,
+                          .OH = OH,
+                          .OW = OW,
+                          .Cout = cc.Cout,
+                          .kh = cc.kh,
+                          .kw = cc.kw,
+                          .sh = cc.sh,
+                          .sw = cc.sw,
+                          .dh = cc.dh,
+                          .dw = cc.dw,
+                          .pad_t = cc.pt,
+                          .pad_l = cc.pl,
+                          .groups = G,
+                          .x_stride = xs,
+                          .y_stride = ys};
   size_t packed_n = 0, scratch_n = 0;
   if (cc.depthwise) {
     packed_n = kern_dwconv2d_nhwc_packed_floats(&p);
@@ -120,7 +133,8 @@ static void check_conv(const kern_config *cfg, conv_case cc, uint64_t seed) {
     for (int b = 1; b < nb; b++) {
       int64_t c = (int64_t)(dlf_rng_next(&rng) % (uint64_t)(OH + 1));
       int k = b;
-      while (k > 1 && cuts[k - 1] > c) cuts[k] = cuts[k - 1], k--;
+      while (k > 1 && cuts[k - 1] > c)
+        cuts[k] = cuts[k - 1], k--;
       cuts[k] = c;
     }
     for (int b = nb - 1; b >= 0; b--) {
@@ -223,77 +237,192 @@ static void run_random(kern_isa isa, bool depthwise, bool ints, int n_cases) {
                  3);                                                                               \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_3x3_pad1) {                                                          \
-    run_channels(ISA, (conv_case){.H = 11, .W = 10, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,   \
-                                  .pr = 1, .ints = true},                                          \
-                 4);                                                                               \
+    run_channels(                                                                                  \
+        ISA,                                                                                       \
+        (conv_case){                                                                               \
+            .H = 11, .W = 10, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1, .pr = 1, .ints = true}, \
+        4);                                                                                        \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_5x5_pad2) {                                                          \
-    run_channels(ISA, (conv_case){.H = 9, .W = 13, .kh = 5, .kw = 5, .pt = 2, .pl = 2, .pb = 2,    \
-                                  .pr = 2, .ints = true},                                          \
-                 5);                                                                               \
+    run_channels(                                                                                  \
+        ISA,                                                                                       \
+        (conv_case){                                                                               \
+            .H = 9, .W = 13, .kh = 5, .kw = 5, .pt = 2, .pl = 2, .pb = 2, .pr = 2, .ints = true},  \
+        5);                                                                                        \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_7x7_stride2_pad3) {                                                  \
-    run_channels(ISA, (conv_case){.H = 23, .W = 21, .kh = 7, .kw = 7, .sh = 2, .sw = 2, .pt = 3,   \
-                                  .pl = 3, .pb = 3, .pr = 3, .ints = true},                        \
+    run_channels(ISA,                                                                              \
+                 (conv_case){.H = 23,                                                              \
+                             .W = 21,                                                              \
+                             .kh = 7,                                                              \
+                             .kw = 7,                                                              \
+                             .sh = 2,                                                              \
+                             .sw = 2,                                                              \
+                             .pt = 3,                                                              \
+                             .pl = 3,                                                              \
+                             .pb = 3,                                                              \
+                             .pr = 3,                                                              \
+                             .ints = true},                                                        \
                  6);                                                                               \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_11x11_stride4_alexnet) {                                             \
     const kern_config *cfg = config_or_skip(ISA);                                                  \
     if (cfg)                                                                                       \
       check_conv(cfg,                                                                              \
-                 (conv_case){.H = 63, .W = 59, .C = 3, .Cout = 64, .kh = 11, .kw = 11, .sh = 4,    \
-                             .sw = 4, .pt = 2, .pl = 2, .pb = 2, .pr = 2, .bias = true,            \
-                             .act = KERN_ACT_RELU, .ints = true, .bands = 3},                      \
+                 (conv_case){.H = 63,                                                              \
+                             .W = 59,                                                              \
+                             .C = 3,                                                               \
+                             .Cout = 64,                                                           \
+                             .kh = 11,                                                             \
+                             .kw = 11,                                                             \
+                             .sh = 4,                                                              \
+                             .sw = 4,                                                              \
+                             .pt = 2,                                                              \
+                             .pl = 2,                                                              \
+                             .pb = 2,                                                              \
+                             .pr = 2,                                                              \
+                             .bias = true,                                                         \
+                             .act = KERN_ACT_RELU,                                                 \
+                             .ints = true,                                                         \
+                             .bands = 3},                                                          \
                  7);                                                                               \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_dilation2) {                                                         \
-    run_channels(ISA, (conv_case){.H = 12, .W = 11, .kh = 3, .kw = 3, .dh = 2, .dw = 2, .pt = 2,   \
-                                  .pl = 2, .pb = 2, .pr = 2, .ints = true},                        \
+    run_channels(ISA,                                                                              \
+                 (conv_case){.H = 12,                                                              \
+                             .W = 11,                                                              \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .dh = 2,                                                              \
+                             .dw = 2,                                                              \
+                             .pt = 2,                                                              \
+                             .pl = 2,                                                              \
+                             .pb = 2,                                                              \
+                             .pr = 2,                                                              \
+                             .ints = true},                                                        \
                  8);                                                                               \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_asymmetric_pads) {                                                   \
-    run_channels(ISA, (conv_case){.H = 8, .W = 9, .kh = 3, .kw = 4, .pt = 0, .pl = 3, .pb = 2,     \
-                                  .pr = 0, .sw = 2, .ints = true},                                 \
+    run_channels(ISA,                                                                              \
+                 (conv_case){.H = 8,                                                               \
+                             .W = 9,                                                               \
+                             .kh = 3,                                                              \
+                             .kw = 4,                                                              \
+                             .pt = 0,                                                              \
+                             .pl = 3,                                                              \
+                             .pb = 2,                                                              \
+                             .pr = 0,                                                              \
+                             .sw = 2,                                                              \
+                             .ints = true},                                                        \
                  9);                                                                               \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_batch3_bands_mid_image) {                                            \
-    run_channels(ISA, (conv_case){.N = 3, .H = 13, .W = 7, .kh = 3, .kw = 3, .pt = 1, .pl = 1,     \
-                                  .pb = 1, .pr = 1, .sh = 2, .ints = true, .bands = 5},            \
+    run_channels(ISA,                                                                              \
+                 (conv_case){.N = 3,                                                               \
+                             .H = 13,                                                              \
+                             .W = 7,                                                               \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .pt = 1,                                                              \
+                             .pl = 1,                                                              \
+                             .pb = 1,                                                              \
+                             .pr = 1,                                                              \
+                             .sh = 2,                                                              \
+                             .ints = true,                                                         \
+                             .bands = 5},                                                          \
                  10);                                                                              \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_bias_relu) {                                                         \
-    run_channels(ISA, (conv_case){.H = 6, .W = 7, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,     \
-                                  .pr = 1, .bias = true, .act = KERN_ACT_RELU, .ints = true},      \
+    run_channels(ISA,                                                                              \
+                 (conv_case){.H = 6,                                                               \
+                             .W = 7,                                                               \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .pt = 1,                                                              \
+                             .pl = 1,                                                              \
+                             .pb = 1,                                                              \
+                             .pr = 1,                                                              \
+                             .bias = true,                                                         \
+                             .act = KERN_ACT_RELU,                                                 \
+                             .ints = true},                                                        \
                  11);                                                                              \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_bias_clip) {                                                         \
-    run_channels(ISA, (conv_case){.H = 6, .W = 7, .kh = 3, .kw = 3, .bias = true,                  \
-                                  .act = KERN_ACT_CLIP, .lo = -2, .hi = 6, .ints = true},          \
+    run_channels(ISA,                                                                              \
+                 (conv_case){.H = 6,                                                               \
+                             .W = 7,                                                               \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .bias = true,                                                         \
+                             .act = KERN_ACT_CLIP,                                                 \
+                             .lo = -2,                                                             \
+                             .hi = 6,                                                              \
+                             .ints = true},                                                        \
                  12);                                                                              \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_residual_relu_bands) {                                               \
-    run_channels(ISA, (conv_case){.H = 9, .W = 5, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,     \
-                                  .pr = 1, .bias = true, .residual = true, .act = KERN_ACT_RELU,   \
-                                  .ints = true, .bands = 3},                                       \
+    run_channels(ISA,                                                                              \
+                 (conv_case){.H = 9,                                                               \
+                             .W = 5,                                                               \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .pt = 1,                                                              \
+                             .pl = 1,                                                              \
+                             .pb = 1,                                                              \
+                             .pr = 1,                                                              \
+                             .bias = true,                                                         \
+                             .residual = true,                                                     \
+                             .act = KERN_ACT_RELU,                                                 \
+                             .ints = true,                                                         \
+                             .bands = 3},                                                          \
                  13);                                                                              \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_1x1_residual_accumulate) {                                           \
-    run_channels(ISA, (conv_case){.H = 5, .W = 5, .kh = 1, .kw = 1, .residual = true,              \
-                                  .accumulate = true, .ints = true, .bands = 2},                   \
+    run_channels(ISA,                                                                              \
+                 (conv_case){.H = 5,                                                               \
+                             .W = 5,                                                               \
+                             .kh = 1,                                                              \
+                             .kw = 1,                                                              \
+                             .residual = true,                                                     \
+                             .accumulate = true,                                                   \
+                             .ints = true,                                                         \
+                             .bands = 2},                                                          \
                  14);                                                                              \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_channel_slices) {                                                    \
-    run_channels(ISA, (conv_case){.H = 7, .W = 6, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,     \
-                                  .pr = 1, .x_pad = 5, .y_pad = 3, .residual = true, .ints = 1},   \
+    run_channels(ISA,                                                                              \
+                 (conv_case){.H = 7,                                                               \
+                             .W = 6,                                                               \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .pt = 1,                                                              \
+                             .pl = 1,                                                              \
+                             .pb = 1,                                                              \
+                             .pr = 1,                                                              \
+                             .x_pad = 5,                                                           \
+                             .y_pad = 3,                                                           \
+                             .residual = true,                                                     \
+                             .ints = 1},                                                           \
                  15);                                                                              \
-    run_channels(ISA, (conv_case){.H = 7, .W = 6, .kh = 1, .kw = 1, .x_pad = 2, .y_pad = 7,        \
-                                  .ints = 1},                                                      \
+    run_channels(ISA,                                                                              \
+                 (conv_case){.H = 7, .W = 6, .kh = 1, .kw = 1, .x_pad = 2, .y_pad = 7, .ints = 1}, \
                  16);                                                                              \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_grouped) {                                                           \
-    run_channels(ISA, (conv_case){.H = 8, .W = 7, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,     \
-                                  .pr = 1, .groups = 3, .bias = true, .residual = true,            \
-                                  .ints = true, .bands = 2},                                       \
+    run_channels(ISA,                                                                              \
+                 (conv_case){.H = 8,                                                               \
+                             .W = 7,                                                               \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .pt = 1,                                                              \
+                             .pl = 1,                                                              \
+                             .pb = 1,                                                              \
+                             .pr = 1,                                                              \
+                             .groups = 3,                                                          \
+                             .bias = true,                                                         \
+                             .residual = true,                                                     \
+                             .ints = true,                                                         \
+                             .bands = 2},                                                          \
                  17);                                                                              \
     run_channels(ISA, (conv_case){.H = 6, .W = 6, .kh = 1, .kw = 1, .groups = 2, .ints = true},    \
                  18);                                                                              \
@@ -301,12 +430,22 @@ static void run_random(kern_isa isa, bool depthwise, bool ints, int n_cases) {
   TEST(test_conv_nhwc_##isa##_random_shapes) { run_random(ISA, false, true, 40); }                 \
   TEST(test_conv_nhwc_##isa##_random_floats_rel_1e4) { run_random(ISA, false, false, 20); }        \
   TEST(test_conv_nhwc_##isa##_im2col_chunked) {                                                    \
-    /* 3x3x512 rows of A: the L2 budget holds a few dozen pixels, so 30x30 is many chunks */      \
+    /* 3x3x512 rows of A: the L2 budget holds a few dozen pixels, so 30x30 is many chunks */       \
     const kern_config *cfg = config_or_skip(ISA);                                                  \
     if (cfg)                                                                                       \
       check_conv(cfg,                                                                              \
-                 (conv_case){.H = 30, .W = 30, .C = 512, .Cout = 40, .kh = 3, .kw = 3, .pt = 1,    \
-                             .pl = 1, .pb = 1, .pr = 1, .ints = true, .bands = 2},                 \
+                 (conv_case){.H = 30,                                                              \
+                             .W = 30,                                                              \
+                             .C = 512,                                                             \
+                             .Cout = 40,                                                           \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .pt = 1,                                                              \
+                             .pl = 1,                                                              \
+                             .pb = 1,                                                              \
+                             .pr = 1,                                                              \
+                             .ints = true,                                                         \
+                             .bands = 2},                                                          \
                  19);                                                                              \
   }
 
@@ -318,47 +457,55 @@ CONV_TESTS(avx512, KERN_ISA_AVX512)
 #define DW(...) ((conv_case){.depthwise = true, __VA_ARGS__})
 #define DWCONV_TESTS(isa, ISA)                                                                     \
   TEST(test_dwconv_##isa##_3x3_pad1) {                                                             \
-    run_channels(ISA, DW(.H = 9, .W = 10, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1, .pr = 1,    \
-                         .ints = true),                                                            \
-                 21);                                                                              \
+    run_channels(                                                                                  \
+        ISA,                                                                                       \
+        DW(.H = 9, .W = 10, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1, .pr = 1, .ints = true),   \
+        21);                                                                                       \
   }                                                                                                \
   TEST(test_dwconv_##isa##_3x3_stride2) {                                                          \
-    run_channels(ISA, DW(.H = 11, .W = 12, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .pt = 1, .pl = 1,   \
-                         .pb = 1, .pr = 1, .ints = true),                                          \
+    run_channels(ISA,                                                                              \
+                 DW(.H = 11, .W = 12, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .pt = 1, .pl = 1,        \
+                    .pb = 1, .pr = 1, .ints = true),                                               \
                  22);                                                                              \
   }                                                                                                \
   TEST(test_dwconv_##isa##_5x5_dilation2) {                                                        \
-    run_channels(ISA, DW(.H = 13, .W = 12, .kh = 5, .kw = 5, .dh = 2, .dw = 2, .pt = 4, .pl = 4,   \
-                         .pb = 4, .pr = 4, .ints = true),                                          \
+    run_channels(ISA,                                                                              \
+                 DW(.H = 13, .W = 12, .kh = 5, .kw = 5, .dh = 2, .dw = 2, .pt = 4, .pl = 4,        \
+                    .pb = 4, .pr = 4, .ints = true),                                               \
                  23);                                                                              \
   }                                                                                                \
   TEST(test_dwconv_##isa##_7x7_asymmetric_pads) {                                                  \
-    run_channels(ISA, DW(.H = 10, .W = 9, .kh = 7, .kw = 5, .pt = 1, .pl = 4, .pb = 3, .pr = 0,    \
-                         .ints = true),                                                            \
-                 24);                                                                              \
+    run_channels(                                                                                  \
+        ISA,                                                                                       \
+        DW(.H = 10, .W = 9, .kh = 7, .kw = 5, .pt = 1, .pl = 4, .pb = 3, .pr = 0, .ints = true),   \
+        24);                                                                                       \
   }                                                                                                \
   TEST(test_dwconv_##isa##_wide_channels) {                                                        \
     const kern_config *cfg = config_or_skip(ISA);                                                  \
     static const int64_t cs[] = {16, 64, 65, 100, 144};                                            \
     for (int i = 0; cfg && i < 5; i++)                                                             \
-      check_conv(cfg, DW(.C = cs[i], .H = 6, .W = 5, .kh = 3, .kw = 3, .pt = 1, .pl = 1,           \
-                         .pb = 1, .pr = 1, .bias = true, .ints = true),                            \
+      check_conv(cfg,                                                                              \
+                 DW(.C = cs[i], .H = 6, .W = 5, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,       \
+                    .pr = 1, .bias = true, .ints = true),                                          \
                  25 + (uint64_t)i);                                                                \
   }                                                                                                \
   TEST(test_dwconv_##isa##_bias_relu_bands) {                                                      \
-    run_channels(ISA, DW(.N = 2, .H = 12, .W = 7, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1,     \
-                         .pr = 1, .bias = true, .act = KERN_ACT_RELU, .ints = true, .bands = 4),   \
+    run_channels(ISA,                                                                              \
+                 DW(.N = 2, .H = 12, .W = 7, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1, .pr = 1, \
+                    .bias = true, .act = KERN_ACT_RELU, .ints = true, .bands = 4),                 \
                  31);                                                                              \
   }                                                                                                \
   TEST(test_dwconv_##isa##_residual_clip) {                                                        \
-    run_channels(ISA, DW(.H = 8, .W = 8, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1, .pr = 1,     \
-                         .bias = true, .residual = true, .act = KERN_ACT_CLIP, .lo = 0, .hi = 6,   \
-                         .ints = true),                                                            \
+    run_channels(ISA,                                                                              \
+                 DW(.H = 8, .W = 8, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .pb = 1, .pr = 1,          \
+                    .bias = true, .residual = true, .act = KERN_ACT_CLIP, .lo = 0, .hi = 6,        \
+                    .ints = true),                                                                 \
                  32);                                                                              \
   }                                                                                                \
   TEST(test_dwconv_##isa##_accumulate_channel_slices) {                                            \
-    run_channels(ISA, DW(.H = 7, .W = 6, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .x_pad = 3,           \
-                         .y_pad = 5, .accumulate = true, .residual = true, .ints = true),          \
+    run_channels(ISA,                                                                              \
+                 DW(.H = 7, .W = 6, .kh = 3, .kw = 3, .pt = 1, .pl = 1, .x_pad = 3, .y_pad = 5,    \
+                    .accumulate = true, .residual = true, .ints = true),                           \
                  33);                                                                              \
   }                                                                                                \
   TEST(test_dwconv_##isa##_random_shapes) { run_random(ISA, true, true, 40); }                     \
@@ -376,9 +523,21 @@ TEST(test_conv_nhwc_band_reads_only_needed_rows) {
     if (!cfg) continue;
     for (int dw = 0; dw < 2; dw++) {
       const int64_t H = 20, W = 9, C = dw ? 19 : 7, Cout = dw ? 19 : 11, OH = 10, OW = 5;
-      kern_conv2d_params p = {.H = H, .W = W, .C = C, .OH = OH, .OW = OW, .Cout = Cout, .kh = 3,
-                              .kw = 3, .sh = 2, .sw = 2, .dh = 1, .dw = 1, .pad_t = 1,
-                              .pad_l = 1, .groups = dw ? C : 1};
+      kern_conv2d_params p = {.H = H,
+                              .W = W,
+                              .C = C,
+                              .OH = OH,
+                              .OW = OW,
+                              .Cout = Cout,
+                              .kh = 3,
+                              .kw = 3,
+                              .sh = 2,
+                              .sw = 2,
+                              .dh = 1,
+                              .dw = 1,
+                              .pad_t = 1,
+                              .pad_l = 1,
+                              .groups = dw ? C : 1};
       float x[20 * 9 * 19], xn[20 * 9 * 19], w[19 * 7 * 9], y_full[10 * 5 * 19], y[10 * 5 * 19];
       float packed[4096], scratch[4096];
       dlf_rng r = dlf_rng_make(77);
@@ -416,8 +575,21 @@ TEST(test_conv_nhwc_band_reads_only_needed_rows) {
 /* Rows outside [oh0, oh1) are not written. */
 TEST(test_conv_nhwc_band_writes_only_its_rows) {
   const kern_config *cfg = kern_config_get();
-  kern_conv2d_params p = {.H = 6, .W = 4, .C = 3, .OH = 6, .OW = 4, .Cout = 5, .kh = 3, .kw = 3,
-                          .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pad_t = 1, .pad_l = 1, .groups = 1};
+  kern_conv2d_params p = {.H = 6,
+                          .W = 4,
+                          .C = 3,
+                          .OH = 6,
+                          .OW = 4,
+                          .Cout = 5,
+                          .kh = 3,
+                          .kw = 3,
+                          .sh = 1,
+                          .sw = 1,
+                          .dh = 1,
+                          .dw = 1,
+                          .pad_t = 1,
+                          .pad_l = 1,
+                          .groups = 1};
   float x[6 * 4 * 3], w[5 * 3 * 9], y[6 * 4 * 5], packed[4096], scratch[4096];
   size_t np = 0, ns = 0;
   REQUIRE(kern_conv2d_nhwc_packed_floats(cfg, &p, &np) && np <= 4096);
@@ -440,8 +612,19 @@ TEST(test_conv_nhwc_band_writes_only_its_rows) {
 
 TEST(test_conv_nhwc_scratch_zero_for_unpadded_1x1) {
   const kern_config *cfg = kern_config_get();
-  kern_conv2d_params p = {.H = 56, .W = 56, .C = 64, .OH = 28, .OW = 28, .Cout = 128, .kh = 1,
-                          .kw = 1, .sh = 2, .sw = 2, .dh = 1, .dw = 1, .groups = 1};
+  kern_conv2d_params p = {.H = 56,
+                          .W = 56,
+                          .C = 64,
+                          .OH = 28,
+                          .OW = 28,
+                          .Cout = 128,
+                          .kh = 1,
+                          .kw = 1,
+                          .sh = 2,
+                          .sw = 2,
+                          .dh = 1,
+                          .dw = 1,
+                          .groups = 1};
   size_t n = 99;
   REQUIRE(kern_conv2d_nhwc_scratch_floats(cfg, &p, &n));
   CHECK_INT(0, n);
@@ -453,8 +636,20 @@ TEST(test_conv_nhwc_scratch_zero_for_unpadded_1x1) {
 /* The im2col chunk stays within the config's L2 budget when a few tiles fit in it. */
 TEST(test_conv_nhwc_scratch_within_l2_budget) {
   const kern_config *cfg = kern_config_get();
-  kern_conv2d_params p = {.H = 56, .W = 56, .C = 64, .OH = 56, .OW = 56, .Cout = 64, .kh = 3,
-                          .kw = 3, .sh = 1, .sw = 1, .dh = 1, .dw = 1, .pad_t = 1, .pad_l = 1,
+  kern_conv2d_params p = {.H = 56,
+                          .W = 56,
+                          .C = 64,
+                          .OH = 56,
+                          .OW = 56,
+                          .Cout = 64,
+                          .kh = 3,
+                          .kw = 3,
+                          .sh = 1,
+                          .sw = 1,
+                          .dh = 1,
+                          .dw = 1,
+                          .pad_t = 1,
+                          .pad_l = 1,
                           .groups = 1};
   size_t n = 0;
   REQUIRE(kern_conv2d_nhwc_scratch_floats(cfg, &p, &n));
@@ -473,4 +668,16 @@ TEST(test_dwconv_pack_is_tap_major) {
   CHECK_NEAR(3, packed[1], 0);
   CHECK_NEAR(2, packed[2], 0);
   CHECK_NEAR(4, packed[3], 0);
+}
+
+TEST(test_conv_nhwc_packed_size_overflow_fails) {
+  const kern_config *cfg = kern_config_get();
+  kern_conv2d_params p = {
+      .C = (int64_t)1 << 40, .Cout = (int64_t)1 << 40, .kh = 1 << 20, .kw = 1, .groups = 1};
+  size_t n = 0;
+  CHECK(!kern_conv2d_nhwc_packed_floats(cfg, &p, &n));
+  p.kh = (int64_t)1 << 40; /* kh * kw * C itself overflows int64 */
+  CHECK(!kern_conv2d_nhwc_packed_floats(cfg, &p, &n));
+  p.groups = 0;
+  CHECK(!kern_conv2d_nhwc_packed_floats(cfg, &p, &n));
 }

@@ -73,10 +73,24 @@ static void check_pool(const kern_config *cfg, pool_case pc, uint64_t seed) {
               pc.is_max ? mx : (cnt ? (float)(sum / (double)cnt) : NAN);
         }
 
-  kern_pool2d_params p = {.H = pc.H, .W = pc.W, .C = pc.C, .OH = OH, .OW = OW, .kh = pc.kh,
-                          .kw = pc.kw, .sh = pc.sh, .sw = pc.sw, .dh = pc.dh, .dw = pc.dw,
-                          .pad_t = pc.pt, .pad_l = pc.pl, .pad_b = pc.pb, .pad_r = pc.pr,
-                          .count_include_pad = pc.include_pad, .x_stride = xs, .y_stride = ys};
+  kern_pool2d_params p = {.H = pc.H,
+                          .W = pc.W,
+                          .C = pc.C,
+                          .OH = OH,
+                          .OW = OW,
+                          .kh = pc.kh,
+                          .kw = pc.kw,
+                          .sh = pc.sh,
+                          .sw = pc.sw,
+                          .dh = pc.dh,
+                          .dw = pc.dw,
+                          .pad_t = pc.pt,
+                          .pad_l = pc.pl,
+                          .pad_b = pc.pb,
+                          .pad_r = pc.pr,
+                          .count_include_pad = pc.include_pad,
+                          .x_stride = xs,
+                          .y_stride = ys};
   for (int64_t n = 0; n < pc.N; n++) {
     /* bands of (nearly) equal height, last one first */
     for (int b = pc.bands - 1; b >= 0; b--) {
@@ -186,72 +200,164 @@ static void run_max_nan(kern_isa isa) {
   if (!cfg) return;
   enum { C = 20 };
   /* H = W = 3, 2x2 windows, stride 1, pad_t = pad_l = 2: output 4x4; (0,0)'s window is padding */
-  kern_pool2d_params p = {.H = 3, .W = 3, .C = C, .OH = 4, .OW = 4, .kh = 2, .kw = 2, .sh = 1,
-                          .sw = 1, .dh = 1, .dw = 1, .pad_t = 2, .pad_l = 2};
+  kern_pool2d_params p = {.H = 3,
+                          .W = 3,
+                          .C = C,
+                          .OH = 4,
+                          .OW = 4,
+                          .kh = 2,
+                          .kw = 2,
+                          .sh = 1,
+                          .sw = 1,
+                          .dh = 1,
+                          .dw = 1,
+                          .pad_t = 2,
+                          .pad_l = 2};
   float x[9 * C], y[16 * C];
   for (int i = 0; i < 9 * C; i++)
     x[i] = 1.0f;
-  x[0 * C + 3] = NAN; /* pixel (0,0), channel 3: read first by window (2,2) */
-  x[4 * C + 17] = NAN; /* pixel (1,1), channel 17: read last in window (2,2) */
+  x[0 * C + 3] = NAN;   /* pixel (0,0), channel 3: read first by window (2,2) */
+  x[4 * C + 17] = NAN;  /* pixel (1,1), channel 17: read last in window (2,2) */
   x[5 * C + 17] = 5.0f; /* pixel (1,2): after the NaN in window (2,3) */
   x[8 * C + 4] = 5.0f;  /* pixel (2,2), channel 4: no NaN in its windows */
   kern_maxpool2d_nhwc(cfg, &p, x, y, 0, 4);
-  CHECK(isinf(y[0]) && y[0] < 0);                  /* (0,0): all padding */
-  CHECK(isnan(y[(2 * 4 + 2) * C + 3]));            /* NaN first in its window */
-  CHECK(isnan(y[(2 * 4 + 2) * C + 17]));           /* NaN last in its window */
-  CHECK(isnan(y[(2 * 4 + 3) * C + 17]));           /* NaN then 5.0: stays NaN */
-  CHECK_NEAR(1.0f, y[(2 * 4 + 2) * C + 4], 0.0);   /* other channels unaffected */
-  CHECK_NEAR(5.0f, y[(3 * 4 + 3) * C + 4], 0.0);   /* (3,3) sees pixels (1..2, 1..2) */
+  CHECK(isinf(y[0]) && y[0] < 0);                /* (0,0): all padding */
+  CHECK(isnan(y[(2 * 4 + 2) * C + 3]));          /* NaN first in its window */
+  CHECK(isnan(y[(2 * 4 + 2) * C + 17]));         /* NaN last in its window */
+  CHECK(isnan(y[(2 * 4 + 3) * C + 17]));         /* NaN then 5.0: stays NaN */
+  CHECK_NEAR(1.0f, y[(2 * 4 + 2) * C + 4], 0.0); /* other channels unaffected */
+  CHECK_NEAR(5.0f, y[(3 * 4 + 3) * C + 4], 0.0); /* (3,3) sees pixels (1..2, 1..2) */
 }
 
 #define POOL_TESTS(isa, ISA)                                                                       \
   TEST(test_pool_nhwc_##isa##_max_3x3_stride2_pad1) {                                              \
-    run_channels(ISA, (pool_case){.H = 13, .W = 12, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .pt = 1,   \
-                                  .pl = 1, .pb = 1, .pr = 1, .is_max = true},                      \
+    run_channels(ISA,                                                                              \
+                 (pool_case){.H = 13,                                                              \
+                             .W = 12,                                                              \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .sh = 2,                                                              \
+                             .sw = 2,                                                              \
+                             .pt = 1,                                                              \
+                             .pl = 1,                                                              \
+                             .pb = 1,                                                              \
+                             .pr = 1,                                                              \
+                             .is_max = true},                                                      \
                  1);                                                                               \
   }                                                                                                \
   TEST(test_pool_nhwc_##isa##_max_2x2_stride2) {                                                   \
-    run_channels(ISA, (pool_case){.H = 9, .W = 8, .kh = 2, .kw = 2, .sh = 2, .sw = 2,              \
-                                  .is_max = true},                                                 \
-                 2);                                                                               \
+    run_channels(                                                                                  \
+        ISA, (pool_case){.H = 9, .W = 8, .kh = 2, .kw = 2, .sh = 2, .sw = 2, .is_max = true}, 2);  \
   }                                                                                                \
   TEST(test_pool_nhwc_##isa##_max_ceil_mode_overhang) {                                            \
-    run_channels(ISA, (pool_case){.H = 12, .W = 14, .kh = 3, .kw = 3, .sh = 2, .sw = 2,            \
-                                  .ceil_mode = true, .is_max = true},                              \
+    run_channels(ISA,                                                                              \
+                 (pool_case){.H = 12,                                                              \
+                             .W = 14,                                                              \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .sh = 2,                                                              \
+                             .sw = 2,                                                              \
+                             .ceil_mode = true,                                                    \
+                             .is_max = true},                                                      \
                  3);                                                                               \
   }                                                                                                \
   TEST(test_pool_nhwc_##isa##_max_dilation2_asymmetric_pads) {                                     \
-    run_channels(ISA, (pool_case){.H = 11, .W = 10, .kh = 3, .kw = 2, .dh = 2, .dw = 2, .pt = 2,   \
-                                  .pl = 0, .pb = 0, .pr = 1, .is_max = true},                      \
+    run_channels(ISA,                                                                              \
+                 (pool_case){.H = 11,                                                              \
+                             .W = 10,                                                              \
+                             .kh = 3,                                                              \
+                             .kw = 2,                                                              \
+                             .dh = 2,                                                              \
+                             .dw = 2,                                                              \
+                             .pt = 2,                                                              \
+                             .pl = 0,                                                              \
+                             .pb = 0,                                                              \
+                             .pr = 1,                                                              \
+                             .is_max = true},                                                      \
                  4);                                                                               \
   }                                                                                                \
   TEST(test_pool_nhwc_##isa##_max_batch2_bands_slices) {                                           \
-    run_channels(ISA, (pool_case){.N = 2, .H = 15, .W = 7, .kh = 3, .kw = 3, .sh = 2, .sw = 1,     \
-                                  .pt = 1, .pl = 1, .pb = 1, .pr = 1, .is_max = true, .bands = 4,  \
-                                  .x_pad = 3, .y_pad = 2},                                         \
+    run_channels(ISA,                                                                              \
+                 (pool_case){.N = 2,                                                               \
+                             .H = 15,                                                              \
+                             .W = 7,                                                               \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .sh = 2,                                                              \
+                             .sw = 1,                                                              \
+                             .pt = 1,                                                              \
+                             .pl = 1,                                                              \
+                             .pb = 1,                                                              \
+                             .pr = 1,                                                              \
+                             .is_max = true,                                                       \
+                             .bands = 4,                                                           \
+                             .x_pad = 3,                                                           \
+                             .y_pad = 2},                                                          \
                  5);                                                                               \
   }                                                                                                \
-  TEST(test_pool_nhwc_##isa##_max_nan_sticky_and_empty_window) { run_max_nan(ISA); }              \
+  TEST(test_pool_nhwc_##isa##_max_nan_sticky_and_empty_window) { run_max_nan(ISA); }               \
   TEST(test_pool_nhwc_##isa##_avg_exclude_pad) {                                                   \
-    run_channels(ISA, (pool_case){.H = 10, .W = 9, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .pt = 1,    \
-                                  .pl = 1, .pb = 1, .pr = 1, .ints = true},                        \
+    run_channels(ISA,                                                                              \
+                 (pool_case){.H = 10,                                                              \
+                             .W = 9,                                                               \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .sh = 2,                                                              \
+                             .sw = 2,                                                              \
+                             .pt = 1,                                                              \
+                             .pl = 1,                                                              \
+                             .pb = 1,                                                              \
+                             .pr = 1,                                                              \
+                             .ints = true},                                                        \
                  6);                                                                               \
   }                                                                                                \
   TEST(test_pool_nhwc_##isa##_avg_include_pad) {                                                   \
-    run_channels(ISA, (pool_case){.H = 10, .W = 9, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .pt = 1,    \
-                                  .pl = 1, .pb = 1, .pr = 1, .include_pad = true, .ints = true},   \
+    run_channels(ISA,                                                                              \
+                 (pool_case){.H = 10,                                                              \
+                             .W = 9,                                                               \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .sh = 2,                                                              \
+                             .sw = 2,                                                              \
+                             .pt = 1,                                                              \
+                             .pl = 1,                                                              \
+                             .pb = 1,                                                              \
+                             .pr = 1,                                                              \
+                             .include_pad = true,                                                  \
+                             .ints = true},                                                        \
                  7);                                                                               \
   }                                                                                                \
   TEST(test_pool_nhwc_##isa##_avg_include_pad_ceil_overhang_not_counted) {                         \
-    /* last windows: rows 7..9 of H = 9 (+0 end pad), cols 8..10 of W = 10: both overhang */     \
-    run_channels(ISA, (pool_case){.H = 9, .W = 10, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .pt = 1,    \
-                                  .pl = 0, .pb = 0, .pr = 0, .ceil_mode = true,                    \
-                                  .include_pad = true},                                            \
+    /* last windows: rows 7..9 of H = 9 (+0 end pad), cols 8..10 of W = 10: both overhang */       \
+    run_channels(ISA,                                                                              \
+                 (pool_case){.H = 9,                                                               \
+                             .W = 10,                                                              \
+                             .kh = 3,                                                              \
+                             .kw = 3,                                                              \
+                             .sh = 2,                                                              \
+                             .sw = 2,                                                              \
+                             .pt = 1,                                                              \
+                             .pl = 0,                                                              \
+                             .pb = 0,                                                              \
+                             .pr = 0,                                                              \
+                             .ceil_mode = true,                                                    \
+                             .include_pad = true},                                                 \
                  8);                                                                               \
   }                                                                                                \
   TEST(test_pool_nhwc_##isa##_avg_bands_slices) {                                                  \
-    run_channels(ISA, (pool_case){.N = 2, .H = 11, .W = 6, .kh = 2, .kw = 3, .sh = 1, .sw = 2,     \
-                                  .pt = 1, .pr = 2, .bands = 3, .x_pad = 1, .y_pad = 4},           \
+    run_channels(ISA,                                                                              \
+                 (pool_case){.N = 2,                                                               \
+                             .H = 11,                                                              \
+                             .W = 6,                                                               \
+                             .kh = 2,                                                              \
+                             .kw = 3,                                                              \
+                             .sh = 1,                                                              \
+                             .sw = 2,                                                              \
+                             .pt = 1,                                                              \
+                             .pr = 2,                                                              \
+                             .bands = 3,                                                           \
+                             .x_pad = 1,                                                           \
+                             .y_pad = 4},                                                          \
                  9);                                                                               \
   }                                                                                                \
   TEST(test_pool_nhwc_##isa##_max_random) { run_random(ISA, true, 40); }                           \
@@ -268,8 +374,17 @@ TEST(test_pool_nhwc_avg_true_division) {
   for (int isa = 0; isa < KERN_ISA_COUNT; isa++) {
     const kern_config *cfg = kern_config_for_isa((kern_isa)isa);
     if (!cfg) continue;
-    kern_pool2d_params p = {.H = 1, .W = 3, .C = 1, .OH = 1, .OW = 1, .kh = 1, .kw = 3,
-                            .sh = 1, .sw = 1, .dh = 1, .dw = 1};
+    kern_pool2d_params p = {.H = 1,
+                            .W = 3,
+                            .C = 1,
+                            .OH = 1,
+                            .OW = 1,
+                            .kh = 1,
+                            .kw = 3,
+                            .sh = 1,
+                            .sw = 1,
+                            .dh = 1,
+                            .dw = 1};
     float x[3] = {0.1f, 0.2f, 0.3f}, y = 0;
     kern_avgpool2d_nhwc(cfg, &p, x, &y, 0, 1);
     float want = ((0.0f + 0.1f) + 0.2f + 0.3f) / 3.0f;
