@@ -73,6 +73,13 @@ $(BUILD)/bench/threadpool_overhead: bench/threadpool_overhead.c $(BUILD)/libdlfu
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fopenmp $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthreadpool
 
+# libFuzzer harnesses (clang, ASan+UBSan; not part of `all`): `make BUILD=... fuzz` builds
+# them into $(BUILD)-fuzz-san/fuzz and runs each for FUZZ_SECONDS; see tests/fuzz/run.sh.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	FUZZ_BUILD=$(BUILD)-fuzz FUZZ_JOBS=$(NPROC) tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 run: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	$(BUILD)/dlfusion info zoo:resnet18

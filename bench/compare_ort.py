@@ -3,15 +3,17 @@
 # ONNX files, interleaved A/B in one run, and checks that both give the same outputs; prints markdown.
 """Usage: bench/compare_ort.py [--models "resnet18 mobilenet_v2 ..."] [--threads "1 2"]
                              [--rounds N] [--runs R] [--ort-runs R] [--dlf-runs R] [--warmup W]
-                             [--dlf-bin PATH] [--dlf-args "..."] [--ort-only] [--report FILE]
-                             [--json FILE]
+                             [--dlf-warmup W] [--dlf-mode auto|bench|run] [--dlf-bin PATH]
+                             [--dlf-args "..."] [--quiet-wait S] [--ort-only]
+                             [--models-dir DIR] [--report FILE] [--json FILE]
 
 For each model and each thread count, runs --rounds rounds; a round is one ORT process
-(W warm-up + R timed runs, median) and one dlfusion process (R runs, median), the order of the
-two swapped every round so slow drifts of the machine hit both alike. Reports the median of the
-per-round medians of each side and the ratio ORT/dlfusion (> 1: dlfusion is faster).
-Both sides get the model's saved input (bench/models/NAME/input.npy); their outputs are compared
-with each other and with PyTorch's (relative to the output's range; > 1e-3 is a MISMATCH and
+(W warm-up + R timed runs, median) and one dlfusion process (`dlfusion bench`: W warm-up + R
+runs, median; or `dlfusion run --repeat R` if the CLI has no bench), the order of the two
+swapped every round so slow drifts of the machine hit both alike. Reports the median of the
+per-round medians of each side and the median of the per-round ratios ORT/dlfusion (> 1:
+dlfusion is faster). Outputs: ORT and one untimed `dlfusion run` get the model's saved input
+(bench/models/NAME/input.npy); their outputs are compared with each other and with PyTorch's (relative to the output's range; > 1e-3 is a MISMATCH and
 makes the exit status 1). Progress goes to stderr, the report (markdown) to stdout.
 
 Models are made by bench/models.sh (tests/scripts/gen_models.py), ONNX Runtime is installed by
@@ -24,6 +26,7 @@ import platform
 import re
 import resource
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -122,6 +125,20 @@ def run_measured(cmd):
   return p, others
 
 
+def wait_quiet(max_wait, threshold=0.10, sample=0.5):
+  """Waits (at most max_wait seconds) until other processes use less than threshold of the CPUs
+  over a sample-second window. Returns the seconds waited (max_wait if never quiet)."""
+  t0 = time.monotonic()
+  while True:
+    b0, s0 = busy_seconds(), time.monotonic()
+    time.sleep(sample)
+    b1, s1 = busy_seconds(), time.monotonic()
+    if b0 is None or (b1 - b0) / ((s1 - s0) * (os.cpu_count() or 1)) < threshold:
+      return time.monotonic() - t0
+    if time.monotonic() - t0 >= max_wait:
+      return max_wait
+
+
 # ---------------------------------------------------------------- the two runtimes
 
 
@@ -145,42 +162,71 @@ def ort_time(model, inp, threads, runs, warmup, out_npy=None):
   return j
 
 
-def dlf_command(dlf_bin, extra, model, inp, threads, runs, out_npy=None):
-  """The dlfusion command line that times one model (the only place that knows the CLI)."""
-  cmd = [dlf_bin, "run", model, "--input", inp, "--repeat", str(runs), "--threads", str(threads)]
-  if out_npy:
-    cmd += ["--output", out_npy]
-  return cmd + extra
+def dlf_has_bench(dlf_bin):
+  """Whether this dlfusion CLI has the `bench` command (warm-up + timed runs)."""
+  p = subprocess.run([dlf_bin, "bench", "--help"], capture_output=True, text=True)
+  return p.returncode == 0 and "usage: dlfusion bench" in p.stdout
+
+
+def dlf_command(dlf_bin, mode, extra, model, inp, threads, runs, warmup):
+  """The dlfusion command line that times one model (the only place that knows the CLI).
+  mode "bench": `dlfusion bench` (W warm-up + R runs on random data, like ort_time.js);
+  mode "run": `dlfusion run --repeat R` on the saved input (no warm-up: the first run counts)."""
+  if mode == "bench":
+    return [dlf_bin, "bench", model, "--runs", str(runs), "--warmup", str(warmup),
+            "--threads", str(threads)] + extra
+  return [dlf_bin, "run", model, "--input", inp, "--repeat", str(runs), "--threads",
+          str(threads)] + extra
 
 
 def parse_dlf_time(text):
-  """dlfusion's timing from its stdout: a JSON line with "median_ms" (e.g. a future
-  `dlfusion bench --json`) if there is one, else `run`'s line
-  "time: X ms (median of R runs, engine E)". Returns {"median_ms", "runs", "engine"}."""
+  """dlfusion's timing from its stdout, in any of the forms it prints: a JSON line with
+  "median_ms"; `bench`'s "median X ms  min Y ms  p90 Z ms" (+ "engine: E, threads: N");
+  `run`'s "time: X ms (median of R runs, engine E)". Returns {"median_ms", "min_ms", "engine"}
+  (min_ms None when not printed)."""
   for line in text.splitlines():
     line = line.strip()
     if line.startswith("{") and '"median_ms"' in line:
       try:
         j = json.loads(line)
-        return {"median_ms": float(j["median_ms"]), "runs": j.get("runs"), "engine": j.get("engine")}
+        return {"median_ms": float(j["median_ms"]), "min_ms": j.get("min_ms"),
+                "engine": j.get("engine")}
       except (ValueError, KeyError):
         pass
+  m = re.search(r"^median\s+([0-9.eE+-]+)\s*ms\s+min\s+([0-9.eE+-]+)\s*ms", text, re.M)
+  if m:
+    e = re.search(r"^engine:\s*(.*?),\s*threads:", text, re.M)
+    engine = e.group(1).strip() if e else None
+    if engine and engine.startswith("reference"):
+      engine = "reference"  # drop "(naive loops, not the fast runtime)"
+    return {"median_ms": float(m.group(1)), "min_ms": float(m.group(2)), "engine": engine}
   m = re.search(r"^time:\s*([0-9.eE+-]+)\s*ms\s*\(median of (\d+) runs?(?:,\s*engine\s*(\w+))?",
                 text, re.M)
-  if not m:
-    raise ValueError("no 'time: X ms (median of R runs ...)' line in dlfusion's output:\n" + text)
-  return {"median_ms": float(m.group(1)), "runs": int(m.group(2)), "engine": m.group(3)}
+  if m:
+    return {"median_ms": float(m.group(1)), "min_ms": None, "engine": m.group(3)}
+  raise ValueError("no timing line (JSON median_ms, 'median X ms  min Y ms', or 'time: X ms') "
+                   "in dlfusion's output:\n" + text)
 
 
-def dlf_time(dlf_bin, extra, model, inp, threads, runs, out_npy=None):
-  cmd = dlf_command(dlf_bin, extra, model, inp, threads, runs, out_npy)
+def run_checked(cmd):
   p, others = run_measured(cmd)
   if p.returncode != 0:
     raise SystemExit("compare_ort.py: %s failed (exit %d):\n%s%s" % (
         " ".join(map(shlex.quote, cmd)), p.returncode, p.stdout[-2000:], p.stderr[-2000:]))
+  return p, others
+
+
+def dlf_time(dlf_bin, mode, extra, model, inp, threads, runs, warmup):
+  p, others = run_checked(dlf_command(dlf_bin, mode, extra, model, inp, threads, runs, warmup))
   j = parse_dlf_time(p.stdout)
   j["others"] = others
   return j
+
+
+def dlf_output(dlf_bin, extra, model, inp, threads, out_npy):
+  """One `dlfusion run` on the saved input that writes the output (for the correctness check)."""
+  run_checked([dlf_bin, "run", model, "--input", inp, "--threads", str(threads), "--output",
+               out_npy] + extra)
 
 
 # ---------------------------------------------------------------- outputs
@@ -221,10 +267,18 @@ def main():
   ap.add_argument("--ort-runs", type=int, help="timed runs per ORT process (default --runs)")
   ap.add_argument("--dlf-runs", type=int,
                   help="runs per dlfusion process (default --runs; 1-2 for the reference engine)")
-  ap.add_argument("--warmup", type=int, default=3, help="ORT warm-up runs per process (3)")
+  ap.add_argument("--warmup", type=int, default=3, help="warm-up runs per process, both sides (3)")
+  ap.add_argument("--dlf-warmup", type=int,
+                  help="dlfusion warm-up runs (default --warmup; 0 for the reference engine)")
   ap.add_argument("--dlf-bin", default=os.environ.get("DLF_BIN", os.path.join(ROOT, "build", "dlfusion")),
                   help="dlfusion CLI ($DLF_BIN, else build/dlfusion)")
+  ap.add_argument("--dlf-mode", choices=("auto", "bench", "run"), default="auto",
+                  help="time dlfusion with `dlfusion bench` (warm-up like ORT) or `dlfusion run` "
+                  "(no warm-up); auto: bench if the CLI has it")
   ap.add_argument("--dlf-args", default="", help='extra dlfusion arguments, e.g. "--engine ref"')
+  ap.add_argument("--quiet-wait", type=float, default=0, metavar="S",
+                  help="before each round, wait up to S s for the others' CPU use to drop "
+                  "below 10%% (0: do not wait)")
   ap.add_argument("--ort-only", action="store_true", help="time ORT only (no dlfusion, no output check)")
   ap.add_argument("--models-dir", default=os.path.join(HERE, "models"))
   ap.add_argument("--report", help="also write the markdown report to this file")
@@ -234,6 +288,7 @@ def main():
   threads = [int(t) for t in a.threads.split()]
   ort_runs = a.ort_runs or a.runs
   dlf_runs = a.dlf_runs or a.runs
+  dlf_warmup = a.warmup if a.dlf_warmup is None else a.dlf_warmup
   extra = shlex.split(a.dlf_args)
   if a.rounds < 1 or ort_runs < 1 or dlf_runs < 1 or not models or not threads:
     ap.error("--rounds, --runs, --models and --threads must not be empty or zero")
@@ -241,6 +296,10 @@ def main():
   if dlf_bin and not os.access(dlf_bin, os.X_OK):
     raise SystemExit("compare_ort.py: no dlfusion CLI at %s (build it: make BUILD=build -j2, or set "
                      "DLF_BIN / --dlf-bin)" % dlf_bin)
+
+  mode = a.dlf_mode
+  if dlf_bin and mode == "auto":
+    mode = "bench" if dlf_has_bench(dlf_bin) else "run"
 
   subprocess.run([os.path.join(HERE, "setup_ort.sh")], check=True, stdout=sys.stderr)
   subprocess.run([os.path.join(HERE, "models.sh"), "--out", a.models_dir] + models, check=True,
@@ -259,30 +318,39 @@ def main():
     d = os.path.join(a.models_dir, name)
     model, inp, torch_out = (os.path.join(d, f) for f in ("model.onnx", "input.npy", "output.npy"))
     for k, nt in enumerate(threads):
-      ort_meds, dlf_meds, ort_mins, others, engine = [], [], [], [], None
+      ort_meds, dlf_meds, ort_mins, ort_cpu, others, engine = [], [], [], [], [], None
       for r in range(a.rounds):
         # the first round of the first thread count also writes both outputs for the check
         first = k == 0 and r == 0
         ort_out = os.path.join(tmp, name + ".ort.npy") if first else None
-        dlf_out = os.path.join(tmp, name + ".dlf.npy") if first else None
+        if first and dlf_bin:  # not timed: one plain run that writes the output
+          dlf_out = os.path.join(tmp, name + ".dlf.npy")
+          dlf_output(dlf_bin, extra, model, inp, nt, dlf_out)
         order = ("ort", "dlf") if r % 2 == 0 else ("dlf", "ort")
+        round_others = []
+        if a.quiet_wait > 0:
+          w = wait_quiet(a.quiet_wait)
+          if w >= a.quiet_wait:
+            log("  (the machine stayed busy for %.0f s; measuring anyway)" % w)
         for side in order:
           if side == "ort":
             j = ort_time(model, inp, nt, ort_runs, a.warmup, ort_out)
             ort_meds.append(j["median_ms"])
             ort_mins.append(j["min_ms"])
+            ort_cpu.append(j.get("cpu_ms", float("nan")))
           elif dlf_bin:
-            j = dlf_time(dlf_bin, extra, model, inp, nt, dlf_runs, dlf_out)
+            j = dlf_time(dlf_bin, mode, extra, model, inp, nt, dlf_runs, dlf_warmup)
             dlf_meds.append(j["median_ms"])
             engine = j.get("engine")
           else:
             continue
           if j["others"] is not None:
-            others.append(j["others"])
+            round_others.append(j["others"])
+        others += round_others
         log("  %-14s threads %d round %d: ORT %s ms%s; others used %.0f%% of the CPUs" % (
             name, nt, r + 1, fmt_ms(ort_meds[-1]),
             (", dlfusion %s ms" % fmt_ms(dlf_meds[-1])) if dlf_meds else "",
-            100 * max(others[-2:] or [0])))
+            100 * max(round_others or [0])))
         if first:
           c = {"model": name, "ort_vs_torch": rel_err(torch_out, ort_out)}
           if dlf_bin:
@@ -291,7 +359,7 @@ def main():
           checks.append(c)
       res = {"model": name, "threads": nt, "ort_round_medians_ms": ort_meds,
              "ort_median_ms": median(ort_meds), "ort_best_round_ms": min(ort_meds),
-             "ort_min_ms": min(ort_mins), "others_max": max(others) if others else None,
+             "ort_min_ms": min(ort_mins), "ort_cpu_ms": median(ort_cpu), "others_max": max(others) if others else None,
              "others_median": median(others) if others else None}
       if dlf_bin:
         # The two sides of a round ran back to back, so their ratio is what interleaving buys:
@@ -302,6 +370,7 @@ def main():
         res["ratio"] = median(res["round_ratios"])
       results.append(res)
   elapsed = time.time() - t_start
+  shutil.rmtree(tmp, ignore_errors=True)
 
   def busy(r):
     if r["others_max"] is None:
@@ -309,14 +378,18 @@ def main():
     return "%.0f / %.0f%%" % (100 * r["others_median"], 100 * r["others_max"])
 
   out = ["## dlfusion vs ONNX Runtime", ""] + header + [
-      "- load average at end: %s; %d rounds per row, ORT %d warm-up + %d runs per round, "
-      "dlfusion %d run(s) per round%s; %.0f s in all"
-      % (" ".join("%.2f" % x for x in os.getloadavg()), a.rounds, a.warmup, ort_runs, dlf_runs,
-         (" (" + a.dlf_args + ")") if a.dlf_args else "", elapsed),
+      "- load average at end: %s; %d rounds per row, ORT %d warm-up + %d runs per round%s; "
+      "%.0f s in all"
+      % (" ".join("%.2f" % x for x in os.getloadavg()), a.rounds, a.warmup, ort_runs,
+         (", dlfusion `%s` %s%d run(s) per round%s" % (
+             mode, ("%d warm-up + " % dlf_warmup) if mode == "bench" else "", dlf_runs,
+             (" (" + a.dlf_args + ")") if a.dlf_args else "")) if dlf_bin else "", elapsed),
       "- median: of the per-round medians; ORT/dlfusion: median of the per-round ratios (> 1: "
       "dlfusion is faster); others' CPU: share of all CPUs used by other processes while a "
       "side ran, median / max over the row's processes (above ~10%, distrust the row, "
-      "2-thread rows most)", ""]
+      "2-thread rows most)" + ("" if dlf_bin else "; ORT CPU ms/run: the ORT process's CPU "
+      "time per run, median over rounds (1 thread: the latency minus the time others took the "
+      "core; 2 threads: both threads, spinning included)"), ""]
   if dlf_bin:
     out += ["| model | threads | ORT median ms | ORT round medians | dlfusion median ms | "
             "dlfusion round medians | engine | ORT/dlfusion | others' CPU |",
@@ -329,12 +402,12 @@ def main():
           r["ratio"], busy(r)))
   else:
     out += ["| model | threads | ORT median ms | ORT round medians | best round ms | min run ms | "
-            "others' CPU |", "|---|---|---|---|---|---|---|"]
+            "ORT CPU ms/run | others' CPU |", "|---|---|---|---|---|---|---|---|"]
     for r in results:
-      out.append("| %s | %d | %s | %s | %s | %s | %s |" % (
+      out.append("| %s | %d | %s | %s | %s | %s | %s | %s |" % (
           r["model"], r["threads"], fmt_ms(r["ort_median_ms"]),
           " ".join(fmt_ms(x) for x in r["ort_round_medians_ms"]), fmt_ms(r["ort_best_round_ms"]),
-          fmt_ms(r["ort_min_ms"]), busy(r)))
+          fmt_ms(r["ort_min_ms"]), fmt_ms(r["ort_cpu_ms"]), busy(r)))
   out += ["", "Outputs on the saved input, max |a - b| / range(b) (> %g: MISMATCH):" % REL_TOL, ""]
   bad = False
   if dlf_bin:

@@ -13,7 +13,8 @@ interOpNumThreads 1, executionMode 'sequential', CPU execution provider), feeds 
 float32 input from x.npy (else uniform random in [-1, 1) from --seed; symbolic dims become 1),
 runs W warm-up and R timed runs, and prints one JSON line:
   {"runtime":"onnxruntime","version":..,"model":..,"threads":N,"runs":R,"warmup":W,
-   "median_ms":..,"min_ms":..,"p90_ms":..,"mean_ms":..,"load_ms":..,"input_shape":[..]}
+   "median_ms":..,"min_ms":..,"p90_ms":..,"mean_ms":..,"cpu_ms":..,"load_ms":..,"input_shape":[..]}
+cpu_ms is the process's CPU time per timed run (all threads, including ORT's spinning workers).
 --output writes the first output of the last run as float32 .npy; --times adds "times_ms".
 Defaults: --threads 1 --runs 10 --warmup 3 --seed 0.
 The median is the upper middle element (times[floor(R/2)] of the sorted times), as dlfusion prints.`;
@@ -169,11 +170,13 @@ async function main() {
   let result;
   for (let i = 0; i < a.warmup; i++) result = await session.run(feeds);
   const times = new Array(a.runs);
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < a.runs; i++) {
     const s = nowMs();
     result = await session.run(feeds);
     times[i] = nowMs() - s;
   }
+  const cpu = process.cpuUsage(cpu0);
   const sorted = times.slice().sort((x, y) => x - y);
   const n = sorted.length;
   const r3 = (x) => Math.round(x * 1000) / 1000;
@@ -183,6 +186,9 @@ async function main() {
     min_ms: r3(sorted[0]),
     p90_ms: r3(sorted[Math.max(0, Math.ceil(0.9 * n) - 1)]),
     mean_ms: r3(times.reduce((x, y) => x + y, 0) / n),
+    // CPU time of the whole process per timed run (all threads; ORT's idle workers spin): with
+    // --threads 1 it is the latency without the time other processes took the core away.
+    cpu_ms: r3((cpu.user + cpu.system) / 1000 / a.runs),
     load_ms: r3(loadMs),
     input_shape: inputShape,
   };
@@ -196,4 +202,4 @@ async function main() {
   if (session.release) await session.release();
 }
 
-main().catch((e) => die(e && e.stack ? e.stack : String(e)));
+main().catch((e) => die(e && e.message ? e.message : String(e)));

@@ -151,8 +151,8 @@ dlf_status dlf_model_summarize(const dlf_model *model, dlf_model_summary *out);
 typedef struct dlf_session dlf_session;
 
 typedef enum dlf_engine {
-  DLF_ENGINE_DEFAULT = 0,   /* the fastest available (for now the reference
-                               executor, until the fast runtime lands) */
+  DLF_ENGINE_DEFAULT = 0,   /* the fastest available: the fast engine (NHWC
+                               kernels of the best ISA, "fast (avx512)" etc.) */
   DLF_ENGINE_REFERENCE = 1, /* the naive, obviously-correct executor */
 } dlf_engine;
 

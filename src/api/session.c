@@ -1,21 +1,29 @@
-/* session.c — the public session API: create once, run many. For now every
- * engine is the reference executor; DLF_ENGINE_DEFAULT will map to the fast
- * runtime when it lands. No globals: sessions are independent of each other. */
+/* session.c — the public session API: create once, run many. DLF_ENGINE_DEFAULT runs
+ * the fast engine (src/runtime/engine.h), DLF_ENGINE_REFERENCE the reference executor.
+ * No globals: sessions are independent of each other. */
 #include <stdlib.h>
 
 #include "api/model.h"
+#include "api/session_internal.h"
 #include "core/checked.h"
 #include "ir/ref_exec.h"
+#include "runtime/engine.h"
 
 struct dlf_session {
   const dlf_model *model;
   dlf_engine engine;
   int threads;
-  ir_ref_exec *ref;
+  ir_ref_exec *ref;  /* DLF_ENGINE_REFERENCE */
+  rt_engine *fast;   /* DLF_ENGINE_DEFAULT */
 };
 
 dlf_status dlf_session_create(const dlf_model *model, const dlf_session_options *opts,
                               dlf_session **out) {
+  return dlf_session_create_with_config(model, opts, NULL, out);
+}
+
+dlf_status dlf_session_create_with_config(const dlf_model *model, const dlf_session_options *opts,
+                                          const kern_config *cfg, dlf_session **out) {
   dlf_error_clear();
   if (!out) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_session_create: out is NULL");
   *out = NULL;
@@ -31,7 +39,13 @@ dlf_status dlf_session_create(const dlf_model *model, const dlf_session_options 
   s->model = model;
   s->engine = engine;
   s->threads = opts ? opts->threads : 0;
-  dlf_status st = ir_ref_exec_create(model->graph, &s->ref);
+  dlf_status st;
+  if (engine == DLF_ENGINE_REFERENCE) {
+    st = ir_ref_exec_create(model->graph, &s->ref);
+  } else {
+    rt_engine_options eo = {s->threads, cfg};
+    st = rt_engine_create(model->graph, &eo, &s->fast);
+  }
   if (st != DLF_OK) {
     free(s);
     return st;
@@ -43,6 +57,7 @@ dlf_status dlf_session_create(const dlf_model *model, const dlf_session_options 
 void dlf_session_free(dlf_session *s) {
   if (!s) return;
   ir_ref_exec_free(s->ref);
+  rt_engine_free(s->fast);
   free(s);
 }
 
@@ -68,6 +83,7 @@ static dlf_status check_run(const dlf_session *s, const void *const *inputs, voi
 dlf_status dlf_session_run(dlf_session *s, const void *const *inputs, void *const *outputs) {
   dlf_error_clear();
   DLF_TRY(check_run(s, inputs, outputs));
+  if (s->fast) return rt_engine_run(s->fast, inputs, outputs, NULL);
   return ir_ref_exec_run(s->ref, inputs, outputs);
 }
 
@@ -81,7 +97,8 @@ dlf_status dlf_session_run_profiled(dlf_session *s, const void *const *inputs, v
   const ir_graph *g = s->model->graph;
   double *node_ms = dlf_malloc_array((size_t)g->n_nodes, sizeof *node_ms);
   if (!node_ms) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory profiling", s->model->spec);
-  dlf_status st = ir_ref_exec_run_timed(s->ref, inputs, outputs, node_ms);
+  dlf_status st = s->fast ? rt_engine_run(s->fast, inputs, outputs, node_ms)
+                          : ir_ref_exec_run_timed(s->ref, inputs, outputs, node_ms);
   /* The layer table is the live nodes in graph order (model.c build_layers). */
   for (int i = 0, k = 0; i < g->n_nodes && st == DLF_OK; i++)
     if (!g->nodes[i].dead && k < s->model->n_layers) layer_ms[k++] = node_ms[i];
@@ -91,5 +108,10 @@ dlf_status dlf_session_run_profiled(dlf_session *s, const void *const *inputs, v
 
 const char *dlf_session_engine_name(const dlf_session *s) {
   dlf_error_clear();
-  return s ? "reference" : ""; /* every engine is the reference executor for now */
+  if (!s) return "";
+  return s->fast ? rt_engine_name(s->fast) : "reference";
+}
+
+int dlf_session_fallback_steps(const dlf_session *s) {
+  return s && s->fast ? rt_engine_num_fallback_steps(s->fast) : -1;
 }

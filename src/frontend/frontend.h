@@ -20,6 +20,11 @@ dlf_status fe_onnx_import(const char *path, ir_graph **out);
 dlf_status fe_onnx_import_buffer(const void *data, size_t size, const char *name,
                                  const char *base_dir, ir_graph **out);
 
+/* Read .npy bytes in memory (fuzzing, tests) into out, whose data this call
+ * allocates (release with dlf_tensor_release); name is used in messages.
+ * dlf_npy_load maps the file and calls this. */
+dlf_status fe_npy_load_buffer(const void *data, size_t size, const char *name, dlf_tensor *out);
+
 /* Write a graph as an ONNX model (opset g->opset, ir_version 8), constants as
  * raw_data initializers. Epilogues attached by passes are not representable:
  * export the graph before passes. */

@@ -1,13 +1,18 @@
 /* npy.c — reading and writing NumPy .npy files (format 1.0/2.0/3.0), the
  * interchange format for test inputs, reference outputs and shape bindings. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/checked.h"
 #include "core/status.h"
 #include "dlfusion.h"
+#include "frontend/frontend.h"
 
 /* '<f4' and '<i8' data is read in place. */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "dlfusion assumes a little-endian host");
@@ -137,35 +142,31 @@ static uint32_t read_le(const unsigned char *p, int bytes) {
 
 /* -------------------------------------------------------------- load -- */
 
-static dlf_status load_file(const char *path, FILE *f, dlf_tensor *out) {
-  unsigned char pre[12];
-  if (fread(pre, 1, 10, f) != 10 || memcmp(pre, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
+/* Parse .npy bytes; the data is copied (and converted) into a new buffer. */
+static dlf_status load_buffer(const char *path, const unsigned char *buf, size_t size,
+                              dlf_tensor *out) {
+  if (size < 10 || memcmp(buf, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
     return dlf_error(DLF_ERR_PARSE, "%s: not a .npy file (bad magic)", path);
-  int major = pre[6], minor = pre[7];
+  int major = buf[6], minor = buf[7];
   uint32_t hlen;
+  size_t pos;
   if (major == 1) {
-    hlen = read_le(pre + 8, 2);
+    hlen = read_le(buf + 8, 2);
+    pos = 10;
   } else if (major == 2 || major == 3) {
-    if (fread(pre + 10, 1, 2, f) != 2)
-      return dlf_error(DLF_ERR_PARSE, "%s: truncated .npy header", path);
-    hlen = read_le(pre + 8, 4);
+    if (size < 12) return dlf_error(DLF_ERR_PARSE, "%s: truncated .npy header", path);
+    hlen = read_le(buf + 8, 4);
+    pos = 12;
   } else {
     return dlf_error(DLF_ERR_UNSUPPORTED, "%s: .npy format version %d.%d (1.0, 2.0, 3.0 supported)",
                      path, major, minor);
   }
   if (hlen > NPY_MAX_HEADER)
     return dlf_error(DLF_ERR_LIMIT, "%s: .npy header of %u bytes is too large", path, hlen);
-  char *text = malloc(hlen + 1);
-  if (!text) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory reading the header", path);
-  if (fread(text, 1, hlen, f) != hlen) {
-    free(text);
-    return dlf_error(DLF_ERR_PARSE, "%s: truncated .npy header", path);
-  }
-  text[hlen] = '\0';
+  if (size - pos < hlen) return dlf_error(DLF_ERR_PARSE, "%s: truncated .npy header", path);
   npy_header h;
-  dlf_status st = parse_header(path, text, hlen, &h);
-  free(text);
-  DLF_TRY(st);
+  DLF_TRY(parse_header(path, (const char *)buf + pos, hlen, &h));
+  pos += hlen;
 
   if (h.fortran)
     return dlf_error(DLF_ERR_UNSUPPORTED,
@@ -193,14 +194,8 @@ static dlf_status load_file(const char *path, FILE *f, dlf_tensor *out) {
     return dlf_error(DLF_ERR_LIMIT, "%s: the declared shape is larger than %lld bytes", path,
                      (long long)DLF_MAX_TENSOR_BYTES);
   /* The data must be exactly what the header declares: compare with the
-   * file's size before allocating. */
-  long here = ftell(f);
-  if (here < 0 || fseek(f, 0, SEEK_END) != 0)
-    return dlf_error(DLF_ERR_IO, "%s: cannot seek: %s", path, strerror(errno));
-  long total = ftell(f);
-  if (total < here || fseek(f, here, SEEK_SET) != 0)
-    return dlf_error(DLF_ERR_IO, "%s: cannot seek: %s", path, strerror(errno));
-  int64_t avail = (int64_t)total - here;
+   * bytes present before allocating. */
+  int64_t avail = (int64_t)(size - pos);
   if (avail < src_bytes)
     return dlf_error(DLF_ERR_PARSE, "%s: truncated: %lld data bytes, the header declares %lld",
                      path, (long long)avail, (long long)src_bytes);
@@ -213,10 +208,7 @@ static dlf_status load_file(const char *path, FILE *f, dlf_tensor *out) {
       dlf_malloc_array((size_t)numel, (size_t)src_size > out_size ? (size_t)src_size : out_size);
   if (!data)
     return dlf_error(DLF_ERR_NOMEM, "%s: out of memory (%lld bytes)", path, (long long)src_bytes);
-  if (src_bytes && fread(data, 1, (size_t)src_bytes, f) != (size_t)src_bytes) {
-    free(data);
-    return dlf_error(DLF_ERR_IO, "%s: read failed", path);
-  }
+  if (src_bytes) memcpy(data, buf + pos, (size_t)src_bytes);
   /* In-place conversions: f8 -> f4 shrinks (forward is safe); i4 -> i8
    * grows (backward is safe). */
   if (strcmp(h.descr, "<f8") == 0) {
@@ -240,14 +232,41 @@ static dlf_status load_file(const char *path, FILE *f, dlf_tensor *out) {
   return DLF_OK;
 }
 
+dlf_status fe_npy_load_buffer(const void *data, size_t size, const char *name, dlf_tensor *out) {
+  dlf_error_clear();
+  if (!out || (!data && size))
+    return dlf_error(DLF_ERR_INVALID_ARG, "fe_npy_load_buffer: NULL argument");
+  memset(out, 0, sizeof *out);
+  return load_buffer(name ? name : "tensor", data, size, out);
+}
+
 dlf_status dlf_npy_load(const char *path, dlf_tensor *out) {
   dlf_error_clear();
   if (!path || !out) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_npy_load: NULL argument");
   memset(out, 0, sizeof *out);
-  FILE *f = fopen(path, "rb");
-  if (!f) return dlf_error(DLF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  dlf_status st = load_file(path, f, out);
-  fclose(f);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return dlf_error(DLF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  struct stat sb;
+  if (fstat(fd, &sb) != 0) {
+    int err = errno;
+    close(fd);
+    return dlf_error(DLF_ERR_IO, "%s: cannot stat: %s", path, strerror(err));
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    close(fd);
+    return dlf_error(DLF_ERR_IO, "%s: not a regular file", path);
+  }
+  size_t size = (size_t)sb.st_size;
+  if (size == 0) {
+    close(fd);
+    return load_buffer(path, (const unsigned char *)"", 0, out);
+  }
+  /* Map rather than read: the data is copied once, into the tensor. */
+  void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED) return dlf_error(DLF_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
+  dlf_status st = load_buffer(path, map, size, out);
+  munmap(map, size);
   return st;
 }
 

@@ -626,10 +626,85 @@ static dlf_status import_model(importer *imp, Onnx__ModelProto *m) {
   return DLF_OK;
 }
 
+/* ------------------------------------------------------ nesting depth -- */
+
+/* protobuf-c unpacks nested messages recursively with no depth limit: a 1 MB
+ * file of GraphProto-in-AttributeProto-in-NodeProto (or TypeProto-in-TypeProto)
+ * nests ~100k deep and overflows the stack inside onnx__model_proto__unpack,
+ * before the importer sees anything. So the wire format is walked first, with
+ * the generated descriptors telling which length-delimited fields are
+ * messages, and deeper nesting is refused. Real models (control flow
+ * included) stay far below this. */
+#define ONNX_MAX_NESTING 64
+
+typedef enum { SCAN_OK, SCAN_MALFORMED, SCAN_TOO_DEEP } scan_result;
+
+static bool read_varint(const uint8_t **p, const uint8_t *end, uint64_t *out) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+    uint8_t b = *(*p)++;
+    v |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      *out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Every byte is visited by one level only (sub-messages are skipped by
+ * length at their parent's level), so the walk is linear in the file size;
+ * its own recursion is bounded by ONNX_MAX_NESTING. */
+static scan_result scan_message(const uint8_t *p, const uint8_t *end,
+                                const ProtobufCMessageDescriptor *desc, int depth) {
+  if (depth > ONNX_MAX_NESTING) return SCAN_TOO_DEEP;
+  while (p < end) {
+    uint64_t key, len;
+    if (!read_varint(&p, end, &key)) return SCAN_MALFORMED;
+    switch (key & 7) {
+    case PROTOBUF_C_WIRE_TYPE_VARINT:
+      if (!read_varint(&p, end, &len)) return SCAN_MALFORMED;
+      break;
+    case PROTOBUF_C_WIRE_TYPE_64BIT:
+      if (end - p < 8) return SCAN_MALFORMED;
+      p += 8;
+      break;
+    case PROTOBUF_C_WIRE_TYPE_32BIT:
+      if (end - p < 4) return SCAN_MALFORMED;
+      p += 4;
+      break;
+    case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED: {
+      if (!read_varint(&p, end, &len) || len > (uint64_t)(end - p)) return SCAN_MALFORMED;
+      const ProtobufCFieldDescriptor *f =
+          key >> 3 <= UINT32_MAX
+              ? protobuf_c_message_descriptor_get_field(desc, (unsigned)(key >> 3))
+              : NULL;
+      if (f && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+        scan_result r = scan_message(p, p + len, f->descriptor, depth + 1);
+        if (r != SCAN_OK) return r;
+      }
+      p += len;
+      break;
+    }
+    default: return SCAN_MALFORMED; /* groups (3, 4) are not in onnx.proto; 6, 7 do not exist */
+    }
+  }
+  return SCAN_OK;
+}
+
 static dlf_status import_buffer(const void *data, size_t size, const char *name,
                                 const char *base_dir, ir_graph **out) {
   if (size == 0) return dlf_error(DLF_ERR_PARSE, "%s: empty file, not an ONNX model", name);
-  Onnx__ModelProto *m = onnx__model_proto__unpack(&g_pb_allocator, size, data);
+  scan_result scan = scan_message(data, (const uint8_t *)data + size,
+                                  &onnx__model_proto__descriptor, 1);
+  if (scan == SCAN_TOO_DEEP)
+    return dlf_error(DLF_ERR_LIMIT,
+                     "%s: protobuf messages nested more than %d deep (graph attributes or types "
+                     "inside each other): refused before parsing",
+                     name, ONNX_MAX_NESTING);
+  Onnx__ModelProto *m = scan == SCAN_MALFORMED
+                            ? NULL
+                            : onnx__model_proto__unpack(&g_pb_allocator, size, data);
   if (!m)
     return dlf_error(DLF_ERR_PARSE, "%s: not a valid ONNX model (protobuf parse failed)", name);
   importer imp = {name, base_dir, NULL};

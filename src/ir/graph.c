@@ -286,11 +286,20 @@ const ir_attr *ir_node_attr(const ir_node *n, const char *name) {
   return NULL;
 }
 
+/* float to int64 without the undefined behaviour of an out-of-range cast:
+ * saturate (the op's own checks then reject the huge value), NaN -> nan_value. */
+static int64_t f32_to_i64(float f, int64_t nan_value) {
+  if (f != f) return nan_value;
+  if (f >= 9223372036854775808.0f) return INT64_MAX;
+  if (f < -9223372036854775808.0f) return INT64_MIN;
+  return (int64_t)f;
+}
+
 int64_t ir_node_int(const ir_node *n, const char *name, int64_t dflt) {
   const ir_attr *a = ir_node_attr(n, name);
   if (!a) return dflt;
   if (a->kind == IR_ATTR_INT) return a->i;
-  if (a->kind == IR_ATTR_FLOAT) return (int64_t)a->f;
+  if (a->kind == IR_ATTR_FLOAT) return f32_to_i64(a->f, dflt);
   return dflt;
 }
 
@@ -336,8 +345,20 @@ int ir_node_const_ints(const ir_graph *g, const ir_node *n, int i, int64_t *v, i
   int64_t count = ir_tensor_numel(t);
   for (int64_t k = 0; k < count && k < max; k++)
     v[k] = t->dtype == IR_I64 ? ((const int64_t *)t->data)[k]
-                              : (int64_t)((const float *)t->data)[k];
+                              : f32_to_i64(((const float *)t->data)[k], 0);
   return (int)(count > 1 << 30 ? 1 << 30 : count);
+}
+
+bool ir_shape_ok(ir_dtype dtype, int ndim, const int64_t *dims, int64_t *bytes) {
+  int64_t numel = 1, b;
+  if (ndim < 0 || ndim > IR_MAX_DIMS) return false;
+  for (int i = 0; i < ndim; i++)
+    if (dims[i] < 0 || dims[i] > DLF_MAX_TENSOR_BYTES) return false;
+  if (!dlf_numel(dims, ndim, &numel) || !dlf_mul_i64(numel, (int64_t)ir_dtype_size(dtype), &b) ||
+      b > DLF_MAX_TENSOR_BYTES)
+    return false;
+  if (bytes) *bytes = b;
+  return true;
 }
 
 int64_t ir_tensor_numel(const ir_tensor *t) {

@@ -165,6 +165,12 @@ dlf_status ir_graph_validate(const ir_graph *g);
  * Errors name the node: "model.onnx: node 'conv1' (Conv): ...". */
 dlf_status ir_graph_infer_shapes(ir_graph *g);
 
+/* True when a shape is safe to allocate and index: no negative dim, no dim
+ * above the byte cap (a zero dim must not license a huge one: shape
+ * arithmetic on it would overflow), and numel * dtype size within
+ * DLF_MAX_TENSOR_BYTES. The byte count goes to *bytes when not NULL. */
+bool ir_shape_ok(ir_dtype dtype, int ndim, const int64_t *dims, int64_t *bytes);
+
 /* Number of elements of a tensor (its shape must be known). */
 int64_t ir_tensor_numel(const ir_tensor *t);
 /* "1x3x224x224" into buf. */

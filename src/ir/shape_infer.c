@@ -18,69 +18,89 @@ static bool all_inputs_const(const ir_graph *g, const ir_node *n) {
 
 /* Evaluate n once with its reference function; its outputs become graph
  * constants and n dies. A folded graph output is copied out by executors. */
+static void const_value(const ir_tensor *t, void *data, ir_value *v) {
+  memset(v, 0, sizeof *v);
+  if (!t) return;
+  v->dtype = t->dtype;
+  v->ndim = t->ndim;
+  memcpy(v->dims, t->dims, sizeof t->dims);
+  v->data = data;
+}
+
+/* Folding may grow data (ConstantOfShape, Expand, Tile, Range): a folded
+ * output larger than both this and the node's constant inputs together is
+ * refused, so that an 84-byte file cannot make loading fill gigabytes. */
+#define FOLD_MAX_GROWTH_BYTES ((int64_t)256 << 20)
+
 static dlf_status fold_node(ir_graph *g, ir_node *n) {
-  ir_value in[17], out[8];
-  if (n->n_inputs > 16 || n->n_outputs > 8)
-    return ir_node_error(g, n, DLF_ERR_UNSUPPORTED, "too many inputs or outputs to fold");
+  /* inputs, the residual (an epilogue's extra trailing input, as in the
+   * reference executor), outputs; one allocation, sized for this node */
+  int n_in = n->n_inputs + (n->residual >= 0);
+  ir_value *in = dlf_calloc_array((size_t)(n_in + n->n_outputs), sizeof *in);
+  if (!in) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory folding a constant");
+  ir_value *out = in + n_in;
   for (int k = 0; k < n->n_inputs; k++) {
-    memset(&in[k], 0, sizeof in[k]);
     const ir_tensor *t = ir_node_input(g, n, k);
-    if (!t) continue;
-    in[k].dtype = t->dtype;
-    in[k].ndim = t->ndim;
-    memcpy(in[k].dims, t->dims, sizeof t->dims);
-    in[k].data = t->data;
+    const_value(t, t ? t->data : NULL, &in[k]);
   }
-  /* The residual of an epilogue travels as one extra trailing input, as in
-   * the reference executor. */
-  int n_in = n->n_inputs;
-  if (n->residual >= 0) {
-    const ir_tensor *t = &g->tensors[n->residual];
-    memset(&in[n_in], 0, sizeof in[n_in]);
-    in[n_in].dtype = t->dtype;
-    in[n_in].ndim = t->ndim;
-    memcpy(in[n_in].dims, t->dims, sizeof t->dims);
-    in[n_in].data = t->data;
-    n_in++;
+  if (n->residual >= 0)
+    const_value(&g->tensors[n->residual], g->tensors[n->residual].data, &in[n->n_inputs]);
+  int64_t in_bytes = 0, cap;
+  for (int k = 0; k < n_in; k++) {
+    int64_t b;
+    if (in[k].data && ir_shape_ok(in[k].dtype, in[k].ndim, in[k].dims, &b)) in_bytes += b;
   }
-  void *bufs[8] = {0};
-  for (int o = 0; o < n->n_outputs; o++) {
-    memset(&out[o], 0, sizeof out[o]);
+  cap = in_bytes > FOLD_MAX_GROWTH_BYTES ? in_bytes : FOLD_MAX_GROWTH_BYTES;
+  dlf_status st = DLF_OK;
+  for (int o = 0; o < n->n_outputs && st == DLF_OK; o++) {
     const ir_tensor *t = ir_node_output(g, n, o);
+    int64_t bytes;
     if (!t) continue;
-    int64_t numel, bytes;
-    if (!dlf_numel(t->dims, t->ndim, &numel) ||
-        !dlf_mul_i64(numel, (int64_t)ir_dtype_size(t->dtype), &bytes) ||
-        bytes > DLF_MAX_TENSOR_BYTES) {
-      for (int j = 0; j < o; j++) free(bufs[j]);
-      return ir_node_error(g, n, DLF_ERR_LIMIT, "constant output '%s' is too large", t->name);
+    if (!ir_shape_ok(t->dtype, t->ndim, t->dims, &bytes)) {
+      st = ir_node_error(g, n, DLF_ERR_LIMIT, "constant output '%s' is too large", t->name);
+    } else if (bytes > cap) {
+      st = ir_node_error(g, n, DLF_ERR_LIMIT,
+                         "folding would make constant '%s' of %lld bytes from %lld input bytes "
+                         "(limit %lld)",
+                         t->name, (long long)bytes, (long long)in_bytes, (long long)cap);
+    } else {
+      void *buf = malloc(bytes ? (size_t)bytes : 1);
+      if (!buf) st = ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory folding a constant");
+      const_value(t, buf, &out[o]);
     }
-    bufs[o] = malloc(bytes ? (size_t)bytes : 1);
-    if (!bufs[o]) {
-      for (int j = 0; j < o; j++) free(bufs[j]);
-      return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory folding a constant");
-    }
-    out[o].dtype = t->dtype;
-    out[o].ndim = t->ndim;
-    memcpy(out[o].dims, t->dims, sizeof t->dims);
-    out[o].data = bufs[o];
   }
-  dlf_status st = ir_op_ref_fn(n->op)(n, in, n_in, out, n->n_outputs);
-  if (st != DLF_OK) {
-    for (int o = 0; o < n->n_outputs; o++) free(bufs[o]);
-    return ir_node_error(g, n, st, "%s", dlf_last_error());
+  if (st == DLF_OK) {
+    st = ir_op_ref_fn(n->op)(n, in, n_in, out, n->n_outputs);
+    if (st != DLF_OK) st = ir_node_error(g, n, st, "%s", dlf_last_error());
   }
   for (int o = 0; o < n->n_outputs; o++) {
     ir_tensor *t = ir_node_output(g, n, o);
-    if (!t) continue;
-    t->data = bufs[o];
+    if (st != DLF_OK || !t) {
+      free(out[o].data);
+      continue;
+    }
+    t->data = out[o].data;
     t->producer = -1;
   }
-  n->dead = true;
-  return DLF_OK;
+  free(in);
+  if (st == DLF_OK) n->dead = true;
+  return st;
+}
+
+static dlf_status shape_limit_error(const ir_graph *g, const ir_tensor *t) {
+  char buf[160];
+  return dlf_error(DLF_ERR_LIMIT, "%s: tensor '%s' has shape %s: negative, or beyond the %lld-byte limit",
+                   g->source, t->name, ir_dims_str(t->dims, t->ndim, buf, sizeof buf),
+                   (long long)DLF_MAX_TENSOR_BYTES);
 }
 
 dlf_status ir_graph_infer_shapes(ir_graph *g) {
+  /* Inputs and constants first: shape functions may assume sane dims. */
+  for (int t = 0; t < g->n_tensors; t++) {
+    const ir_tensor *x = &g->tensors[t];
+    if (x->shape_known && x->producer < 0 && !ir_shape_ok(x->dtype, x->ndim, x->dims, NULL))
+      return shape_limit_error(g, x);
+  }
   for (int i = 0; i < g->n_nodes; i++) {
     ir_node *n = &g->nodes[i];
     if (n->dead) continue;
@@ -93,10 +113,13 @@ dlf_status ir_graph_infer_shapes(ir_graph *g) {
     for (int o = 0; o < n->n_outputs; o++) {
       ir_tensor *t = ir_node_output(g, n, o);
       if (!t) continue;
-      int64_t numel;
-      if (!dlf_numel(t->dims, t->ndim, &numel))
-        return ir_node_error(g, n, DLF_ERR_LIMIT, "output '%s' has an overflowing or negative shape",
-                             t->name);
+      if (!ir_shape_ok(t->dtype, t->ndim, t->dims, NULL)) {
+        char buf[160];
+        return ir_node_error(g, n, DLF_ERR_LIMIT,
+                             "output '%s' has shape %s: negative, or beyond the %lld-byte limit",
+                             t->name, ir_dims_str(t->dims, t->ndim, buf, sizeof buf),
+                             (long long)DLF_MAX_TENSOR_BYTES);
+      }
       t->shape_known = true;
     }
     bool foldable = all_inputs_const(g, n) || n->op == IR_OP_SHAPE;

@@ -75,6 +75,18 @@ static void fill_nhwc(kern_isa isa, kern_dwconv2d_fn dw, kern_pool2d_fn maxp, ke
   n->global_avgpool = gavg;
 }
 
+/* Winograd chunk budget: half of L2 for one chunk's V [36][tiles][C] + M [36][tiles][Cout],
+ * so that the input transform's writes are still in L2 when the 36 GEMMs read them (and
+ * M when the output transform reads it); the other half holds the streamed weights. */
+static void fill_winograd(kern_isa isa, kern_winograd_input_fn in, kern_winograd_output_fn out,
+                          const dlf_cpu_info *cpu) {
+  kern_winograd_config *w = &g_configs[isa].winograd;
+  w->chunk_bytes = cpu->l2_bytes / 2;
+  if (w->chunk_bytes < 64 * 1024) w->chunk_bytes = 64 * 1024;
+  w->input = in;
+  w->output = out;
+}
+
 kern_isa kern_isa_choose(kern_isa best, const char *request, char *note, size_t note_size) {
   if (note_size) note[0] = '\0';
   if (!request || !request[0]) return best;
@@ -108,6 +120,11 @@ static void build(void) {
             kern_avgpool2d_nhwc_generic, kern_global_avgpool_nhwc_generic, cpu);
   fill_nhwc(KERN_ISA_AVX512, kern_dwconv2d_nhwc_avx512, kern_maxpool2d_nhwc_avx512,
             kern_avgpool2d_nhwc_avx512, kern_global_avgpool_nhwc_avx512, cpu);
+  fill_winograd(KERN_ISA_GENERIC, kern_winograd_f43_input_generic, kern_winograd_f43_output_generic,
+                cpu);
+  fill_winograd(KERN_ISA_AVX2, kern_winograd_f43_input_avx2, kern_winograd_f43_output_avx2, cpu);
+  fill_winograd(KERN_ISA_AVX512, kern_winograd_f43_input_avx512, kern_winograd_f43_output_avx512,
+                cpu);
   g_supported[KERN_ISA_GENERIC] = true;
   g_supported[KERN_ISA_AVX2] = dlf_cpu_has_avx2(cpu);
   g_supported[KERN_ISA_AVX512] = dlf_cpu_has_avx512(cpu);

@@ -141,6 +141,23 @@ typedef struct kern_nhwc_config {
   kern_global_avgpool_fn global_avgpool;
 } kern_nhwc_config;
 
+/* Winograd F(4x4, 3x3) tile transforms of one ISA (winograd_xform.h, see the Winograd
+ * section below). input: V = B^T d B of one 6x6 tile for channels [0, C): px[i*6+j] is
+ * input pixel (i, j) (a zero row of C floats where it falls in the padding); position q
+ * goes to v + q*vs (C floats). output: Y = A^T m A from m + q*ms (q < 36, Cout floats),
+ * then the epilogue (bias_n must be non-NULL, residual pixels rpx or NULL, accumulate,
+ * act; epi->residual / ldr unused), written to ypx[i*4+j] (Cout floats each). */
+typedef void (*kern_winograd_input_fn)(int64_t C, const float *const px[36], float *v,
+                                       ptrdiff_t vs);
+typedef void (*kern_winograd_output_fn)(int64_t Cout, const float *m, ptrdiff_t ms,
+                                        float *const ypx[16], const float *const *rpx,
+                                        const kern_epilogue *epi);
+typedef struct kern_winograd_config {
+  int64_t chunk_bytes; /* budget of one chunk's V + M (see config.c) */
+  kern_winograd_input_fn input;
+  kern_winograd_output_fn output;
+} kern_winograd_config;
+
 typedef struct kern_config {
   kern_isa isa;
   const char *name;
@@ -149,6 +166,7 @@ typedef struct kern_config {
   /* Why the active ISA differs from the request (DLF_ISA above what the CPU has, or an
    * unknown value), "" otherwise. The library never prints: callers may show it. */
   char note[160];
+  kern_winograd_config winograd; /* appended: kern_winograd_f43 (winograd.c) */
 } kern_config;
 
 /* The active config: the best ISA of this CPU, or DLF_ISA=generic|avx2|avx512 (read once,
@@ -278,6 +296,42 @@ void kern_avgpool2d_nhwc_avx512(const kern_pool2d_params *p, const float *x, flo
                                 int64_t oh1);
 void kern_global_avgpool_nhwc_avx512(int64_t HW, int64_t C, const float *x, ptrdiff_t x_stride,
                                      float *y);
+
+/* ---- Winograd F(4x4, 3x3) NHWC convolution (winograd.c, winograd_xform.h) ----
+ * For 3x3, stride 1, dilation 1, groups 1 (kern_winograd_f43_applies), any pads / sizes.
+ * Output tiles of 4x4 pixels from 6x6 input tiles; per chunk of tiles: V[36][tiles][C]
+ * (input transform), then 36 GEMMs M[q][tiles, Cout] = V[q] * U[q] with U[q] [C, Cout]
+ * the transformed weights in kern_sgemm_pack_b's layout, then the output transform with
+ * the epilogue (bias_n, residual with pixel stride ldr (0 = Cout), act, accumulate;
+ * bias_m ignored). Same x / y / band conventions as kern_conv2d_nhwc. Accuracy: max error
+ * ~1e-5 of the output's max magnitude on uniform random data, C up to 512 (the transforms
+ * scale by up to 8x; the issue allows 1e-3). Use it for C >= ~8: at C = 3 im2col is as fast. */
+bool kern_winograd_f43_applies(const kern_conv2d_params *p);
+/* Floats of the packed transformed weights: 36 packed B [C, Cout]. false on overflow. */
+bool kern_winograd_f43_packed_floats(const kern_config *cfg, const kern_conv2d_params *p,
+                                     size_t *floats);
+/* Transforms (in double) and packs ONNX weights W[Cout, C, 3, 3] for cfg. */
+void kern_winograd_f43_pack(const kern_config *cfg, const kern_conv2d_params *p,
+                            const float *w_oihw, float *packed);
+/* Floats of scratch one call needs (per thread). false on overflow. */
+bool kern_winograd_f43_scratch_floats(const kern_config *cfg, const kern_conv2d_params *p,
+                                      size_t *floats);
+/* Output rows [oh0, oh1) of one image; rows of a partial tile outside the band are
+ * computed but not written. Single-threaded; ~25 KiB of stack (kern_sgemm). */
+void kern_winograd_f43(const kern_config *cfg, const kern_conv2d_params *p, const float *x,
+                       const float *packed_w, float *y, int64_t oh0, int64_t oh1, float *scratch,
+                       const kern_epilogue *epi);
+void kern_winograd_f43_input_generic(int64_t C, const float *const px[36], float *v, ptrdiff_t vs);
+void kern_winograd_f43_input_avx2(int64_t C, const float *const px[36], float *v, ptrdiff_t vs);
+void kern_winograd_f43_input_avx512(int64_t C, const float *const px[36], float *v, ptrdiff_t vs);
+void kern_winograd_f43_output_generic(int64_t Cout, const float *m, ptrdiff_t ms,
+                                      float *const ypx[16], const float *const *rpx,
+                                      const kern_epilogue *epi);
+void kern_winograd_f43_output_avx2(int64_t Cout, const float *m, ptrdiff_t ms, float *const ypx[16],
+                                   const float *const *rpx, const kern_epilogue *epi);
+void kern_winograd_f43_output_avx512(int64_t Cout, const float *m, ptrdiff_t ms,
+                                     float *const ypx[16], const float *const *rpx,
+                                     const kern_epilogue *epi);
 
 /* The taps k in [0, K) of one output coordinate o whose input coordinate
  * o*s - pad + k*d lies in [lo, hi): they are [*k0, *k1) (empty when *k0 >= *k1). */

@@ -198,5 +198,15 @@ expect bench_shape_override 0 "" -- "$BIN" bench "$FIX/relu_add_batch.onnx" --ru
 # batch 3: two live tensors of 3x2x2x2 floats (96 B), each rounded up to 128
 out_has bench_shape_override_peak "\(256 B\) in the planned arena"
 
+# --------------------------------------------- hostile models (review finds)
+HOS=tests/fixtures/hostile
+expect constant_of_shape_extra_input 1 "ONNX defines 1" -- "$BIN" run "$HOS/cos_extra_input.onnx" --engine ref
+expect constant_with_input 1 "ONNX defines 0" -- "$BIN" run "$HOS/constant_with_input.onnx" --engine ref
+expect zero_dim_hides_huge_dim 1 "byte limit" -- "$BIN" run "$HOS/zero_dim_huge_dim.onnx" --engine ref
+expect shape_binding_beyond_limit 1 "byte limit" -- \
+  "$BIN" run "$HOS/shape_of_input.onnx" --shape x=1x1x4611686018427387905x1 --engine ref
+expect concat_of_17_inputs 0 "" -- "$BIN" run "$HOS/concat17.onnx" --engine ref
+out_has concat_of_17_inputs_shape "1x17x2x2"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

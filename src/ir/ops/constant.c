@@ -30,7 +30,9 @@ static const ir_tensor *attr_tensor(ir_graph *g, ir_node *n, const ir_attr *a) {
  * attached as input k of the node (k == n_inputs now): Constant(value=T)
  * then reads like Identity(T). Idempotent. */
 static dlf_status attach_input(ir_graph *g, ir_node *n, int k, int tensor) {
-  if (n->n_inputs > k) return DLF_OK;
+  if (n->n_inputs == k + 1 && n->inputs[k] == tensor) return DLF_OK; /* attached before */
+  if (n->n_inputs != k) /* a file-supplied input here would shadow the attribute */
+    return ir_node_error(g, n, DLF_ERR_PARSE, "has %d inputs, ONNX defines %d", n->n_inputs, k);
   int *p = realloc(n->inputs, (size_t)(k + 1) * sizeof *p);
   if (!p) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory");
   n->inputs = p;
@@ -52,6 +54,8 @@ static dlf_status constant_shape(ir_graph *g, ir_node *n) {
     return DLF_OK;
   }
   int64_t len;
+  if (n->n_inputs != 0)
+    return ir_node_error(g, n, DLF_ERR_PARSE, "has %d inputs, ONNX defines none", n->n_inputs);
   if ((a = ir_node_attr(n, "value_float")) && a->kind == IR_ATTR_FLOAT) {
     op_set_output(g, n, 0, IR_F32, 0, NULL);
   } else if ((a = ir_node_attr(n, "value_floats")) && a->kind == IR_ATTR_FLOATS) {
@@ -136,6 +140,8 @@ static dlf_status constantofshape_shape(ir_graph *g, ir_node *n) {
                            v->name, (long long)ir_tensor_numel(v));
     dt = v->dtype;
     DLF_TRY(attach_input(g, n, 1, (int)a->i));
+  } else if (n->n_inputs != 1) {
+    return ir_node_error(g, n, DLF_ERR_PARSE, "has %d inputs, ONNX defines 1", n->n_inputs);
   }
   op_set_output(g, n, 0, dt, c, dims);
   return DLF_OK;

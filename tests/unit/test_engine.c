@@ -1,0 +1,435 @@
+/* test_engine.c — the fast engine against the reference executor: zoo models through the
+ * public API on every ISA path and thread count, and small graphs hitting each step kind. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/session_internal.h"
+#include "dlfusion.h"
+#include "ir/ref_exec.h"
+#include "op_harness.h"
+#include "runtime/engine.h"
+#include "test.h"
+
+/* max |a - b| <= tol * (range of ref), the engine's accuracy contract. */
+static void check_close(const float *ref, const float *got, int64_t n, double tol, const char *what) {
+  float lo = ref[0], hi = ref[0];
+  for (int64_t i = 0; i < n; i++) {
+    if (ref[i] < lo) lo = ref[i];
+    if (ref[i] > hi) hi = ref[i];
+  }
+  double range = (double)hi - lo, worst = 0;
+  int64_t at = 0;
+  for (int64_t i = 0; i < n; i++) {
+    double d = fabs((double)ref[i] - got[i]);
+    if (!(d <= worst)) worst = d, at = i; /* NaN counts as worst */
+  }
+  if (!(worst <= tol * (range > 0 ? range : 1)))
+    test_fail(__FILE__, __LINE__, "%s: |diff| %g at %lld (ref %g, got %g), range %g", what, worst,
+              (long long)at, ref[at], got[at], range);
+}
+
+/* ------------------------------------------------------- zoo models -- */
+
+static int64_t tensor_numel(const dlf_tensor *t) {
+  int64_t n = 1;
+  for (int d = 0; d < t->ndim; d++)
+    n *= t->dims[d];
+  return n;
+}
+
+static void zoo_fast_matches_reference(const char *name, int batch, int expect_fallbacks) {
+  dlf_load_options lo = {0};
+  lo.zoo_batch = batch;
+  char spec[64];
+  snprintf(spec, sizeof spec, "zoo:%s", name);
+  dlf_model *m;
+  REQUIRE_OK(dlf_model_load(spec, &lo, &m));
+  REQUIRE(dlf_model_num_inputs(m) == 1 && dlf_model_num_outputs(m) == 1);
+  dlf_tensor ti, to;
+  REQUIRE_OK(dlf_model_input(m, 0, &ti));
+  REQUIRE_OK(dlf_model_output(m, 0, &to));
+  int64_t ni = tensor_numel(&ti), no = tensor_numel(&to);
+  float *x = th_random(7 + (uint64_t)batch, ni, -1, 1);
+  float *want = calloc((size_t)no, sizeof *want), *got = calloc((size_t)no, sizeof *got);
+  REQUIRE(x && want && got);
+  const void *in[1] = {x};
+  void *out[1] = {want};
+  dlf_session *s;
+  dlf_session_options ro = {DLF_ENGINE_REFERENCE, 1};
+  REQUIRE_OK(dlf_session_create(m, &ro, &s));
+  REQUIRE_OK(dlf_session_run(s, in, out));
+  dlf_session_free(s);
+  out[0] = got;
+  for (int isa = 0; isa < KERN_ISA_COUNT; isa++) {
+    const kern_config *cfg = kern_config_for_isa((kern_isa)isa);
+    if (!cfg) continue;
+    for (int threads = 1; threads <= 2; threads++) {
+      dlf_session_options fo = {DLF_ENGINE_DEFAULT, threads};
+      REQUIRE_OK(dlf_session_create_with_config(m, &fo, cfg, &s));
+      CHECK(strncmp(dlf_session_engine_name(s), "fast (", 6) == 0);
+      CHECK_INT(expect_fallbacks, dlf_session_fallback_steps(s));
+      for (int rep = 0; rep < 2; rep++) { /* run many: the second run reuses every buffer */
+        memset(got, 0xff, (size_t)no * sizeof *got);
+        CHECK_OK(dlf_session_run(s, in, out));
+        char what[128];
+        snprintf(what, sizeof what, "%s batch %d %s threads %d run %d", name, batch,
+                 kern_isa_name((kern_isa)isa), threads, rep);
+        check_close(want, got, no, 1e-4, what);
+      }
+      dlf_session_free(s);
+    }
+  }
+  free(x);
+  free(want);
+  free(got);
+  dlf_model_free(m);
+}
+
+TEST(test_engine_resnet18_matches_reference_batch1) { zoo_fast_matches_reference("resnet18", 1, 0); }
+TEST(test_engine_resnet18_matches_reference_batch2) { zoo_fast_matches_reference("resnet18", 2, 0); }
+TEST(test_engine_mobilenet_v2_matches_reference_batch1) {
+  zoo_fast_matches_reference("mobilenet_v2", 1, 0);
+}
+TEST(test_engine_mobilenet_v2_matches_reference_batch2) {
+  zoo_fast_matches_reference("mobilenet_v2", 2, 0);
+}
+TEST(test_engine_squeezenet1_0_matches_reference_batch1) {
+  zoo_fast_matches_reference("squeezenet1_0", 1, 0);
+}
+TEST(test_engine_squeezenet1_0_matches_reference_batch2) {
+  zoo_fast_matches_reference("squeezenet1_0", 2, 0);
+}
+/* AlexNet flattens a 256x6x6 map: that reshape changes layout and runs as a fallback. */
+TEST(test_engine_alexnet_matches_reference_batch1) { zoo_fast_matches_reference("alexnet", 1, 1); }
+TEST(test_engine_alexnet_matches_reference_batch2) { zoo_fast_matches_reference("alexnet", 2, 1); }
+
+TEST(test_engine_session_reports_fast_engine_and_reference) {
+  dlf_model *m;
+  REQUIRE_OK(dlf_model_load("zoo:squeezenet1_0", NULL, &m));
+  dlf_session *s;
+  REQUIRE_OK(dlf_session_create(m, NULL, &s));
+  char want[64];
+  snprintf(want, sizeof want, "fast (%s)", kern_isa_name(kern_config_get()->isa));
+  CHECK(strcmp(want, dlf_session_engine_name(s)) == 0);
+  dlf_session_free(s);
+  dlf_session_options ro = {DLF_ENGINE_REFERENCE, 0};
+  REQUIRE_OK(dlf_session_create(m, &ro, &s));
+  CHECK(strcmp("reference", dlf_session_engine_name(s)) == 0);
+  CHECK_INT(-1, dlf_session_fallback_steps(s));
+  dlf_session_free(s);
+  dlf_model_free(m);
+}
+
+/* ------------------------------------------------- synthetic graphs -- */
+
+/* A graph under construction: one 4-D (or 2-D) input, nodes appended. */
+typedef struct eg {
+  ir_graph *g;
+  uint64_t seed;
+} eg;
+
+static int eg_input(eg *b, int ndim, const int64_t *dims) {
+  int t;
+  if (ir_graph_add_tensor(b->g, "x", IR_F32, ndim, dims, &t) != DLF_OK) return -1;
+  b->g->inputs = realloc(b->g->inputs, (size_t)(b->g->n_inputs + 1) * sizeof(int));
+  b->g->inputs[b->g->n_inputs++] = t;
+  return t;
+}
+
+static int eg_const(eg *b, int ndim, const int64_t *dims, float lo, float hi) {
+  int64_t n = 1;
+  for (int d = 0; d < ndim; d++)
+    n *= dims[d];
+  int t;
+  float *data = th_random(++b->seed, n, lo, hi);
+  if (ir_graph_add_constant(b->g, NULL, IR_F32, ndim, dims, data, &t) != DLF_OK) return -1;
+  return t;
+}
+
+/* A node with n_in inputs and one new output tensor; returns the node index. */
+static int eg_node(eg *b, ir_op op, int n_in, const int *in, int *out_t) {
+  int y, ni;
+  if (ir_graph_add_tensor(b->g, NULL, IR_F32, 0, NULL, &y) != DLF_OK) return -1;
+  if (ir_graph_add_node(b->g, NULL, op, n_in, in, 1, &y, &ni) != DLF_OK) return -1;
+  b->g->nodes[ni].residual = -1;
+  *out_t = y;
+  return ni;
+}
+
+/* Conv with W [cout, cin/group, kh, kw] and bias; pads as ONNX [t, l, b, r]. */
+static int eg_conv(eg *b, int x, int64_t cin, int64_t cout, int64_t k, int64_t stride,
+                   const int64_t *pads, int64_t group, int *y) {
+  int64_t wd[4] = {cout, cin / group, k, k}, bd[1] = {cout};
+  int in[3] = {x, eg_const(b, 4, wd, -0.5f, 0.5f), eg_const(b, 1, bd, -0.5f, 0.5f)};
+  int ni = eg_node(b, IR_OP_CONV, 3, in, y);
+  ir_node *n = &b->g->nodes[ni];
+  int64_t s2[2] = {stride, stride};
+  ir_node_set_ints(n, "strides", s2, 2);
+  if (pads) ir_node_set_ints(n, "pads", pads, 4);
+  ir_node_set_int(n, "group", group);
+  return ni;
+}
+
+static void eg_output(eg *b, int t) {
+  b->g->outputs = realloc(b->g->outputs, (size_t)(b->g->n_outputs + 1) * sizeof(int));
+  b->g->outputs[b->g->n_outputs++] = t;
+}
+
+/* Infer, run the reference and the engine (every ISA, threads 1 and 2), compare; checks
+ * the number of fallback steps of the engine. */
+static void eg_check(eg *b, int expect_fallbacks) {
+  ir_graph *g = b->g;
+  REQUIRE_OK(ir_graph_infer_shapes(g));
+  const ir_tensor *xt = &g->tensors[g->inputs[0]];
+  const ir_tensor *yt = &g->tensors[g->outputs[0]];
+  int64_t ni = ir_tensor_numel(xt), no = ir_tensor_numel(yt);
+  float *x = th_random(99, ni, -2, 2);
+  float *want = calloc((size_t)no, sizeof *want), *got = calloc((size_t)no, sizeof *got);
+  REQUIRE(x && want && got);
+  const void *in[1] = {x};
+  void *out[1] = {want};
+  ir_ref_exec *rx;
+  REQUIRE_OK(ir_ref_exec_create(g, &rx));
+  REQUIRE_OK(ir_ref_exec_run(rx, in, out));
+  ir_ref_exec_free(rx);
+  out[0] = got;
+  for (int isa = 0; isa < KERN_ISA_COUNT; isa++) {
+    const kern_config *cfg = kern_config_for_isa((kern_isa)isa);
+    if (!cfg) continue;
+    for (int threads = 1; threads <= 2; threads++) {
+      rt_engine_options o = {threads, cfg};
+      rt_engine *e;
+      REQUIRE_OK(rt_engine_create(g, &o, &e));
+      CHECK_INT(expect_fallbacks, rt_engine_num_fallback_steps(e));
+      memset(got, 0xff, (size_t)no * sizeof *got);
+      CHECK_OK(rt_engine_run(e, in, out, NULL));
+      char what[96];
+      snprintf(what, sizeof what, "%s threads %d", kern_isa_name((kern_isa)isa), threads);
+      check_close(want, got, no, 1e-5, what);
+      rt_engine_free(e);
+    }
+  }
+  free(x);
+  free(want);
+  free(got);
+  ir_graph_free(g);
+}
+
+static eg eg_begin(void) {
+  eg b = {NULL, 1};
+  ir_graph_create("test", &b.g);
+  return b;
+}
+
+static const int64_t X1[4] = {1, 8, 11, 9}, X2[4] = {2, 8, 11, 9};
+
+TEST(test_engine_conv_3x3_relu_matches_reference) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X2), y;
+  int64_t pads[4] = {1, 1, 1, 1};
+  int ni = eg_conv(&b, x, 8, 16, 3, 1, pads, 1, &y);
+  b.g->nodes[ni].act = IR_ACT_RELU;
+  eg_output(&b, y);
+  eg_check(&b, 0);
+}
+
+TEST(test_engine_conv_asymmetric_pads_stride2_clip_matches_reference) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X1), y;
+  int64_t pads[4] = {0, 2, 1, 0};
+  int ni = eg_conv(&b, x, 8, 12, 3, 2, pads, 1, &y);
+  b.g->nodes[ni].act = IR_ACT_CLIP;
+  b.g->nodes[ni].act_p0 = -0.1f;
+  b.g->nodes[ni].act_p1 = 0.3f;
+  eg_output(&b, y);
+  eg_check(&b, 0);
+}
+
+TEST(test_engine_conv_sigmoid_epilogue_with_residual_matches_reference) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X2), y1, y2;
+  int64_t pads[4] = {1, 1, 1, 1};
+  eg_conv(&b, x, 8, 8, 3, 1, pads, 1, &y1);
+  int ni = eg_conv(&b, y1, 8, 8, 1, 1, NULL, 1, &y2);
+  b.g->nodes[ni].residual = x;
+  b.g->nodes[ni].act = IR_ACT_SIGMOID;
+  eg_output(&b, y2);
+  eg_check(&b, 0);
+}
+
+/* More output channels than output pixels: on 2 threads the engine splits channels, so
+ * slices write strided views of y (bias, residual, and a post-kernel sigmoid per slice). */
+TEST(test_engine_conv_channel_split_residual_sigmoid_matches_reference) {
+  eg b = eg_begin();
+  int64_t xd[4] = {2, 80, 3, 3};
+  int x = eg_input(&b, 4, xd), y;
+  int64_t pads[4] = {1, 1, 1, 1};
+  int ni = eg_conv(&b, x, 80, 80, 3, 1, pads, 1, &y);
+  b.g->nodes[ni].residual = x;
+  b.g->nodes[ni].act = IR_ACT_SIGMOID;
+  eg_output(&b, y);
+  eg_check(&b, 0);
+}
+
+TEST(test_engine_grouped_conv_matches_reference) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X2), y;
+  int64_t pads[4] = {1, 0, 1, 0};
+  eg_conv(&b, x, 8, 12, 3, 1, pads, 4, &y);
+  eg_output(&b, y);
+  eg_check(&b, 0);
+}
+
+TEST(test_engine_depthwise_conv_stride2_relu6_matches_reference) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X2), y;
+  int64_t pads[4] = {1, 1, 1, 1};
+  int ni = eg_conv(&b, x, 8, 8, 3, 2, pads, 8, &y);
+  b.g->nodes[ni].act = IR_ACT_CLIP;
+  b.g->nodes[ni].act_p1 = 6;
+  eg_output(&b, y);
+  eg_check(&b, 0);
+}
+
+TEST(test_engine_conv_then_softmax_runs_fallback) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X2), y1, y2;
+  eg_conv(&b, x, 8, 6, 1, 1, NULL, 1, &y1);
+  int ni = eg_node(&b, IR_OP_SOFTMAX, 1, &y1, &y2);
+  ir_node_set_int(&b.g->nodes[ni], "axis", 1);
+  eg_output(&b, y2);
+  eg_check(&b, 1);
+}
+
+TEST(test_engine_maxpool_ceil_mode_pads_matches_reference) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X2), y;
+  int ni = eg_node(&b, IR_OP_MAXPOOL, 1, &x, &y);
+  int64_t k[2] = {3, 3}, s[2] = {2, 2}, p[4] = {1, 0, 0, 1};
+  ir_node_set_ints(&b.g->nodes[ni], "kernel_shape", k, 2);
+  ir_node_set_ints(&b.g->nodes[ni], "strides", s, 2);
+  ir_node_set_ints(&b.g->nodes[ni], "pads", p, 4);
+  ir_node_set_int(&b.g->nodes[ni], "ceil_mode", 1);
+  eg_output(&b, y);
+  eg_check(&b, 0);
+}
+
+TEST(test_engine_avgpool_count_include_pad_matches_reference) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X2), y;
+  int ni = eg_node(&b, IR_OP_AVERAGEPOOL, 1, &x, &y);
+  int64_t k[2] = {3, 2}, s[2] = {2, 1}, p[4] = {1, 1, 1, 0};
+  ir_node_set_ints(&b.g->nodes[ni], "kernel_shape", k, 2);
+  ir_node_set_ints(&b.g->nodes[ni], "strides", s, 2);
+  ir_node_set_ints(&b.g->nodes[ni], "pads", p, 4);
+  ir_node_set_int(&b.g->nodes[ni], "count_include_pad", 1);
+  eg_output(&b, y);
+  eg_check(&b, 0);
+}
+
+/* GlobalAveragePool -> Flatten (layout-free copy) -> Gemm transB=1 + bias + relu. */
+TEST(test_engine_gap_flatten_gemm_matches_reference) {
+  eg b = eg_begin();
+  int64_t xd[4] = {2, 70, 5, 3};
+  int x = eg_input(&b, 4, xd), y1, y2, y3;
+  eg_node(&b, IR_OP_GLOBALAVERAGEPOOL, 1, &x, &y1);
+  int nf = eg_node(&b, IR_OP_FLATTEN, 1, &y1, &y2);
+  ir_node_set_int(&b.g->nodes[nf], "axis", 1);
+  int64_t wd[2] = {37, 70}, bd[1] = {37};
+  int gin[3] = {y2, eg_const(&b, 2, wd, -1, 1), eg_const(&b, 1, bd, -1, 1)};
+  int ng = eg_node(&b, IR_OP_GEMM, 3, gin, &y3);
+  ir_node_set_int(&b.g->nodes[ng], "transB", 1);
+  b.g->nodes[ng].act = IR_ACT_RELU;
+  eg_output(&b, y3);
+  eg_check(&b, 0);
+}
+
+TEST(test_engine_gemm_no_trans_scalar_bias_matches_reference) {
+  eg b = eg_begin();
+  int64_t xd[2] = {3, 40};
+  int x = eg_input(&b, 2, xd), y;
+  int64_t wd[2] = {40, 50}, bd[1] = {1};
+  int gin[3] = {x, eg_const(&b, 2, wd, -1, 1), eg_const(&b, 1, bd, -1, 1)};
+  eg_node(&b, IR_OP_GEMM, 3, gin, &y);
+  eg_output(&b, y);
+  eg_check(&b, 0);
+}
+
+TEST(test_engine_gemm_alpha_runs_fallback) {
+  eg b = eg_begin();
+  int64_t xd[2] = {3, 40};
+  int x = eg_input(&b, 2, xd), y;
+  int64_t wd[2] = {40, 50};
+  int gin[2] = {x, eg_const(&b, 2, wd, -1, 1)};
+  int ng = eg_node(&b, IR_OP_GEMM, 2, gin, &y);
+  ir_node_set_float(&b.g->nodes[ng], "alpha", 0.5f);
+  eg_output(&b, y);
+  eg_check(&b, 1);
+}
+
+/* Two convs -> Concat on channels -> Add (with relu) and Mul -> Relu -> Clip. */
+TEST(test_engine_concat_add_mul_relu_clip_matches_reference) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X2), a, c, cat, sum, prod, r, cl;
+  eg_conv(&b, x, 8, 5, 1, 1, NULL, 1, &a);
+  int64_t pads[4] = {1, 1, 1, 1};
+  eg_conv(&b, x, 8, 3, 3, 1, pads, 1, &c);
+  int cin[3] = {a, c, x};
+  int nc = eg_node(&b, IR_OP_CONCAT, 3, cin, &cat);
+  ir_node_set_int(&b.g->nodes[nc], "axis", 1);
+  int ain[2] = {cat, cat};
+  int na = eg_node(&b, IR_OP_ADD, 2, ain, &sum);
+  b.g->nodes[na].act = IR_ACT_RELU;
+  int min[2] = {sum, cat};
+  eg_node(&b, IR_OP_MUL, 2, min, &prod);
+  eg_node(&b, IR_OP_RELU, 1, &prod, &r);
+  int ncl = eg_node(&b, IR_OP_CLIP, 1, &r, &cl);
+  b.g->nodes[ncl].opset = 6;
+  ir_node_set_float(&b.g->nodes[ncl], "min", 0.5f);
+  ir_node_set_float(&b.g->nodes[ncl], "max", 2.0f);
+  eg_output(&b, cl);
+  eg_check(&b, 0);
+}
+
+/* Transpose of a 4-D tensor is not a fast step: NHWC -> NCHW -> ref -> NHWC around it. */
+TEST(test_engine_transpose_between_convs_runs_fallback) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X1), y1, y2, y3;
+  eg_conv(&b, x, 8, 8, 1, 1, NULL, 1, &y1);
+  int nt = eg_node(&b, IR_OP_TRANSPOSE, 1, &y1, &y2);
+  int64_t perm[4] = {0, 1, 3, 2};
+  ir_node_set_ints(&b.g->nodes[nt], "perm", perm, 4);
+  int64_t pads[4] = {1, 1, 1, 1};
+  eg_conv(&b, y2, 8, 4, 3, 1, pads, 1, &y3);
+  eg_output(&b, y3);
+  eg_check(&b, 1);
+}
+
+TEST(test_engine_profiled_run_times_every_layer) {
+  dlf_model *m;
+  REQUIRE_OK(dlf_model_load("zoo:squeezenet1_0", NULL, &m));
+  dlf_tensor ti, to;
+  REQUIRE_OK(dlf_model_input(m, 0, &ti));
+  REQUIRE_OK(dlf_model_output(m, 0, &to));
+  float *x = th_random(3, tensor_numel(&ti), -1, 1);
+  float *y = calloc((size_t)tensor_numel(&to), sizeof *y);
+  int nl = dlf_model_num_layers(m);
+  double *ms = calloc((size_t)nl, sizeof *ms);
+  REQUIRE(x && y && ms);
+  dlf_session *s;
+  REQUIRE_OK(dlf_session_create(m, NULL, &s));
+  const void *in[1] = {x};
+  void *out[1] = {y};
+  CHECK_OK(dlf_session_run_profiled(s, in, out, ms));
+  double total = 0;
+  for (int i = 0; i < nl; i++) {
+    CHECK(ms[i] >= 0);
+    total += ms[i];
+  }
+  CHECK(total > 0);
+  dlf_session_free(s);
+  free(x);
+  free(y);
+  free(ms);
+  dlf_model_free(m);
+}
