@@ -12,7 +12,10 @@ build_pkgs=(gcc make protobuf-c-compiler libprotobuf-c-dev libonnx-dev libcjson-
 test_pkgs=(python3-torch python3-torchvision python3-onnx python3-numpy clang libclang-rt-14-dev)
 
 # bench/threadpool_overhead measures libpthreadpool and OpenMP as comparisons.
-bench_pkgs=(libpthreadpool-dev nodejs) # nodejs brings npm (bench/setup_ort.sh installs ONNX Runtime)
+# bench/setup_ort.sh installs ONNX Runtime with npm (NodeSource's nodejs ships
+# it; Debian's packages it separately).
+bench_pkgs=(libpthreadpool-dev nodejs)
+command -v npm >/dev/null 2>&1 || bench_pkgs+=(npm)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--build" ] || want+=("${test_pkgs[@]}")

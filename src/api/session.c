@@ -43,7 +43,7 @@ dlf_status dlf_session_create_with_config(const dlf_model *model, const dlf_sess
   if (engine == DLF_ENGINE_REFERENCE) {
     st = ir_ref_exec_create(model->graph, &s->ref);
   } else {
-    rt_engine_options eo = {s->threads, cfg};
+    rt_engine_options eo = {s->threads, cfg, 0, false};
     st = rt_engine_create(model->graph, &eo, &s->fast);
   }
   if (st != DLF_OK) {

@@ -68,6 +68,8 @@ struct rt_engine {
   const ir_graph *g;
   const kern_config *cfg;
   int threads;
+  int64_t min_parallel_work;
+  bool winograd;
   rt_pool *pool;
   int n_steps, n_fallback;
   rt_step *steps;
@@ -163,6 +165,15 @@ static void post_act(const rt_step *s, float *y, int64_t count) {
     y[i] = ir_act_apply(s->post_act, s->p0, s->p1, y[i]);
 }
 
+/* A step with less work than this (multiply-adds, or element visits) runs on one thread:
+ * waking a second worker costs ~1 us when it spins, and up to a scheduler time slice on a
+ * loaded machine, either way more than such a step gains. The fusion plan overrides cores. */
+#define SMALL_STEP_WORK ((int64_t)1 << 20)
+
+static void limit_small(const rt_engine *e, rt_step *s, int64_t work) {
+  if (work < e->min_parallel_work) s->cores = 1;
+}
+
 /* Bands of output rows per image: one per image on one thread (fewest weight passes),
  * else enough that there are >= 4 items per thread when the rows allow. */
 static void choose_bands(rt_step *s, int64_t OH) {
@@ -225,6 +236,7 @@ static dlf_status compile_conv(rt_engine *e, const ir_node *n, rt_step *s, bool 
   s->y_img = p->OH * p->OW * p->Cout;
   s->bias = b >= 0 ? g->tensors[b].data : NULL;
   set_epilogue(s, n);
+  limit_small(e, s, s->batch * s->y_img * p->kh * p->kw * (p->C / p->groups));
   bool dw = p->groups > 1 && p->groups == p->C && p->groups == p->Cout;
   if (dw) {
     s->kind = STEP_DWCONV;
@@ -234,19 +246,32 @@ static dlf_status compile_conv(rt_engine *e, const ir_node *n, rt_step *s, bool 
     kern_dwconv2d_nhwc_pack(p, wt->data, s->packed);
   } else {
     size_t pf, sf;
-    if (!kern_conv2d_nhwc_packed_floats(e->cfg, p, &pf) ||
-        !kern_conv2d_nhwc_scratch_floats(e->cfg, p, &sf))
+    /* Winograd F(4x4,3x3) for 3x3 stride-1 convs with enough channels (at C = 3 im2col is
+     * as fast, see kernels.h); im2col + SGEMM otherwise. */
+    bool wino = e->winograd && kern_winograd_f43_applies(p) && p->C >= 8;
+    if (wino ? !kern_winograd_f43_packed_floats(e->cfg, p, &pf) ||
+                   !kern_winograd_f43_scratch_floats(e->cfg, p, &sf)
+             : !kern_conv2d_nhwc_packed_floats(e->cfg, p, &pf) ||
+                   !kern_conv2d_nhwc_scratch_floats(e->cfg, p, &sf))
       return ir_node_error(g, n, DLF_ERR_LIMIT, "packed weights or scratch too large");
     s->kind = STEP_CONV;
-    s->algo = RT_ALGO_IM2COL;
+    s->algo = wino ? RT_ALGO_WINOGRAD : RT_ALGO_IM2COL;
     s->packed = alloc_floats((int64_t)pf);
     if (!s->packed) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory packing weights");
-    kern_conv2d_nhwc_pack(e->cfg, p, wt->data, s->packed);
+    if (wino)
+      kern_winograd_f43_pack(e->cfg, p, wt->data, s->packed);
+    else
+      kern_conv2d_nhwc_pack(e->cfg, p, wt->data, s->packed);
     int64_t sf16 = ((int64_t)sf + 15) / 16 * 16;
     if (sf16 > e->scratch_floats) e->scratch_floats = sf16;
   }
   choose_bands(s, p->OH);
-  if (s->kind == STEP_CONV) {
+  if (s->algo == RT_ALGO_WINOGRAD && s->band_h < p->OH) {
+    /* Whole 4-row tiles per band: a partial tile is computed in full by both bands. */
+    s->band_h = (s->band_h + 3) / 4 * 4;
+    s->bands = (p->OH + s->band_h - 1) / s->band_h;
+  }
+  if (s->kind == STEP_CONV && s->algo == RT_ALGO_IM2COL) {
     choose_channel_split(s, e->cfg->sgemm.nr);
     if (s->csplits > 1) s->kind = STEP_CONV_CSPLIT;
   }
@@ -270,6 +295,7 @@ static void compile_pool(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
   if (n->op == IR_OP_GLOBALAVERAGEPOOL) {
     s->kind = STEP_GAP;
     s->cchunks = (xt->dims[1] + 63) / 64;
+    limit_small(e, s, s->batch * s->x_img);
     *ok = true;
     return;
   }
@@ -288,6 +314,7 @@ static void compile_pool(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
   p->count_include_pad = ir_node_int(n, "count_include_pad", 0) != 0;
   s->kind = n->op == IR_OP_MAXPOOL ? STEP_MAXPOOL : STEP_AVGPOOL;
   s->algo = RT_ALGO_DIRECT;
+  limit_small(e, s, s->batch * s->y_img * p->kh * p->kw);
   choose_bands(s, p->OH);
   *ok = true;
 }
@@ -334,6 +361,7 @@ static dlf_status compile_gemm(rt_engine *e, const ir_node *n, rt_step *s, bool 
   s->x = a, s->y = y;
   s->M = M, s->N = N, s->K = K;
   s->panels = (N + e->cfg->sgemm.nr - 1) / e->cfg->sgemm.nr;
+  limit_small(e, s, M * N * K);
   set_epilogue(s, n);
   *ok = true;
   return DLF_OK;
@@ -406,6 +434,7 @@ static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok)
       if (!is_act_f32(g, n->inputs[i]) || !e->nhwc[n->inputs[i]]) return;
     s->kind = STEP_CONCAT;
     s->pixels = yt->dims[0] * yt->dims[2] * yt->dims[3];
+    limit_small(e, s, ir_tensor_numel(yt));
     *ok = true;
     return;
   }
@@ -421,6 +450,7 @@ static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok)
     s->op = n->op;
     s->x2 = x2;
     s->numel = ir_tensor_numel(yt);
+    limit_small(e, s, s->numel);
     /* All epilogue activations go through the generic post pass here. */
     s->residual = n->residual;
     s->kact = KERN_ACT_NONE;
@@ -438,6 +468,7 @@ static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok)
     s->post_act = act;
     s->p0 = p0, s->p1 = p1;
     s->numel = ir_tensor_numel(yt);
+    limit_small(e, s, s->numel);
     *ok = true;
     return;
   }
@@ -500,6 +531,9 @@ dlf_status rt_engine_create(const ir_graph *g, const rt_engine_options *opts, rt
   e->threads = opts && opts->threads > 0 ? opts->threads : dlf_cpu_info_get()->n_available;
   if (e->threads < 1) e->threads = 1;
   if (e->threads > RT_POOL_MAX_THREADS) e->threads = RT_POOL_MAX_THREADS;
+  e->min_parallel_work = opts && opts->min_parallel_work ? opts->min_parallel_work
+                                                         : SMALL_STEP_WORK;
+  e->winograd = !(opts && opts->no_winograd);
   dlf_status st = DLF_OK;
   rt_memplan plan = {0};
   e->ptr = dlf_calloc_array((size_t)g->n_tensors + 1, sizeof *e->ptr);
@@ -645,8 +679,10 @@ static void run_conv(void *ctx, int t, int64_t b, int64_t end) {
                         s->kact,  s->lo,   s->hi};
     switch (s->kind) {
     case STEP_CONV:
-      kern_conv2d_nhwc(e->cfg, &s->cp, xi, s->packed, yi, oh0, oh1,
-                       thread_scratch(e, t), &ep);
+      if (s->algo == RT_ALGO_WINOGRAD)
+        kern_winograd_f43(e->cfg, &s->cp, xi, s->packed, yi, oh0, oh1, thread_scratch(e, t), &ep);
+      else
+        kern_conv2d_nhwc(e->cfg, &s->cp, xi, s->packed, yi, oh0, oh1, thread_scratch(e, t), &ep);
       break;
     case STEP_DWCONV: kern_dwconv2d_nhwc(e->cfg, &s->cp, xi, s->packed, yi, oh0, oh1, &ep); break;
     case STEP_MAXPOOL: kern_maxpool2d_nhwc(e->cfg, &s->pp, xi, yi, oh0, oh1); break;

@@ -26,12 +26,16 @@ typedef struct rt_engine_options {
   int threads;            /* pool size and default cores per step; 0 = all available CPUs */
   const kern_config *cfg; /* kernels to use; NULL = kern_config_get(). Tests pass
                            * kern_config_for_isa(isa) to run every ISA path in one process. */
+  int64_t min_parallel_work; /* steps with less work (multiply-adds or element visits) run
+                              * on one thread; 0 = default (2^20), negative = never (tests) */
+  bool no_winograd; /* run eligible 3x3 convs with im2col instead of Winograd F(4x4,3x3) */
 } rt_engine_options;
 
 /* Algorithm of a step (a field so the tuner can later choose per layer). */
 typedef enum rt_algo {
   RT_ALGO_NONE = 0, /* not a convolution-like step */
   RT_ALGO_IM2COL,   /* im2col (or in-place 1x1) + packed SGEMM */
+  RT_ALGO_WINOGRAD, /* Winograd F(4x4,3x3): 3x3 stride 1, groups 1, C >= 8 */
   RT_ALGO_DIRECT,   /* direct loops (depthwise conv, pooling) */
   RT_ALGO_REFERENCE /* the op's reference function (fallback) */
 } rt_algo;

@@ -183,9 +183,11 @@ expect bench_bad_engine 2 "--engine" -- "$BIN" bench "$FIX/relu_add.onnx" --engi
 expect bench_missing_file 1 "$TMP/nope.onnx" -- "$BIN" bench "$TMP/nope.onnx"
 expect bench_relu_add 0 "" -- "$BIN" bench "$FIX/relu_add.onnx" --runs 5 --warmup 2
 out_has bench_prints_median "^median [0-9.e+-]+ ms  min [0-9.e+-]+ ms  p90 [0-9.e+-]+ ms$"
-out_has bench_prints_engine "^engine: reference"
+out_has bench_prints_engine "^engine: fast \\((generic|avx2|avx512)\\)"
 out_has bench_prints_runs "^runs: 5 timed after 2 warm-up$"
 out_has bench_prints_throughput "^throughput: [0-9.]+ runs/s"
+expect bench_reference_engine 0 "" -- "$BIN" bench "$FIX/relu_add.onnx" --runs 2 --engine ref
+out_has bench_prints_reference_engine "^engine: reference"
 # relu's output (8 floats) lives at steps 0-1, add's (the graph output) at
 # step 1: two 32-byte tensors live together, each rounded up to 64 bytes.
 out_has bench_peak_is_the_planned_arena "^peak activations: .*\(128 B\) in the planned arena"

@@ -20,9 +20,10 @@ CC=${CC_FUZZ:-clang}
 
 # The library is built by the Makefile's SAN=1 rules (clang, ASan+UBSan, per-ISA kernel
 # flags); CFLAGS from the environment is appended to, adding libFuzzer's coverage hooks.
+mkdir -p "$LIBDIR"
 CFLAGS="-fsanitize=fuzzer-no-link" make --no-print-directory SAN=1 BUILD="$BUILD" -j"$JOBS" \
-  "$LIBDIR/libdlfusion.a" >"$LIBDIR.fuzz-build.log" 2>&1 || {
-  cat "$LIBDIR.fuzz-build.log"
+  "$LIBDIR/libdlfusion.a" >"$LIBDIR/fuzz-build.log" 2>&1 || {
+  cat "$LIBDIR/fuzz-build.log"
   echo "fuzz: building the library failed"
   exit 2
 }
@@ -50,10 +51,12 @@ for h in $HARNESSES; do
   fi
   corpus=$WORK/corpus_$h
   mkdir -p "$corpus" "$WORK/crashes_$h"
+  dict=
+  [ -f "tests/fuzz/$h.dict" ] && dict=-dict=tests/fuzz/$h.dict
   echo "fuzz_$h: ${SECONDS_EACH}s, seeds tests/fuzz/corpus/$h, log $WORK/fuzz_$h.log"
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
     "$bin" -max_total_time="$SECONDS_EACH" -max_len="$(max_len "$h")" -rss_limit_mb=2048 \
-    -timeout=10 -print_final_stats=1 -artifact_prefix="$WORK/crashes_$h/" \
+    -timeout=10 -print_final_stats=1 $dict -artifact_prefix="$WORK/crashes_$h/" \
     "$corpus" "tests/fuzz/corpus/$h" >"$WORK/fuzz_$h.log" 2>&1
   rc=$?
   grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)' \
