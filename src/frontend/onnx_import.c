@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,9 +266,29 @@ static dlf_status read_external(importer *imp, const Onnx__TensorProto *tp, cons
   char *path = malloc(plen);
   if (!path) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory", imp->name);
   snprintf(path, plen, "%s/%s", imp->base_dir, location);
+  /* The textual checks above do not stop a symlink inside the model's
+   * directory from pointing anywhere: resolve the path and require it to
+   * stay under the resolved directory, then open what was resolved. */
+  char *real = realpath(path, NULL), *real_base = realpath(imp->base_dir, NULL);
+  if (real && real_base) {
+    size_t nb = strlen(real_base);
+    bool inside = strncmp(real, real_base, nb) == 0 && (real[nb] == '/' || nb == 1);
+    if (!inside) {
+      dlf_status esc = dlf_error(DLF_ERR_INVALID_ARG,
+                                 "%s: initializer '%s': external data location '%s' resolves to "
+                                 "'%s', outside the model's directory",
+                                 imp->name, tname, location, real);
+      free(real);
+      free(real_base);
+      free(path);
+      return esc;
+    }
+  }
+  free(real_base);
   dlf_status st = DLF_OK;
   uint8_t *buf = NULL;
-  FILE *f = fopen(path, "rb");
+  FILE *f = fopen(real ? real : path, "rb");
+  free(real);
   struct stat sb;
   int64_t end;
   if (!f) {

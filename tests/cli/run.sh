@@ -209,6 +209,9 @@ expect shape_binding_beyond_limit 1 "byte limit" -- \
   "$BIN" run "$HOS/shape_of_input.onnx" --shape x=1x1x4611686018427387905x1 --engine ref
 expect concat_of_17_inputs 0 "" -- "$BIN" run "$HOS/concat17.onnx" --engine ref
 out_has concat_of_17_inputs_shape "1x17x2x2"
+# external data through a symlink that leaves the model's directory
+mkdir -p "$TMP/ext" && cp "$HOS/external_symlink.onnx" "$TMP/ext/m.onnx" && ln -sf /etc/passwd "$TMP/ext/lnk"
+expect external_data_symlink_escape 1 "outside the model's directory" -- "$BIN" run "$TMP/ext/m.onnx" --engine ref
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
