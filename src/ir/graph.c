@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <float.h>
 #include <math.h>
 
 #include "core/checked.h"
@@ -443,4 +444,34 @@ float ir_act_apply(ir_act act, float p0, float p1, float x) {
   case IR_ACT_TANH: return tanhf(x);
   }
   return x;
+}
+
+ir_act ir_act_of_node(const ir_node *n, const float *clip_min, const float *clip_max, float *p0,
+                      float *p1) {
+  *p0 = 0.0f;
+  *p1 = 0.0f;
+  switch (n->op) {
+  case IR_OP_RELU: return IR_ACT_RELU;
+  case IR_OP_CLIP:
+    if (n->opset < 11) {
+      /* Clip-6: attributes, defaulting to the float range. */
+      *p0 = ir_node_float(n, "min", -FLT_MAX);
+      *p1 = ir_node_float(n, "max", FLT_MAX);
+    } else {
+      *p0 = clip_min ? *clip_min : -INFINITY;
+      *p1 = clip_max ? *clip_max : INFINITY;
+    }
+    /* ONNX: when min > max every value becomes max. */
+    if (*p0 > *p1) *p0 = *p1;
+    return IR_ACT_CLIP;
+  case IR_OP_LEAKYRELU: *p0 = ir_node_float(n, "alpha", 0.01f); return IR_ACT_LEAKYRELU;
+  case IR_OP_SIGMOID: return IR_ACT_SIGMOID;
+  case IR_OP_HARDSIGMOID:
+    *p0 = ir_node_float(n, "alpha", 0.2f);
+    *p1 = ir_node_float(n, "beta", 0.5f);
+    return IR_ACT_HARDSIGMOID;
+  case IR_OP_HARDSWISH: return IR_ACT_HARDSWISH;
+  case IR_OP_TANH: return IR_ACT_TANH;
+  default: return IR_ACT_NONE;
+  }
 }

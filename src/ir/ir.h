@@ -78,6 +78,7 @@ const char *ir_act_name(ir_act act);
  * executor and epilogues share). */
 float ir_act_apply(ir_act act, float p0, float p1, float x);
 
+
 typedef struct ir_node {
   char *name;
   ir_op op;
@@ -94,6 +95,15 @@ typedef struct ir_node {
   int residual; /* tensor added before the activation, or -1 */
   bool dead;    /* removed by a pass; skipped everywhere, dropped by compaction */
 } ir_node;
+
+/* The activation an activation node (Relu, Clip, LeakyRelu, Sigmoid,
+ * HardSigmoid, HardSwish, Tanh) amounts to, with its parameters, or
+ * IR_ACT_NONE for any other op. From opset 11 Clip takes min/max as inputs:
+ * the caller passes their values (NULL = absent, i.e. unbounded) — graph
+ * constants for the fusion pass, run-time values for the reference op. The
+ * single mapping both share, so fused and unfused results cannot diverge. */
+ir_act ir_act_of_node(const ir_node *n, const float *clip_min, const float *clip_max, float *p0,
+                      float *p1);
 
 typedef struct ir_graph {
   char *source; /* file name or "zoo:NAME": the first word of every error */

@@ -30,36 +30,8 @@ dlf_status ir_op_unary_shape(ir_graph *g, ir_node *n) {
   return epilogue_check(g, n, ir_node_output(g, n, 0));
 }
 
-/* Map the op to the shared activation definition and its parameters. */
-static ir_act unary_act(const ir_node *n, const ir_value *in, float *p0, float *p1) {
-  *p0 = 0.0f;
-  *p1 = 0.0f;
-  switch (n->op) {
-  case IR_OP_RELU: return IR_ACT_RELU;
-  case IR_OP_CLIP:
-    if (n->opset < 11) {
-      /* Clip-6: attributes, defaulting to the float range. */
-      *p0 = ir_node_float(n, "min", -FLT_MAX);
-      *p1 = ir_node_float(n, "max", FLT_MAX);
-    } else {
-      *p0 = n->n_inputs > 1 && in[1].data ? *(const float *)in[1].data : -INFINITY;
-      *p1 = n->n_inputs > 2 && in[2].data ? *(const float *)in[2].data : INFINITY;
-    }
-    /* ONNX: when min > max every value becomes max. */
-    if (*p0 > *p1) *p0 = *p1;
-    return IR_ACT_CLIP;
-  case IR_OP_LEAKYRELU: *p0 = ir_node_float(n, "alpha", 0.01f); return IR_ACT_LEAKYRELU;
-  case IR_OP_SIGMOID: return IR_ACT_SIGMOID;
-  case IR_OP_HARDSIGMOID:
-    *p0 = ir_node_float(n, "alpha", 0.2f);
-    *p1 = ir_node_float(n, "beta", 0.5f);
-    return IR_ACT_HARDSIGMOID;
-  case IR_OP_HARDSWISH: return IR_ACT_HARDSWISH;
-  case IR_OP_TANH: return IR_ACT_TANH;
-  default: return IR_ACT_NONE; /* Identity */
-  }
-}
-
+/* Every activation goes through ir_act_of_node + ir_act_apply, the
+ * definitions the fused epilogues use too. */
 dlf_status ir_op_unary_ref(const ir_node *n, const ir_value *in, int n_in, ir_value *out,
                            int n_out) {
   int64_t count = ir_value_numel(&in[0]);
@@ -67,7 +39,9 @@ dlf_status ir_op_unary_ref(const ir_node *n, const ir_value *in, int n_in, ir_va
     memcpy(out[0].data, in[0].data, (size_t)count * ir_dtype_size(in[0].dtype));
   } else {
     float p0, p1;
-    ir_act act = unary_act(n, in, &p0, &p1);
+    const float *lo = n->n_inputs > 1 && in[1].data ? in[1].data : NULL;
+    const float *hi = n->n_inputs > 2 && in[2].data ? in[2].data : NULL;
+    ir_act act = ir_act_of_node(n, lo, hi, &p0, &p1);
     const float *x = in[0].data;
     float *y = out[0].data;
     for (int64_t i = 0; i < count; i++)

@@ -75,41 +75,16 @@ static bool scalar_const(const ir_graph *g, const ir_node *n, int k, float *v) {
   return true;
 }
 
-/* The epilogue activation an activation node amounts to; false if it is
- * none (or has non-constant parameters). */
+/* The epilogue activation an activation node amounts to (ir_act_of_node);
+ * false if it is none or Clip's min/max are not constant scalars. */
 static bool act_of(const ir_graph *g, const ir_node *a, ir_act *act, float *p0, float *p1) {
-  *p0 = 0.0f;
-  *p1 = 0.0f;
-  switch (a->op) {
-  case IR_OP_RELU: *act = IR_ACT_RELU; return true;
-  case IR_OP_SIGMOID: *act = IR_ACT_SIGMOID; return true;
-  case IR_OP_HARDSWISH: *act = IR_ACT_HARDSWISH; return true;
-  case IR_OP_TANH: *act = IR_ACT_TANH; return true;
-  case IR_OP_LEAKYRELU:
-    *act = IR_ACT_LEAKYRELU;
-    *p0 = ir_node_float(a, "alpha", 0.01f);
-    return true;
-  case IR_OP_HARDSIGMOID:
-    *act = IR_ACT_HARDSIGMOID;
-    *p0 = ir_node_float(a, "alpha", 0.2f);
-    *p1 = ir_node_float(a, "beta", 0.5f);
-    return true;
-  case IR_OP_CLIP:
-    *act = IR_ACT_CLIP;
-    /* Clip-6 takes min/max as attributes, Clip-11 as optional inputs. */
-    *p0 = -INFINITY;
-    *p1 = INFINITY;
-    if (a->opset < 11) {
-      *p0 = ir_node_float(a, "min", -FLT_MAX);
-      *p1 = ir_node_float(a, "max", FLT_MAX);
-    } else if (!scalar_const(g, a, 1, p0) || !scalar_const(g, a, 2, p1)) {
-      return false;
-    }
-    /* ONNX: when min > max every value becomes max. */
-    if (*p0 > *p1) *p0 = *p1;
-    return true;
-  default: return false;
-  }
+  float lo, hi;
+  bool has_lo = a->n_inputs > 1 && a->inputs[1] >= 0, has_hi = a->n_inputs > 2 && a->inputs[2] >= 0;
+  if (a->op == IR_OP_CLIP && a->opset >= 11 &&
+      (!scalar_const(g, a, 1, &lo) || !scalar_const(g, a, 2, &hi)))
+    return false;
+  *act = ir_act_of_node(a, has_lo ? &lo : NULL, has_hi ? &hi : NULL, p0, p1);
+  return *act != IR_ACT_NONE;
 }
 
 /* Fuse what follows node ni; each step consumes the node that alone reads
