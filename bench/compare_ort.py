@@ -276,6 +276,9 @@ def main():
                   help="time dlfusion with `dlfusion bench` (warm-up like ORT) or `dlfusion run` "
                   "(no warm-up); auto: bench if the CLI has it")
   ap.add_argument("--dlf-args", default="", help='extra dlfusion arguments, e.g. "--engine ref"')
+  ap.add_argument("--plan", choices=("none", "blocks"), default="none",
+                  help="dlfusion's plan: none = unfused (default); blocks = `dlfusion plan MODEL "
+                       "--fuse blocks --cores N`, made per model and thread count")
   ap.add_argument("--quiet-wait", type=float, default=0, metavar="S",
                   help="before each round, wait up to S s for the others' CPU use to drop "
                   "below 10%% (0: do not wait)")
@@ -319,6 +322,12 @@ def main():
     model, inp, torch_out = (os.path.join(d, f) for f in ("model.onnx", "input.npy", "output.npy"))
     for k, nt in enumerate(threads):
       ort_meds, dlf_meds, ort_mins, ort_cpu, others, engine = [], [], [], [], [], None
+      extra = shlex.split(a.dlf_args)
+      if dlf_bin and a.plan != "none":
+        plan_path = os.path.join(tmp, "%s.t%d.plan.json" % (name, nt))
+        run_checked([dlf_bin, "plan", model, "--fuse", a.plan, "--cores", str(nt), "-o",
+                     plan_path])
+        extra += ["--plan", plan_path]
       for r in range(a.rounds):
         # the first round of the first thread count also writes both outputs for the check
         first = k == 0 and r == 0
@@ -383,7 +392,9 @@ def main():
       % (" ".join("%.2f" % x for x in os.getloadavg()), a.rounds, a.warmup, ort_runs,
          (", dlfusion `%s` %s%d run(s) per round%s" % (
              mode, ("%d warm-up + " % dlf_warmup) if mode == "bench" else "", dlf_runs,
-             (" (" + a.dlf_args + ")") if a.dlf_args else "")) if dlf_bin else "", elapsed),
+             (" (" + a.dlf_args + ")") if a.dlf_args else "") +
+          ("; plan: `dlfusion plan --fuse %s --cores N`" % a.plan if a.plan != "none" else
+           "; plan: unfused")) if dlf_bin else "", elapsed),
       "- median: of the per-round medians; ORT/dlfusion: median of the per-round ratios (> 1: "
       "dlfusion is faster); others' CPU: share of all CPUs used by other processes while a "
       "side ran, median / max over the row's processes (above ~10%, distrust the row, "

@@ -156,9 +156,16 @@ typedef enum dlf_engine {
   DLF_ENGINE_REFERENCE = 1, /* the naive, obviously-correct executor */
 } dlf_engine;
 
+typedef struct dlf_plan dlf_plan;
+
 typedef struct dlf_session_options {
   dlf_engine engine;
   int threads; /* 0 = all cores */
+  /* Which layers run fused and on how many cores (see "plans" below); NULL = the
+   * unfused plan (one layer per block on all threads, algorithms chosen by shape).
+   * Needs DLF_ENGINE_DEFAULT; every block's core number must be <= the session's
+   * threads. Only read during dlf_session_create. */
+  const dlf_plan *plan;
 } dlf_session_options;
 
 /* Create once, run many: shapes and buffers are prepared here. The model must
@@ -179,9 +186,88 @@ dlf_status dlf_session_run(dlf_session *session, const void *const *inputs,
 dlf_status dlf_session_run_profiled(dlf_session *session, const void *const *inputs,
                                     void *const *outputs, double *layer_ms);
 
+/* The plan a DLF_ENGINE_DEFAULT session runs (a copy owned by the session: the one
+ * given in the options, or the unfused plan); NULL for a reference session. */
+const dlf_plan *dlf_session_plan(const dlf_session *session);
+
+/* dlf_session_run, and also time every block of dlf_session_plan: block_ms[i]
+ * receives block i's wall-clock milliseconds (dlf_plan_num_blocks entries). */
+dlf_status dlf_session_run_blocks(dlf_session *session, const void *const *inputs,
+                                  void *const *outputs, double *block_ms);
+
+/* Memory a session holds for running, in bytes. */
+typedef struct dlf_session_memory {
+  int64_t arena_bytes;   /* activations that exist in full (planned by liveness) */
+  int64_t scratch_bytes; /* per-thread scratch: fused blocks' tiles, im2col, ... */
+  int64_t weight_bytes;  /* packed weights */
+} dlf_session_memory;
+dlf_status dlf_session_memory_usage(const dlf_session *session, dlf_session_memory *out);
+
+/* What a block of the session's plan moves, predicted from its tile schedule: the
+ * traffic `dlfusion info --plan` reports and the tuner's cost model starts from. */
+typedef struct dlf_block_stats {
+  int64_t dram_read_bytes;  /* activations the block reads from outside it + packed weights */
+  int64_t dram_write_bytes; /* tensors the block writes in full (read after it) */
+  int64_t cache_bytes;      /* rows of intermediates written and read back in per-thread
+                             * tile scratch, halo recomputation included */
+  int64_t saved_bytes;      /* DRAM traffic fusion avoids: each intermediate that never
+                             * exists in full, written once and read once unfused */
+  int64_t scratch_bytes;    /* tile scratch of one thread */
+  int64_t l2_bytes;         /* the detected per-core L2 the scratch should fit in */
+  int64_t tiles;            /* tiles per image (1 for a block of one layer) */
+  double recompute;         /* the block's multiply-adds (or element visits) over the
+                             * unfused ones: 1.0 means no halo recomputation */
+} dlf_block_stats;
+dlf_status dlf_session_block_stats(const dlf_session *session, int block, dlf_block_stats *out);
+
+/* Threads the session runs on (what threads = 0 resolved to); 1 for the reference
+ * executor; 0 for NULL. */
+int dlf_session_threads(const dlf_session *session);
+
 /* The executor the session really runs ("reference", ...): what
  * DLF_ENGINE_DEFAULT resolved to. A static string; "" for NULL. */
 const char *dlf_session_engine_name(const dlf_session *session);
+
+/* ----------------------------------------------------------------- plans -- */
+
+/* A plan partitions the model's layers (dlf_model_layer order) into blocks that run
+ * in order. A block of several layers is fused: its output is computed tile by tile
+ * (bands of tile_rows output rows per image), each layer producing only the rows the
+ * next one needs, so the block's intermediate tensors never exist in full. Each block
+ * runs on `cores` threads and each layer with a kernel algorithm. The file format is
+ * JSON, documented in docs/plan.md. Plans are checked against the model when read: a
+ * layer missing or twice, a block that is not convex in the graph, a core number
+ * larger than the plan's target, a tile height out of range, an unknown algorithm or
+ * another model's fingerprint fail with a one-line error naming the problem. */
+
+/* Read a plan file (or a JSON text of len bytes) made for this model. */
+dlf_status dlf_plan_load(const dlf_model *model, const char *path, dlf_plan **out);
+dlf_status dlf_plan_parse(const dlf_model *model, const char *json, size_t len, dlf_plan **out);
+/* The unfused plan: one layer per block, `cores` cores each (0 = all available),
+ * tile height and algorithms left to the engine. */
+dlf_status dlf_plan_unfused(const dlf_model *model, int cores, dlf_plan **out);
+/* The rule-of-thumb fused plan: each natural block of the network (a VGG conv stage with
+ * its pool, a ResNet basic/bottleneck block, a MobileNetV2 inverted residual, a SqueezeNet
+ * fire module — found from the graph's structure, not names) fused, every other layer a
+ * block of its own, all on `cores` cores (0 = all available); tile heights and algorithms
+ * left to the engine. The baseline a tuned plan must beat. */
+dlf_status dlf_plan_fuse_blocks(const dlf_model *model, int cores, dlf_plan **out);
+/* Write a plan as JSON (dlf_plan_load reads it back to an equal plan). */
+dlf_status dlf_plan_save(const dlf_plan *plan, const char *path);
+/* The same JSON as a malloc'd NUL-terminated string (free() it); NULL on failure. */
+char *dlf_plan_to_json(const dlf_plan *plan);
+void dlf_plan_free(dlf_plan *plan);
+
+typedef struct dlf_block_info {
+  int index;
+  int num_layers;
+  const int *layers;      /* layer indices, ascending; valid while the plan lives */
+  const char *const *algorithms; /* per layer: "auto", "im2col", "winograd", ... */
+  int cores;
+  int tile_rows; /* 0 = the engine's choice */
+} dlf_block_info;
+int dlf_plan_num_blocks(const dlf_plan *plan);
+dlf_status dlf_plan_block(const dlf_plan *plan, int index, dlf_block_info *out);
 
 #ifdef __cplusplus
 }

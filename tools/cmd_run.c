@@ -21,10 +21,10 @@ typedef struct named_file {
 
 typedef struct run_args {
   cli_model_opts mo;
+  cli_exec_opts eo;
   named_file in[MAX_FILES], out[MAX_FILES];
   int n_in, n_out;
-  long long seed, threads, repeat;
-  dlf_engine engine;
+  long long repeat;
 } run_args;
 
 static void usage(FILE *f) {
@@ -39,6 +39,10 @@ static void usage(FILE *f) {
              "  --seed N                  seed of the random data of inputs not given (0)\n"
              "  --engine ref|default      executor (default: the fastest available)\n"
              "  --threads N               worker threads (0 = all cores)\n"
+             "  --isa ISA                 kernel path: generic, avx2 or avx512 (like DLF_ISA;\n"
+             "                            never above what the CPU has)\n"
+             "  --plan FILE               run with this plan (fused blocks, cores, tiles;\n"
+             "                            'dlfusion plan MODEL' writes one to start from)\n"
              "  --repeat N                runs to time; the median is printed (1)\n"
              "  --no-optimize             run the graph as imported (no passes)\n"
              "  --shape NAME=DIMS         fix an input's shape (any dims of the same rank)\n"
@@ -66,17 +70,24 @@ static void free_args(run_args *a) {
 
 static int parse(int argc, char **argv, run_args *a) {
   static const struct option longopts[] = {
-      {"input", required_argument, NULL, 'i'},   {"output", required_argument, NULL, 'o'},
-      {"seed", required_argument, NULL, 'S'},    {"engine", required_argument, NULL, 'e'},
-      {"threads", required_argument, NULL, 't'}, {"repeat", required_argument, NULL, 'r'},
-      {"no-optimize", no_argument, NULL, 'O'},   {"shape", required_argument, NULL, 's'},
-      {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+      {"input", required_argument, NULL, 'i'},
+      {"output", required_argument, NULL, 'o'},
+      {"repeat", required_argument, NULL, 'r'},
+      {"help", no_argument, NULL, 'h'},
+      CLI_MODEL_LONGOPTS,
+      CLI_EXEC_LONGOPTS,
+      {NULL, 0, NULL, 0},
   };
   int c, rc;
   a->repeat = 1;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    if ((rc = cli_model_option("run", &a->mo, c, optarg)) != CLI_NOT_MINE ||
+        (rc = cli_exec_option("run", &a->eo, c, optarg)) != CLI_NOT_MINE) {
+      if (rc != EXIT_OK) return rc;
+      continue;
+    }
     switch (c) {
     case 'i':
       if ((rc = add_file(a->in, &a->n_in, optarg, "input")) != EXIT_OK) return rc;
@@ -84,38 +95,16 @@ static int parse(int argc, char **argv, run_args *a) {
     case 'o':
       if ((rc = add_file(a->out, &a->n_out, optarg, "output")) != EXIT_OK) return rc;
       break;
-    case 'S':
-      if (!cli_parse_int(optarg, &a->seed)) return cli_usage_error("run", "--seed wants a number");
-      break;
-    case 't':
-      if (!cli_parse_int(optarg, &a->threads) || a->threads > 4096)
-        return cli_usage_error("run", "--threads wants a number (0 = all cores)");
-      break;
     case 'r':
       if (!cli_parse_int(optarg, &a->repeat) || a->repeat < 1 || a->repeat > 1000000)
         return cli_usage_error("run", "--repeat wants a positive number");
       break;
-    case 'e':
-      if (!strcmp(optarg, "ref") || !strcmp(optarg, "reference"))
-        a->engine = DLF_ENGINE_REFERENCE;
-      else if (!strcmp(optarg, "default"))
-        a->engine = DLF_ENGINE_DEFAULT;
-      else
-        return cli_usage_error("run", "--engine wants ref or default, got '%s'", optarg);
-      break;
-    case 'O': a->mo.no_optimize = 1; break;
-    case 's':
-      if ((rc = cli_add_shape("run", &a->mo, optarg)) != EXIT_OK) return rc;
-      break;
     case 'h': usage(stdout); return -1;
-    case ':': return cli_usage_error("run", "option '%s' needs an argument", argv[optind - 1]);
-    default: return cli_usage_error("run", "unrecognized option '%s'", argv[optind - 1]);
+    default: return cli_option_error("run", c, argv);
     }
   }
-  if (optind >= argc) return cli_usage_error("run", "missing MODEL (a .onnx path or zoo:NAME)");
-  if (optind + 1 < argc)
-    return cli_usage_error("run", "unexpected argument '%s'", argv[optind + 1]);
-  return EXIT_OK;
+  if ((rc = cli_one_model("run", argc, argv)) != EXIT_OK) return rc;
+  return cli_check_plan_opts("run", &a->mo, &a->eo);
 }
 
 /* Top-5 (index:value) of up to MAX_ROWS rows of the last dimension. */
@@ -184,23 +173,21 @@ static int execute(run_args *a, const char *spec) {
     if (a->in[k].t.dtype == DLF_FLOAT32) bind[n_bind].data = NULL; /* shape only */
     n_bind++;
   }
-  dlf_load_options lo = {0};
-  lo.no_optimize = a->mo.no_optimize;
+  dlf_load_options lo;
+  cli_load_options(&a->mo, &lo);
   lo.bindings = bind;
   lo.num_bindings = n_bind;
   lo.strict_shapes = a->mo.n_shapes == 0; /* an explicit --shape overrides the check */
   dlf_model *m = NULL;
   dlf_session *s = NULL;
-  int ni = 0, no = 0;
-  void **in_data = NULL, **out_data = NULL;
+  cli_io io = {0};
+  void **given = NULL;
   double *times = NULL;
   if (dlf_model_load(spec, &lo, &m) != DLF_OK) goto fail;
-  ni = dlf_model_num_inputs(m);
-  no = dlf_model_num_outputs(m);
-  in_data = calloc((size_t)ni + 1, sizeof *in_data);
-  out_data = calloc((size_t)no + 1, sizeof *out_data);
+  int ni = dlf_model_num_inputs(m), no = dlf_model_num_outputs(m);
+  given = calloc((size_t)ni + 1, sizeof *given);
   times = calloc((size_t)a->repeat, sizeof *times);
-  if (!in_data || !out_data || !times) {
+  if (!given || !times) {
     fprintf(stderr, "dlfusion: out of memory\n");
     goto out;
   }
@@ -208,34 +195,19 @@ static int execute(run_args *a, const char *spec) {
     dlf_tensor t;
     if (dlf_model_input(m, i, &t) != DLF_OK) goto fail;
     named_file *f = file_for_input(a, m, i);
-    if (f) {
-      char want[128], got[128];
-      if (f->t.ndim != t.ndim || memcmp(f->t.dims, t.dims, (size_t)t.ndim * sizeof *t.dims) ||
-          f->t.dtype != t.dtype) {
-        fprintf(stderr, "dlfusion: input '%s': file %s has shape %s, model expects %s\n", t.name,
-                f->path, cli_dims(f->t.dims, f->t.ndim, got, sizeof got),
-                cli_dims(t.dims, t.ndim, want, sizeof want));
-        goto out;
-      }
-      in_data[i] = f->t.data;
-    } else {
-      in_data[i] = malloc(cli_numel(&t) * cli_dtype_size(t.dtype) + 1);
-      if (!in_data[i]) {
-        fprintf(stderr, "dlfusion: out of memory for input '%s'\n", t.name);
-        goto out;
-      }
-      cli_fill_random(&t, in_data[i], (uint64_t)a->seed + (uint64_t)i);
-    }
-  }
-  for (int i = 0; i < no; i++) {
-    dlf_tensor t;
-    if (dlf_model_output(m, i, &t) != DLF_OK) goto fail;
-    out_data[i] = malloc(cli_numel(&t) * cli_dtype_size(t.dtype) + 1);
-    if (!out_data[i]) {
-      fprintf(stderr, "dlfusion: out of memory for output '%s'\n", t.name);
+    if (!f) continue; /* random data from --seed */
+    char want[128], got[128];
+    if (f->t.ndim != t.ndim || memcmp(f->t.dims, t.dims, (size_t)t.ndim * sizeof *t.dims) ||
+        f->t.dtype != t.dtype) {
+      fprintf(stderr, "dlfusion: input '%s': file %s has shape %s, model expects %s\n", t.name,
+              f->path, cli_dims(f->t.dims, f->t.ndim, got, sizeof got),
+              cli_dims(t.dims, t.ndim, want, sizeof want));
       goto out;
     }
+    given[i] = f->t.data;
   }
+  if ((rc = cli_io_alloc(m, given, (uint64_t)a->eo.seed, &io)) != EXIT_OK) goto out;
+  rc = EXIT_RUNTIME;
   /* --output names are checked before running, not after */
   for (int k = 0; k < a->n_out; k++) {
     a->out[k].index = -1;
@@ -253,25 +225,25 @@ static int execute(run_args *a, const char *spec) {
       goto out;
     }
   }
-  dlf_session_options so = {a->engine, (int)a->threads};
-  if (dlf_session_create(m, &so, &s) != DLF_OK) goto fail;
+  if ((rc = cli_session_open(m, &a->mo, &a->eo, &s)) != EXIT_OK) goto out;
+  rc = EXIT_RUNTIME;
   for (long long r = 0; r < a->repeat; r++) {
     double t0 = cli_now_ms();
-    if (dlf_session_run(s, (const void *const *)in_data, out_data) != DLF_OK) goto fail;
+    if (dlf_session_run(s, (const void *const *)io.in, io.out) != DLF_OK) goto fail;
     times[r] = cli_now_ms() - t0;
   }
   qsort(times, (size_t)a->repeat, sizeof *times, cli_cmp_double);
   for (int i = 0; i < no; i++) {
     dlf_tensor t;
     dlf_model_output(m, i, &t);
-    print_output(&t, out_data[i]);
+    print_output(&t, io.out[i]);
   }
   printf("time: %.3f ms (median of %lld run%s, engine %s)\n", times[a->repeat / 2], a->repeat,
-         a->repeat == 1 ? "" : "s", a->engine == DLF_ENGINE_REFERENCE ? "ref" : "default");
+         a->repeat == 1 ? "" : "s", a->eo.engine == DLF_ENGINE_REFERENCE ? "ref" : "default");
   for (int k = 0; k < a->n_out; k++) {
     dlf_tensor t;
     dlf_model_output(m, a->out[k].index, &t);
-    t.data = out_data[a->out[k].index];
+    t.data = io.out[a->out[k].index];
     if (dlf_npy_save(a->out[k].path, &t) != DLF_OK) goto fail;
   }
   rc = EXIT_OK;
@@ -279,14 +251,8 @@ static int execute(run_args *a, const char *spec) {
 fail:
   rc = cli_fail();
 out:
-  if (in_data)
-    for (int i = 0; i < ni; i++)
-      if (!file_for_input(a, m, i)) free(in_data[i]);
-  if (out_data)
-    for (int i = 0; i < no; i++)
-      free(out_data[i]);
-  free(in_data);
-  free(out_data);
+  cli_io_free(&io);
+  free(given);
   free(times);
   dlf_session_free(s);
   dlf_model_free(m);

@@ -1,5 +1,5 @@
 /* dlfusion.c — the dlfusion command line: dispatches to subcommands (info,
- * run, export, bench) and holds the helpers they share. All logic is in the library. */
+ * run, export, bench, plan) and holds the helpers they share. All logic is in the library. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -117,34 +117,6 @@ void cli_fill_random(const dlf_tensor *t, void *data, uint64_t seed) {
       ((float *)data)[j] = dlf_rng_range(&r, -1.0f, 1.0f);
 }
 
-int cli_add_shape(const char *cmd, cli_model_opts *o, const char *arg) {
-  char *name;
-  const char *dims;
-  cli_split_named(arg, &name, &dims);
-  if (!name)
-    return cli_usage_error(cmd, "--shape wants NAME=DIMS (e.g. input=1x3x224x224), got '%s'", arg);
-  if (o->n_shapes == (int)(sizeof o->shapes / sizeof o->shapes[0])) {
-    free(name);
-    return cli_usage_error(cmd, "too many --shape options");
-  }
-  dlf_tensor *t = &o->shapes[o->n_shapes];
-  memset(t, 0, sizeof *t);
-  if (!cli_parse_dims(dims, t->dims, &t->ndim)) {
-    free(name);
-    return cli_usage_error(cmd, "--shape %s: dims must look like 1x3x224x224", arg);
-  }
-  t->name = name;
-  t->dtype = DLF_FLOAT32;
-  o->shape_names[o->n_shapes++] = name;
-  return EXIT_OK;
-}
-
-void cli_model_opts_free(cli_model_opts *o) {
-  for (int i = 0; i < o->n_shapes; i++)
-    free(o->shape_names[i]);
-  o->n_shapes = 0;
-}
-
 static void usage(FILE *f) {
   fprintf(f, "usage: dlfusion COMMAND [OPTIONS] ...\n"
              "\n"
@@ -155,7 +127,8 @@ static void usage(FILE *f) {
              "  info MODEL     the layer table: shapes, MACs, parameters, bytes\n"
              "  run MODEL      run the model on .npy inputs (or random ones)\n"
              "  export MODEL   write a zoo model as an ONNX file\n"
-             "  bench MODEL    time the model: median/min/p90, per-layer profile\n"
+             "  bench MODEL    time the model: median/min/p90, per-layer or per-block profile\n"
+             "  plan MODEL     write the model's unfused plan (JSON) to edit and pass to --plan\n"
              "\n"
              "options:\n"
              "  --help         this text ('dlfusion COMMAND --help' for a command)\n"
@@ -185,5 +158,6 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
   if (!strcmp(cmd, "export")) return cmd_export(argc - 1, argv + 1);
   if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
+  if (!strcmp(cmd, "plan")) return cmd_plan(argc - 1, argv + 1);
   return cli_usage_error(NULL, "unknown command '%s'", cmd);
 }

@@ -2,8 +2,10 @@
  * the fast engine (src/runtime/engine.h), DLF_ENGINE_REFERENCE the reference executor.
  * No globals: sessions are independent of each other. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/model.h"
+#include "api/plan_internal.h"
 #include "api/session_internal.h"
 #include "core/checked.h"
 #include "ir/ref_exec.h"
@@ -15,6 +17,7 @@ struct dlf_session {
   int threads;
   ir_ref_exec *ref;  /* DLF_ENGINE_REFERENCE */
   rt_engine *fast;   /* DLF_ENGINE_DEFAULT */
+  dlf_plan *plan;    /* what fast runs (a copy, or the unfused plan) */
 };
 
 dlf_status dlf_session_create(const dlf_model *model, const dlf_session_options *opts,
@@ -40,13 +43,30 @@ dlf_status dlf_session_create_with_config(const dlf_model *model, const dlf_sess
   s->engine = engine;
   s->threads = opts ? opts->threads : 0;
   dlf_status st;
+  const plan *given = opts ? dlf_plan_get(opts->plan) : NULL;
   if (engine == DLF_ENGINE_REFERENCE) {
-    st = ir_ref_exec_create(model->graph, &s->ref);
+    st = given ? dlf_error(DLF_ERR_INVALID_ARG,
+                           "%s: a plan needs the default engine, not the reference executor",
+                           model->spec)
+               : ir_ref_exec_create(model->graph, &s->ref);
+  } else if (given && given->fingerprint != plan_fingerprint(model->graph)) {
+    st = dlf_error(DLF_ERR_INVALID_ARG,
+                   "%s: the plan was made for a different model (fingerprint %016llx, this "
+                   "model's is %016llx)",
+                   model->spec, (unsigned long long)given->fingerprint,
+                   (unsigned long long)plan_fingerprint(model->graph));
   } else {
-    rt_engine_options eo = {s->threads, cfg, 0, false};
+    rt_engine_options eo = {s->threads, cfg, 0, false, given};
     st = rt_engine_create(model->graph, &eo, &s->fast);
+    plan *own = NULL;
+    if (st == DLF_OK)
+      st = given ? plan_copy(given, &own)
+                 : plan_unfused(model->graph, model->spec, rt_engine_threads(s->fast), &own);
+    if (st == DLF_OK) st = dlf_plan_wrap(own, &s->plan);
   }
   if (st != DLF_OK) {
+    rt_engine_free(s->fast);
+    ir_ref_exec_free(s->ref);
     free(s);
     return st;
   }
@@ -58,6 +78,7 @@ void dlf_session_free(dlf_session *s) {
   if (!s) return;
   ir_ref_exec_free(s->ref);
   rt_engine_free(s->fast);
+  dlf_plan_free(s->plan);
   free(s);
 }
 
@@ -83,7 +104,7 @@ static dlf_status check_run(const dlf_session *s, const void *const *inputs, voi
 dlf_status dlf_session_run(dlf_session *s, const void *const *inputs, void *const *outputs) {
   dlf_error_clear();
   DLF_TRY(check_run(s, inputs, outputs));
-  if (s->fast) return rt_engine_run(s->fast, inputs, outputs, NULL);
+  if (s->fast) return rt_engine_run(s->fast, inputs, outputs, NULL, NULL);
   return ir_ref_exec_run(s->ref, inputs, outputs);
 }
 
@@ -97,7 +118,7 @@ dlf_status dlf_session_run_profiled(dlf_session *s, const void *const *inputs, v
   const ir_graph *g = s->model->graph;
   double *node_ms = dlf_malloc_array((size_t)g->n_nodes, sizeof *node_ms);
   if (!node_ms) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory profiling", s->model->spec);
-  dlf_status st = s->fast ? rt_engine_run(s->fast, inputs, outputs, node_ms)
+  dlf_status st = s->fast ? rt_engine_run(s->fast, inputs, outputs, node_ms, NULL)
                           : ir_ref_exec_run_timed(s->ref, inputs, outputs, node_ms);
   /* The layer table is the live nodes in graph order (model.c build_layers). */
   for (int i = 0, k = 0; i < g->n_nodes && st == DLF_OK; i++)
@@ -114,4 +135,55 @@ const char *dlf_session_engine_name(const dlf_session *s) {
 
 int dlf_session_fallback_steps(const dlf_session *s) {
   return s && s->fast ? rt_engine_num_fallback_steps(s->fast) : -1;
+}
+
+const dlf_plan *dlf_session_plan(const dlf_session *s) {
+  dlf_error_clear();
+  return s ? s->plan : NULL;
+}
+
+dlf_status dlf_session_run_blocks(dlf_session *s, const void *const *inputs,
+                                  void *const *outputs, double *block_ms) {
+  dlf_error_clear();
+  DLF_TRY(check_run(s, inputs, outputs));
+  if (!block_ms)
+    return dlf_error(DLF_ERR_INVALID_ARG, "%s: dlf_session_run_blocks: block_ms is NULL",
+                     s->model->spec);
+  if (!s->fast)
+    return dlf_error(DLF_ERR_INVALID_ARG,
+                     "%s: dlf_session_run_blocks: the reference executor has no blocks",
+                     s->model->spec);
+  return rt_engine_run(s->fast, inputs, outputs, NULL, block_ms);
+}
+
+dlf_status dlf_session_memory_usage(const dlf_session *s, dlf_session_memory *out) {
+  dlf_error_clear();
+  if (!s || !out)
+    return dlf_error(DLF_ERR_INVALID_ARG, "dlf_session_memory_usage: %s is NULL",
+                     s ? "out" : "session");
+  memset(out, 0, sizeof *out);
+  if (s->fast) rt_engine_memory(s->fast, &out->arena_bytes, &out->scratch_bytes,
+                                &out->weight_bytes);
+  return DLF_OK;
+}
+
+dlf_status dlf_session_block_stats(const dlf_session *s, int block, dlf_block_stats *out) {
+  dlf_error_clear();
+  if (!s || !out)
+    return dlf_error(DLF_ERR_INVALID_ARG, "dlf_session_block_stats: %s is NULL",
+                     s ? "out" : "session");
+  if (!s->fast)
+    return dlf_error(DLF_ERR_INVALID_ARG, "%s: the reference executor has no blocks",
+                     s->model->spec);
+  if (block < 0 || block >= rt_engine_num_blocks(s->fast))
+    return dlf_error(DLF_ERR_INVALID_ARG, "%s: block %d out of range (the plan has %d)",
+                     s->model->spec, block, rt_engine_num_blocks(s->fast));
+  rt_engine_block_stats(s->fast, block, out);
+  return DLF_OK;
+}
+
+int dlf_session_threads(const dlf_session *s) {
+  dlf_error_clear();
+  if (!s) return 0;
+  return s->fast ? rt_engine_threads(s->fast) : 1;
 }

@@ -114,9 +114,9 @@ static void build(void) {
   fill(KERN_ISA_AVX512, KERN_SGEMM_AVX512_MR, KERN_SGEMM_AVX512_NR, kern_sgemm_ukernel_avx512, cpu);
   fill_nhwc(KERN_ISA_GENERIC, kern_dwconv2d_nhwc_generic, kern_maxpool2d_nhwc_generic,
             kern_avgpool2d_nhwc_generic, kern_global_avgpool_nhwc_generic, cpu);
-  /* AVX2 pools: the generic C (SSE2-vectorized by the compiler, see pool_nhwc_generic.c);
-   * pooling is a small share of CNN time. */
-  fill_nhwc(KERN_ISA_AVX2, kern_dwconv2d_nhwc_avx2, kern_maxpool2d_nhwc_generic,
+  /* AVX2 average pools: the generic C (SSE2-vectorized by the compiler, see
+   * pool_nhwc_generic.c); max pool has its own (squeezenet1_0 spends ~10% of its time there). */
+  fill_nhwc(KERN_ISA_AVX2, kern_dwconv2d_nhwc_avx2, kern_maxpool2d_nhwc_avx2,
             kern_avgpool2d_nhwc_generic, kern_global_avgpool_nhwc_generic, cpu);
   fill_nhwc(KERN_ISA_AVX512, kern_dwconv2d_nhwc_avx512, kern_maxpool2d_nhwc_avx512,
             kern_avgpool2d_nhwc_avx512, kern_global_avgpool_nhwc_avx512, cpu);
@@ -125,6 +125,16 @@ static void build(void) {
   fill_winograd(KERN_ISA_AVX2, kern_winograd_f43_input_avx2, kern_winograd_f43_output_avx2, cpu);
   fill_winograd(KERN_ISA_AVX512, kern_winograd_f43_input_avx512, kern_winograd_f43_output_avx512,
                 cpu);
+  g_configs[KERN_ISA_GENERIC].eltwise =
+      (kern_eltwise_config){kern_eltwise_binary_generic, kern_eltwise_unary_generic};
+  g_configs[KERN_ISA_AVX2].eltwise =
+      (kern_eltwise_config){kern_eltwise_binary_avx2, kern_eltwise_unary_avx2};
+  g_configs[KERN_ISA_AVX512].eltwise =
+      (kern_eltwise_config){kern_eltwise_binary_avx512, kern_eltwise_unary_avx512};
+  /* Narrow SGEMM: AVX-512 only, where N <= 16 wastes half of the 32-wide tile. (AVX2's
+   * 16-wide tile wastes half at N <= 8, which CNNs do not have.) */
+  g_configs[KERN_ISA_AVX512].sgemm_narrow =
+      (kern_sgemm_narrow_config){KERN_SGEMM_AVX512_NR / 2, kern_sgemm_narrow_avx512};
   g_supported[KERN_ISA_GENERIC] = true;
   g_supported[KERN_ISA_AVX2] = dlf_cpu_has_avx2(cpu);
   g_supported[KERN_ISA_AVX512] = dlf_cpu_has_avx512(cpu);

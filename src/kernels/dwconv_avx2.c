@@ -1,5 +1,6 @@
-/* dwconv_avx2.c — depthwise NHWC convolution with AVX2+FMA: blocks of up to 32 channels
- * (4 ymm, the last one masked) for one or two output pixels at a time, over the in-bounds taps. */
+/* dwconv_avx2.c — depthwise NHWC convolution with AVX2+FMA: 3x3 stride 1/2 through the
+ * register-blocked kernel of dwconv3x3.h; other shapes in blocks of up to 32 channels for one
+ * or two output pixels at a time. */
 #include "kernels/kernels.h"
 
 #include <immintrin.h>
@@ -108,10 +109,36 @@ static inline __attribute__((always_inline)) void pixels(const int NPIX, const d
   }
 }
 
+/* The vocabulary of dwconv3x3.h. 4 pixels per block: 4 accumulators + 9 weights + bias +
+ * 2 streamed inputs fill the 16 ymm registers. */
+#define DW_VL 8
+#define DW_REG "x"
+#define DW_NP 4
+typedef __m256 dw_vec;
+typedef __m256i dw_mask;
+static inline dw_vec dw_zero(void) { return _mm256_setzero_ps(); }
+static inline dw_vec dw_set1(float f) { return _mm256_set1_ps(f); }
+static inline dw_vec dw_load(const float *p, dw_mask m, bool full) { return load(p, m, full); }
+static inline void dw_store(float *p, dw_vec v, dw_mask m, bool full) {
+  if (full)
+    _mm256_storeu_ps(p, v);
+  else
+    _mm256_maskstore_ps(p, m, v);
+}
+static inline dw_vec dw_add(dw_vec a, dw_vec b) { return _mm256_add_ps(a, b); }
+static inline dw_vec dw_fma(dw_vec a, dw_vec b, dw_vec c) { return _mm256_fmadd_ps(a, b, c); }
+static inline dw_vec dw_max(dw_vec a, dw_vec b) { return _mm256_max_ps(a, b); }
+static inline dw_vec dw_min(dw_vec a, dw_vec b) { return _mm256_min_ps(a, b); }
+static inline dw_mask dw_mask_for(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+#include "kernels/dwconv3x3.h"
+
 void kern_dwconv2d_nhwc_avx2(const kern_conv2d_params *p, const float *x, const float *packed_w,
                              float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi) {
   static const kern_epilogue none = {0};
   if (!epi) epi = &none;
+  if (dw3x3_run(p, x, packed_w, y, oh0, oh1, epi)) return;
   const int64_t C = p->C;
   const dw_args a = {.p = p,
                      .x = x,

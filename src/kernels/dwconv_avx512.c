@@ -1,5 +1,6 @@
-/* dwconv_avx512.c — depthwise NHWC convolution with AVX-512: blocks of up to 64 channels
- * (4 zmm, the last one masked) for one or two output pixels at a time, over the in-bounds taps. */
+/* dwconv_avx512.c — depthwise NHWC convolution with AVX-512: 3x3 stride 1/2 through the
+ * register-blocked kernel of dwconv3x3.h; other shapes in blocks of up to 64 channels for one
+ * or two output pixels at a time. */
 #include "kernels/kernels.h"
 
 #include <immintrin.h>
@@ -102,10 +103,38 @@ static inline __attribute__((always_inline)) void pixels(const int NPIX, const d
   }
 }
 
+/* The vocabulary of dwconv3x3.h. 8 pixels per block: 8 accumulators + 9 weights + bias + a
+ * few streamed inputs of the 32 zmm registers. */
+#define DW_VL 16
+#define DW_REG "v"
+#define DW_NP 8
+typedef __m512 dw_vec;
+typedef __mmask16 dw_mask;
+static inline dw_vec dw_zero(void) { return _mm512_setzero_ps(); }
+static inline dw_vec dw_set1(float f) { return _mm512_set1_ps(f); }
+static inline dw_vec dw_load(const float *p, dw_mask m, bool full) {
+  return full ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(m, p);
+}
+static inline void dw_store(float *p, dw_vec v, dw_mask m, bool full) {
+  if (full)
+    _mm512_storeu_ps(p, v);
+  else
+    _mm512_mask_storeu_ps(p, m, v);
+}
+static inline dw_vec dw_add(dw_vec a, dw_vec b) { return _mm512_add_ps(a, b); }
+static inline dw_vec dw_fma(dw_vec a, dw_vec b, dw_vec c) { return _mm512_fmadd_ps(a, b, c); }
+static inline dw_vec dw_max(dw_vec a, dw_vec b) { return _mm512_max_ps(a, b); }
+static inline dw_vec dw_min(dw_vec a, dw_vec b) { return _mm512_min_ps(a, b); }
+static inline dw_mask dw_mask_for(int n) {
+  return n >= DW_VL ? (dw_mask)0xffff : (dw_mask)((1u << n) - 1);
+}
+#include "kernels/dwconv3x3.h"
+
 void kern_dwconv2d_nhwc_avx512(const kern_conv2d_params *p, const float *x, const float *packed_w,
                                float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi) {
   static const kern_epilogue none = {0};
   if (!epi) epi = &none;
+  if (dw3x3_run(p, x, packed_w, y, oh0, oh1, epi)) return;
   const int64_t C = p->C;
   const dw_args a = {.p = p,
                      .x = x,

@@ -158,6 +158,53 @@ typedef struct kern_winograd_config {
   kern_winograd_output_fn output;
 } kern_winograd_config;
 
+/* Elementwise kernels (eltwise_<isa>.c, eltwise_body.h)
+ * -----------------------------------------------------
+ * Activations of the elementwise kernels: the same list, order and parameters (p0, p1) as
+ * ir_act / ir_act_apply (src/ir/ir.h), so an engine maps one to the other member by member.
+ * kern_act above is the subset the conv / GEMM epilogues apply. */
+typedef enum kern_unary_op {
+  KERN_UNARY_NONE = 0,
+  KERN_UNARY_RELU,        /* x < 0 ? 0 : x (NaN passes) */
+  KERN_UNARY_CLIP,        /* x < p0 ? p0 : (x > p1 ? p1 : x) */
+  KERN_UNARY_LEAKYRELU,   /* x >= 0 ? x : p0 * x */
+  KERN_UNARY_SIGMOID,     /* 1 / (1 + e^-x): vector exp on avx2/avx512 (~1e-7 relative) */
+  KERN_UNARY_HARDSIGMOID, /* max(0, min(1, p0 * x + p1)) */
+  KERN_UNARY_HARDSWISH,   /* x * max(0, min(1, x / 6 + 0.5)) */
+  KERN_UNARY_TANH,        /* libm tanhf per element (no vector version) */
+} kern_unary_op;
+
+typedef struct kern_unary {
+  kern_unary_op op;
+  float p0, p1;
+} kern_unary;
+
+typedef enum kern_binary_op { KERN_BINARY_ADD = 0, KERN_BINARY_MUL } kern_binary_op;
+
+/* y[i] = act((a[i] op b[i]) + r[i]) for i < n; r NULL = absent, act NULL = none. y may be the
+ * same array as a, b or r (each element is read before it is written); no other overlap. */
+typedef void (*kern_eltwise_binary_fn)(kern_binary_op op, int64_t n, const float *a,
+                                       const float *b, const float *r, float *y,
+                                       const kern_unary *act);
+/* y[i] = act(x[i]); y may be x. */
+typedef void (*kern_eltwise_unary_fn)(int64_t n, const float *x, float *y, const kern_unary *act);
+
+typedef struct kern_eltwise_config {
+  kern_eltwise_binary_fn binary;
+  kern_eltwise_unary_fn unary;
+} kern_eltwise_config;
+
+/* Narrow SGEMM (gemm_narrow_<isa>.c): C[M, n] for n <= max_n, from the first packed panel of
+ * B (K rows of ldb = sgemm.nr floats, kern_sgemm_pack_b's layout), epilogue as kern_sgemm
+ * (all of kern_epilogue; residual row stride ldr, 0 = ldc). */
+typedef void (*kern_sgemm_narrow_fn)(int64_t M, int n, int64_t K, const float *A, ptrdiff_t lda,
+                                     const float *b_panel, ptrdiff_t ldb, float *C, ptrdiff_t ldc,
+                                     const kern_epilogue *epi);
+typedef struct kern_sgemm_narrow_config {
+  int max_n; /* widest N it computes (0: this ISA has none) */
+  kern_sgemm_narrow_fn fn;
+} kern_sgemm_narrow_config;
+
 typedef struct kern_config {
   kern_isa isa;
   const char *name;
@@ -167,6 +214,8 @@ typedef struct kern_config {
    * unknown value), "" otherwise. The library never prints: callers may show it. */
   char note[160];
   kern_winograd_config winograd; /* appended: kern_winograd_f43 (winograd.c) */
+  kern_eltwise_config eltwise;   /* appended: kern_eltwise_binary / kern_eltwise_unary */
+  kern_sgemm_narrow_config sgemm_narrow; /* appended: kern_sgemm_narrow */
 } kern_config;
 
 /* The active config: the best ISA of this CPU, or DLF_ISA=generic|avx2|avx512 (read once,
@@ -203,6 +252,21 @@ static inline const float *kern_sgemm_packed_b_at(const kern_config *cfg, const 
 void kern_sgemm(const kern_config *cfg, int64_t M, int64_t N, int64_t K, const float *A,
                 ptrdiff_t lda, const float *packed_b, float *C, ptrdiff_t ldc,
                 const kern_epilogue *epi);
+
+/* kern_sgemm's contract (same packed B, same epilogue) through the narrow kernel when this
+ * ISA has one and N <= its max_n (N = 16 on AVX-512: twice kern_sgemm's rate, whose 32-wide
+ * tile computes 16 zero columns there); false (nothing done) otherwise. Meant as the first
+ * line of kern_sgemm / a 1x1 conv: if (!kern_sgemm_narrow(...)) kern_sgemm(...). */
+static inline bool kern_sgemm_narrow(const kern_config *cfg, int64_t M, int64_t N, int64_t K,
+                                     const float *A, ptrdiff_t lda, const float *packed_b,
+                                     float *C, ptrdiff_t ldc, const kern_epilogue *epi) {
+  if (!cfg->sgemm_narrow.fn || N > cfg->sgemm_narrow.max_n || N <= 0 || M <= 0) return false;
+  cfg->sgemm_narrow.fn(M, (int)N, K, A, lda, packed_b, cfg->sgemm.nr, C, ldc, epi);
+  return true;
+}
+void kern_sgemm_narrow_avx512(int64_t M, int n, int64_t K, const float *A, ptrdiff_t lda,
+                              const float *b_panel, ptrdiff_t ldb, float *C, ptrdiff_t ldc,
+                              const kern_epilogue *epi);
 
 /* Micro-kernels (one per ISA file; only called through a kern_config). */
 void kern_sgemm_ukernel_generic(int mr, int nr, int64_t kc, const float *a, ptrdiff_t lda,
@@ -290,6 +354,8 @@ void kern_avgpool2d_nhwc_generic(const kern_pool2d_params *p, const float *x, fl
                                  int64_t oh1);
 void kern_global_avgpool_nhwc_generic(int64_t HW, int64_t C, const float *x, ptrdiff_t x_stride,
                                       float *y);
+void kern_maxpool2d_nhwc_avx2(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
+                              int64_t oh1);
 void kern_maxpool2d_nhwc_avx512(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
                                 int64_t oh1);
 void kern_avgpool2d_nhwc_avx512(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
@@ -332,6 +398,28 @@ void kern_winograd_f43_output_avx2(int64_t Cout, const float *m, ptrdiff_t ms, f
 void kern_winograd_f43_output_avx512(int64_t Cout, const float *m, ptrdiff_t ms,
                                      float *const ypx[16], const float *const *rpx,
                                      const kern_epilogue *epi);
+
+/* ---- Elementwise (eltwise_<isa>.c): see kern_eltwise_binary_fn above ----
+ * Single-threaded over one range: split n among threads by offsetting all pointers (chunks
+ * of a multiple of 16 floats keep every chunk on the vector path). */
+static inline void kern_eltwise_binary(const kern_config *cfg, kern_binary_op op, int64_t n,
+                                       const float *a, const float *b, const float *r, float *y,
+                                       const kern_unary *act) {
+  cfg->eltwise.binary(op, n, a, b, r, y, act);
+}
+static inline void kern_eltwise_unary(const kern_config *cfg, int64_t n, const float *x, float *y,
+                                      const kern_unary *act) {
+  cfg->eltwise.unary(n, x, y, act);
+}
+void kern_eltwise_binary_generic(kern_binary_op op, int64_t n, const float *a, const float *b,
+                                 const float *r, float *y, const kern_unary *act);
+void kern_eltwise_binary_avx2(kern_binary_op op, int64_t n, const float *a, const float *b,
+                              const float *r, float *y, const kern_unary *act);
+void kern_eltwise_binary_avx512(kern_binary_op op, int64_t n, const float *a, const float *b,
+                                const float *r, float *y, const kern_unary *act);
+void kern_eltwise_unary_generic(int64_t n, const float *x, float *y, const kern_unary *act);
+void kern_eltwise_unary_avx2(int64_t n, const float *x, float *y, const kern_unary *act);
+void kern_eltwise_unary_avx512(int64_t n, const float *x, float *y, const kern_unary *act);
 
 /* The taps k in [0, K) of one output coordinate o whose input coordinate
  * o*s - pad + k*d lies in [lo, hi): they are [*k0, *k1) (empty when *k0 >= *k1). */

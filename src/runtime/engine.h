@@ -19,6 +19,7 @@
 
 #include "ir/ir.h"
 #include "kernels/kernels.h"
+#include "plan/plan.h"
 
 typedef struct rt_engine rt_engine;
 
@@ -29,6 +30,10 @@ typedef struct rt_engine_options {
   int64_t min_parallel_work; /* steps with less work (multiply-adds or element visits) run
                               * on one thread; 0 = default (2^20), negative = never (tests) */
   bool no_winograd; /* run eligible 3x3 convs with im2col instead of Winograd F(4x4,3x3) */
+  /* Blocks, core numbers, tile heights and algorithms (checked against g by plan_check);
+   * NULL = the unfused plan on `threads` cores with algorithms chosen by shape. Every
+   * block's cores must be <= threads. Not kept: the engine copies what it needs. */
+  const plan *plan;
 } rt_engine_options;
 
 /* Algorithm of a step (a field so the tuner can later choose per layer). */
@@ -46,9 +51,18 @@ void rt_engine_free(rt_engine *e);
 
 /* inputs[i] / outputs[i] hold g->inputs[i] / g->outputs[i] in ONNX layout (NCHW).
  * node_ms: NULL, or g->n_nodes entries receiving each node's wall-clock ms (0 for dead
- * nodes; input/output layout conversion is not attributed to any node). */
+ * nodes; a fused block's time goes to its last layer's node, 0 to its other layers;
+ * input/output layout conversion is not attributed to any node). block_ms: NULL, or one
+ * entry per plan block. */
 dlf_status rt_engine_run(rt_engine *e, const void *const *inputs, void *const *outputs,
-                         double *node_ms);
+                         double *node_ms, double *block_ms);
+
+int rt_engine_num_blocks(const rt_engine *e);
+/* Predicted traffic of block b (see dlf_block_stats). */
+void rt_engine_block_stats(const rt_engine *e, int b, dlf_block_stats *out);
+/* Bytes: the activation arena, all per-thread scratch (tiles, im2col, fallback copies,
+ * input copies), packed weights. */
+void rt_engine_memory(const rt_engine *e, int64_t *arena, int64_t *scratch, int64_t *weights);
 
 /* "fast (avx512)" etc.: a static string. */
 const char *rt_engine_name(const rt_engine *e);

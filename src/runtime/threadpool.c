@@ -28,10 +28,33 @@
 
 typedef enum rt_mode { RT_MODE_DYNAMIC, RT_MODE_STATIC } rt_mode;
 
+/* The claim word (see "Join protocol" in threadpool.h): generation in the high RT_GEN_BITS,
+ * the next unclaimed unit of the dynamic schedule in the low RT_IDX_BITS. */
+#define RT_IDX_BITS 24
+#define RT_GEN_BITS (64 - RT_IDX_BITS)
+#define RT_IDX_MASK ((UINT64_C(1) << RT_IDX_BITS) - 1)
+#define RT_GEN_MASK ((UINT64_C(1) << RT_GEN_BITS) - 1)
+#define RT_IDX_CLOSED RT_IDX_MASK /* index while a region's descriptor is being written */
+/* Claim units per dynamic region: below RT_IDX_CLOSED, so a successful claim (idx < n_units)
+ * never carries into the generation bits. */
+#define RT_UNITS_MAX ((int64_t)RT_IDX_MASK - 1)
+
+/* A static range's ticket: the generation shifted left by one, low bit set once taken. */
+#define RT_TICKET_OPEN(g) ((g) << 1)
+#define RT_TICKET_TAKEN(g) (((g) << 1) | 1)
+
+static inline uint64_t claim_word(uint64_t gen, uint64_t idx) { return gen << RT_IDX_BITS | idx; }
+static inline uint64_t claim_gen(uint64_t c) { return c >> RT_IDX_BITS; }
+static inline uint64_t claim_idx(uint64_t c) { return c & RT_IDX_MASK; }
+
 typedef struct rt_worker {
-  /* Written by the caller (wake) and this worker (sleeping): the per-worker doorbell. */
-  _Alignas(RT_LINE) _Atomic uint32_t wake; /* bumped once per region this worker joins */
-  _Atomic uint32_t sleeping;               /* 1 while in (or entering) futex_wait on wake */
+  /* Written by the caller (invitation, static ticket, steal) and this worker: its doorbell. */
+  _Alignas(RT_LINE) _Atomic uint32_t wake; /* bumped once per region this worker is invited to */
+  _Atomic uint32_t sleeping; /* 1 while in (or entering) futex_wait on wake, until woken */
+  _Atomic uint64_t invited; /* generation of the latest region this worker was invited to */
+  /* Static schedule: RT_TICKET_OPEN/TAKEN(gen) of range `index`. Own line: the caller's
+   * take-over attempt must not bounce the line this worker spins on. */
+  _Alignas(RT_LINE) _Atomic uint64_t ticket;
   /* Written only by this worker (stats) or set once at create. */
   _Alignas(RT_LINE) rt_thread_stats stats;
   struct rt_pool *pool;
@@ -39,25 +62,36 @@ typedef struct rt_worker {
   pthread_t thread;
 } rt_worker;
 
+/* One region's descriptor as a participant copies it (see region_load). */
+typedef struct rt_region {
+  rt_task_fn fn;
+  void *ctx;
+  int64_t n_items, grain, unit, n_units; /* dynamic: a unit is `unit` chunks of `grain` items */
+  int mode, k;                           /* k: participating threads (static: the ranges) */
+} rt_region;
+
 struct rt_pool {
   int size;
   int64_t spin_ns;
   rt_worker *workers; /* [size]; workers[0] is the caller's slot (stats only) */
   int started;        /* OS threads running: workers[1..started] */
+  void (*on_wake)(void *arg, int thread_index);
+  void *on_wake_arg;
+  uint64_t gen; /* caller only: generation of the last region that invited workers */
 
-  /* The region descriptor: written by the caller before it rings the doorbells, read by
-   * participants after; constant while the region runs. */
-  _Alignas(RT_LINE) rt_task_fn fn;
-  void *ctx;
-  int64_t n_items, grain;
-  rt_mode mode;
-  int k; /* participating threads, workers 0..k-1 */
+  /* The region descriptor: written by the caller only while the claim word's index is
+   * RT_IDX_CLOSED, read by workers seqlock-style (relaxed loads validated by a later claim).
+   * Atomics because a late worker may read it while the caller rewrites it. */
+  _Alignas(RT_LINE) _Atomic(rt_task_fn) fn;
+  _Atomic(void *) ctx;
+  _Atomic int64_t n_items, grain, unit, n_units;
+  _Atomic int mode, k;
   _Atomic int stop;
 
-  _Alignas(RT_LINE) _Atomic int64_t next;     /* dynamic mode: first item not yet handed out */
-  _Alignas(RT_LINE) _Atomic uint32_t pending; /* participants (other than 0) still running */
-  _Atomic uint32_t caller_sleeping;           /* 1 while the caller sleeps on pending */
-  _Alignas(RT_LINE) _Atomic int busy;         /* a region (or free) is in progress */
+  _Alignas(RT_LINE) _Atomic uint64_t claim; /* claim_word(generation, next unit) */
+  _Alignas(RT_LINE) _Atomic uint32_t done;  /* units (dynamic) / ranges (static) run by workers */
+  _Atomic uint32_t caller_sleeping;         /* 1 while the caller sleeps on done */
+  _Alignas(RT_LINE) _Atomic int busy;       /* a region (or free) is in progress */
 };
 
 static void futex_wait(_Atomic uint32_t *addr, uint32_t expected) {
@@ -84,8 +118,11 @@ static int64_t now_ns(void) {
 }
 
 /* Wait until *word != old, spinning up to spin_ns, then sleeping. The sleeping flag and the
- * waker's check of it form a Dekker pair (both seq_cst): either the waker sees sleeping == 1
- * and calls futex_wake, or this thread sees the new value before it sleeps. */
+ * waker's exchange of it form a Dekker pair (both seq_cst): either the waker sees
+ * sleeping == 1 and calls futex_wake, or this thread sees the new value before it sleeps.
+ * The waker clears the flag (wake_sleeper), so while a woken thread waits for a CPU, further
+ * changes of *word cost no system call: on the loaded 2-vCPU box a woken worker took ~0.5 ms
+ * to run, and a futex_wake per region (1.2 us here) had doubled the empty k=2 region. */
 static uint32_t wait_change(_Atomic uint32_t *word, uint32_t old, _Atomic uint32_t *sleeping,
                             int64_t spin_ns) {
   uint32_t v;
@@ -108,73 +145,150 @@ static uint32_t wait_change(_Atomic uint32_t *word, uint32_t old, _Atomic uint32
   return v;
 }
 
-/* Worker t's share of the current region. Reads the descriptor only before returning. */
-static void run_share(rt_pool *p, int t) {
-  rt_thread_stats *s = &p->workers[t].stats;
-  const int64_t n = p->n_items;
-  s->regions++;
-  if (p->mode == RT_MODE_STATIC) {
-    int64_t q = n / p->k, r = n % p->k;
-    int64_t begin = (int64_t)t * q + (t < r ? t : r);
-    int64_t end = begin + q + (t < r ? 1 : 0);
-    if (end > begin) {
-      p->fn(p->ctx, t, begin, end);
-      s->items += end - begin;
-      s->calls++;
-    }
-    return;
-  }
-  const int64_t grain = p->grain;
-  for (;;) {
-    int64_t begin = atomic_fetch_add_explicit(&p->next, grain, memory_order_relaxed);
-    if (begin >= n) break;
-    int64_t end = n - begin < grain ? n : begin + grain;
-    p->fn(p->ctx, t, begin, end);
+/* The waker's side of wait_change, after it changed the word. */
+static void wake_sleeper(_Atomic uint32_t *word, _Atomic uint32_t *sleeping) {
+  if (atomic_load(sleeping) && atomic_exchange(sleeping, 0))
+    futex_wake(word, 1);
+}
+
+/* Items [begin, end) of static range t out of k over n items (threadpool.h's formula). */
+static void static_range(int64_t n, int k, int t, int64_t *begin, int64_t *end) {
+  int64_t q = n / k, r = n % k;
+  *begin = (int64_t)t * q + (t < r ? t : r);
+  *end = *begin + q + (t < r ? 1 : 0);
+}
+
+/* Runs claimed dynamic unit u on the calling thread, counted in stats s. */
+static void run_unit(const rt_region *d, int t, int64_t u, rt_thread_stats *s) {
+  const int64_t span = d->unit * d->grain;
+  int64_t begin = u * span, stop = d->n_items - begin < span ? d->n_items : begin + span;
+  while (begin < stop) {
+    int64_t end = stop - begin < d->grain ? stop : begin + d->grain;
+    d->fn(d->ctx, t, begin, end);
     s->items += end - begin;
     s->calls++;
+    begin = end;
+  }
+}
+
+/* Runs static range t (thread_index t, whoever runs it) on the calling thread. */
+static void run_range(const rt_region *d, int t, rt_thread_stats *s) {
+  int64_t begin, end;
+  static_range(d->n_items, d->k, t, &begin, &end);
+  d->fn(d->ctx, t, begin, end); /* k <= n_items: never empty */
+  s->items += end - begin;
+  s->calls++;
+}
+
+/* A worker's report of one finished unit or range: the last access to region state. The
+ * caller may return (and start the next region) as soon as this add lands, so the wake below
+ * may hit the caller's wait of a later region: a spurious wake-up, harmless (it re-checks).
+ * Dekker pair with caller_wait: either this sees caller_sleeping == 1 or the caller sees the
+ * new count before it sleeps. */
+static void report_done(rt_pool *p) {
+  atomic_fetch_add(&p->done, 1);
+  if (atomic_load(&p->caller_sleeping) && atomic_exchange(&p->caller_sleeping, 0))
+    futex_wake(&p->done, 1);
+}
+
+/* Copies the descriptor. Only meaningful if a later successful claim of generation g
+ * validates it (the caller rewrites it only after moving the claim word off generation g). */
+static void region_load(rt_pool *p, rt_region *d) {
+  d->fn = atomic_load_explicit(&p->fn, memory_order_relaxed);
+  d->ctx = atomic_load_explicit(&p->ctx, memory_order_relaxed);
+  d->n_items = atomic_load_explicit(&p->n_items, memory_order_relaxed);
+  d->grain = atomic_load_explicit(&p->grain, memory_order_relaxed);
+  d->unit = atomic_load_explicit(&p->unit, memory_order_relaxed);
+  d->n_units = atomic_load_explicit(&p->n_units, memory_order_relaxed);
+  d->mode = atomic_load_explicit(&p->mode, memory_order_relaxed);
+  d->k = atomic_load_explicit(&p->k, memory_order_relaxed);
+  /* Seqlock read side: if any load above saw a later region's descriptor, the claim-word
+   * store that preceded that write (claim_word(g', RT_IDX_CLOSED), then a release fence)
+   * is visible to every atomic access after this fence, so the validating claim fails. */
+  atomic_thread_fence(memory_order_acquire);
+}
+
+/* Worker w's part in region generation g (the one it was invited to), if that region is
+ * still open; returns at once otherwise. *joined: the last generation counted in stats. */
+static void worker_join(rt_pool *p, rt_worker *w, uint64_t g, uint64_t *joined) {
+  const int t = w->index;
+  uint64_t c = atomic_load_explicit(&p->claim, memory_order_acquire);
+  if (claim_gen(c) != g || claim_idx(c) == RT_IDX_CLOSED) return; /* late: region gone */
+  rt_region d;
+  region_load(p, &d);
+  if (d.mode == RT_MODE_STATIC) {
+    uint64_t open = RT_TICKET_OPEN(g);
+    /* Succeeds only while range t of generation g is unclaimed: the region is still open
+     * (it cannot close before range t ran) and d is g's descriptor (see region_load). */
+    if (!atomic_compare_exchange_strong_explicit(&w->ticket, &open, RT_TICKET_TAKEN(g),
+                                                 memory_order_acq_rel, memory_order_relaxed))
+      return; /* the caller stole the range, or a later region re-opened the ticket */
+    w->stats.regions++;
+    *joined = g;
+    run_range(&d, t, &w->stats);
+    report_done(p);
+    return;
+  }
+  for (;;) {
+    if (claim_idx(c) >= (uint64_t)d.n_units) return; /* all handed out (or d is stale) */
+    /* The claim validates both the generation and, the first time, the copy d. */
+    if (!atomic_compare_exchange_weak_explicit(&p->claim, &c, c + 1, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+      if (claim_gen(c) != g) return;
+      continue;
+    }
+    if (*joined != g) {
+      w->stats.regions++;
+      *joined = g;
+    }
+    run_unit(&d, t, (int64_t)claim_idx(c), &w->stats);
+    report_done(p); /* from here on the region may be closed: only the claim word is read */
+    c++;            /* a guess; a failed claim reloads it */
   }
 }
 
 static void *worker_main(void *arg) {
   rt_worker *w = arg;
   rt_pool *p = w->pool;
-  uint32_t seen = 0; /* not a load: the caller may ring before this thread first runs */
+  uint32_t seen = 0;     /* not a load: the caller may ring before this thread first runs */
+  uint64_t joined = ~UINT64_C(0); /* no generation */
   for (;;) {
     seen = wait_change(&w->wake, seen, &w->sleeping, p->spin_ns);
     if (atomic_load_explicit(&p->stop, memory_order_acquire)) break;
-    run_share(p, w->index);
-    /* The last one out wakes the caller if it went to sleep (Dekker pair with caller_wait). */
-    if (atomic_fetch_sub(&p->pending, 1) == 1 && atomic_load(&p->caller_sleeping))
-      futex_wake(&p->pending, 1);
+    if (p->on_wake) p->on_wake(p->on_wake_arg, w->index);
+    /* Several rings may have coalesced: only the latest invitation matters. */
+    worker_join(p, w, atomic_load_explicit(&w->invited, memory_order_acquire), &joined);
   }
   return NULL;
 }
 
-static void caller_wait(rt_pool *p) {
+/* Waits until workers have reported `expect` units/ranges. */
+static void caller_wait(rt_pool *p, uint32_t expect) {
+  if (atomic_load_explicit(&p->done, memory_order_acquire) == expect) return;
   if (p->spin_ns > 0) {
     int64_t t0 = now_ns();
     for (unsigned i = 1;; i++) {
-      if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0) return;
+      if (atomic_load_explicit(&p->done, memory_order_acquire) == expect) return;
       cpu_relax();
       if (i % RT_SPIN_CLOCK_EVERY == 0 && now_ns() - t0 > p->spin_ns) break;
     }
   }
   for (;;) {
     atomic_store(&p->caller_sleeping, 1);
-    uint32_t v = atomic_load(&p->pending);
-    if (v == 0) break;
-    futex_wait(&p->pending, v);
+    uint32_t v = atomic_load(&p->done);
+    if (v == expect) break;
+    futex_wait(&p->done, v);
   }
   atomic_store_explicit(&p->caller_sleeping, 0, memory_order_relaxed);
 }
 
 static void ring(rt_worker *w) {
   atomic_fetch_add(&w->wake, 1);
-  if (atomic_load(&w->sleeping)) futex_wake(&w->wake, 1);
+  wake_sleeper(&w->wake, &w->sleeping);
 }
 
 rt_pool_options rt_pool_options_default(void) {
-  return (rt_pool_options){.pin_threads = false, .spin_us = RT_DEFAULT_SPIN_US};
+  return (rt_pool_options){.pin_threads = false, .spin_us = RT_DEFAULT_SPIN_US, .on_wake = NULL};
 }
 
 /* Stop and join workers[1..p->started], then free everything. */
@@ -217,6 +331,9 @@ dlf_status rt_pool_create(int threads, const rt_pool_options *opts, rt_pool **ou
     return dlf_error(DLF_ERR_NOMEM, "rt_pool_create: cannot allocate the pool");
   memset(p, 0, sizeof *p);
   p->size = threads;
+  p->on_wake = o.on_wake;
+  p->on_wake_arg = o.on_wake_arg;
+  atomic_store(&p->claim, claim_word(0, RT_IDX_CLOSED));
   p->spin_ns = (int64_t)o.spin_us * 1000;
   if (posix_memalign((void **)&p->workers, RT_LINE, (size_t)threads * sizeof(rt_worker)) != 0) {
     free(p);
@@ -257,16 +374,46 @@ void rt_pool_free(rt_pool *pool) {
 
 int rt_pool_size(const rt_pool *pool) { return pool ? pool->size : 0; }
 
+/* Publishes descriptor d as a new generation and rings workers 1..d->k-1; returns the
+ * generation. Seqlock write side: the claim word leaves the previous generation (index
+ * RT_IDX_CLOSED: nothing claimable) before any descriptor field changes. */
+static uint64_t region_open(rt_pool *p, const rt_region *d) {
+  uint64_t g = (p->gen + 1) & RT_GEN_MASK;
+  if (g == 0) g = 1; /* 0 is the generation of a fresh pool's closed claim word */
+  p->gen = g;
+  atomic_store_explicit(&p->claim, claim_word(g, RT_IDX_CLOSED), memory_order_relaxed);
+  atomic_thread_fence(memory_order_release);
+  atomic_store_explicit(&p->fn, d->fn, memory_order_relaxed);
+  atomic_store_explicit(&p->ctx, d->ctx, memory_order_relaxed);
+  atomic_store_explicit(&p->n_items, d->n_items, memory_order_relaxed);
+  atomic_store_explicit(&p->grain, d->grain, memory_order_relaxed);
+  atomic_store_explicit(&p->unit, d->unit, memory_order_relaxed);
+  atomic_store_explicit(&p->n_units, d->n_units, memory_order_relaxed);
+  atomic_store_explicit(&p->mode, d->mode, memory_order_relaxed);
+  atomic_store_explicit(&p->k, d->k, memory_order_relaxed);
+  /* No worker can still add to done: the previous region closed only after every unit or
+   * range it handed out had been reported. */
+  atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+  if (d->mode == RT_MODE_STATIC)
+    for (int t = 1; t < d->k; t++)
+      atomic_store_explicit(&p->workers[t].ticket, RT_TICKET_OPEN(g), memory_order_relaxed);
+  atomic_store_explicit(&p->claim, claim_word(g, 0), memory_order_release);
+  for (int t = 1; t < d->k; t++) {
+    atomic_store_explicit(&p->workers[t].invited, g, memory_order_release);
+    ring(&p->workers[t]);
+  }
+  return g;
+}
+
 static dlf_status pool_run(rt_pool *p, int k, int64_t n, int64_t grain, rt_mode mode, rt_task_fn fn,
                            void *ctx, const char *who) {
   if (!p || !fn) return dlf_error(DLF_ERR_INVALID_ARG, "%s: pool or fn is NULL", who);
   if (k < 1 || k > p->size)
     return dlf_error(DLF_ERR_INVALID_ARG, "%s: k=%d threads outside 1..%d (pool size)", who, k,
                      p->size);
-  /* INT64_MAX/2 bounds next + k*grain in the dynamic counter well below overflow. */
   if (n < 0 || n > INT64_MAX / 2)
     return dlf_error(DLF_ERR_INVALID_ARG, "%s: n_items=%lld outside 0..2^62", who, (long long)n);
-  /* Each thread overshoots the counter by at most one grain: n + (k+1)*grain must fit. */
+  /* Keeps n + unit*grain (the end of the last unit before clamping) far from overflow. */
   if (grain < 1 || grain > (INT64_MAX - n) / (k + 1))
     return dlf_error(DLF_ERR_INVALID_ARG, "%s: grain=%lld out of range", who, (long long)grain);
   if (n == 0) return DLF_OK;
@@ -274,23 +421,58 @@ static dlf_status pool_run(rt_pool *p, int k, int64_t n, int64_t grain, rt_mode 
     return dlf_error(DLF_ERR_INVALID_ARG,
                      "%s: pool is already running a region (nested or concurrent use)", who);
 
-  /* Never wake a thread that would find no work. */
-  int64_t chunks = mode == RT_MODE_STATIC ? n : (n - 1) / grain + 1;
-  int kk = chunks < k ? (int)chunks : k;
-  p->fn = fn;
-  p->ctx = ctx;
-  p->n_items = n;
-  p->grain = grain;
-  p->mode = mode;
-  p->k = kk;
-  atomic_store_explicit(&p->next, 0, memory_order_relaxed);
-  if (kk > 1) {
-    atomic_store_explicit(&p->pending, (uint32_t)(kk - 1), memory_order_relaxed);
-    for (int t = 1; t < kk; t++)
-      ring(&p->workers[t]); /* seq_cst: publishes the descriptor */
+  rt_thread_stats *s0 = &p->workers[0].stats;
+  s0->regions++;
+  rt_region d = {.fn = fn, .ctx = ctx, .n_items = n, .grain = grain, .mode = mode};
+  if (mode == RT_MODE_STATIC) {
+    d.k = n < k ? (int)n : k; /* never wake a thread that would find no work */
+    d.unit = 1;
+    d.n_units = d.k;
+    if (d.k == 1) {
+      run_range(&d, 0, s0);
+    } else {
+      uint64_t g = region_open(p, &d);
+      run_range(&d, 0, s0);
+      /* A range whose owner has not started it by now is run here (still as thread_index
+       * t): the owner is at least one range behind, so this finishes no later. */
+      uint32_t mine = 0;
+      for (int t = 1; t < d.k; t++) {
+        uint64_t open = RT_TICKET_OPEN(g);
+        if (atomic_compare_exchange_strong_explicit(&p->workers[t].ticket, &open,
+                                                    RT_TICKET_TAKEN(g), memory_order_relaxed,
+                                                    memory_order_relaxed)) {
+          run_range(&d, t, s0);
+          mine++;
+        }
+      }
+      caller_wait(p, (uint32_t)(d.k - 1) - mine);
+    }
+  } else {
+    int64_t chunks = (n - 1) / grain + 1;
+    /* Past RT_UNITS_MAX chunks a claim takes several consecutive chunks (still one fn call
+     * per chunk), so the unit index fits the claim word. */
+    d.unit = chunks > RT_UNITS_MAX ? (chunks - 1) / RT_UNITS_MAX + 1 : 1;
+    d.n_units = (chunks - 1) / d.unit + 1;
+    d.k = d.n_units < k ? (int)d.n_units : k;
+    if (d.k == 1) {
+      for (int64_t u = 0; u < d.n_units; u++)
+        run_unit(&d, 0, u, s0);
+    } else {
+      uint64_t g = region_open(p, &d);
+      uint32_t mine = 0;
+      /* Only the caller changes the generation, so a failed claim means a worker took a
+       * unit; the claim word never passes n_units (compare-exchange, not fetch-add). */
+      for (uint64_t c = claim_word(g, 0); claim_idx(c) < (uint64_t)d.n_units;) {
+        if (atomic_compare_exchange_weak_explicit(&p->claim, &c, c + 1, memory_order_relaxed,
+                                                  memory_order_relaxed)) {
+          run_unit(&d, 0, (int64_t)claim_idx(c), s0);
+          mine++;
+          c++;
+        }
+      }
+      caller_wait(p, (uint32_t)d.n_units - mine);
+    }
   }
-  run_share(p, 0);
-  if (kk > 1) caller_wait(p);
   atomic_store_explicit(&p->busy, 0, memory_order_release);
   return DLF_OK;
 }

@@ -25,12 +25,51 @@
  *   So the own pool is the fastest at k=2, where dispatch cost matters, and is the
  *   only one that meets the exactly-k and per-session requirements without extra pools.
  *
- * How a region works (rt_pool_run*): the caller writes the region descriptor, then bumps the
- * wake word of workers 1..k-1 only (one cache line per worker; futex-woken if asleep), runs
- * its own share as worker 0, and waits (spin, then futex) until the k-1 workers have
- * decremented a pending counter. Workers k..size-1 are untouched: their counters stay 0.
- * Idle workers spin for options.spin_us, then sleep in futex_wait. No allocation and no
- * system call on the hot path while workers are spinning.
+ * How a region works (rt_pool_run*): the caller publishes the region descriptor under a new
+ * generation number g, records g as the invitation of workers 1..k-1 only and bumps their
+ * wake words (one cache line per worker; futex-woken if asleep), then works as worker 0.
+ * Workers k..size-1 are untouched: their counters stay 0. Idle workers spin for
+ * options.spin_us, then sleep in futex_wait. No allocation and no system call on the hot
+ * path while workers are spinning.
+ *
+ * Join protocol — the caller returns as soon as every ITEM has run, not when every woken
+ * worker has checked in: on a loaded machine a woken worker may not get a CPU for a whole
+ * scheduler quantum (milliseconds), and waiting for it made every k=2 layer cost one.
+ * - Claim word: 64 bits = generation (high 40) | next unclaimed unit (low 24). The dynamic
+ *   schedule hands out units (normally one chunk of `grain` items) by compare-exchange on
+ *   it, never fetch-add, so a claim succeeds only if the generation is still the one the
+ *   claimer expects and the index never passes n_units (no carry into the generation).
+ *   The static schedule gives range t a per-worker ticket, (g << 1) | taken, claimed by
+ *   compare-exchange by worker t or, once the caller has finished range 0, by the caller.
+ * - Done count: a worker adds 1 after each unit/range it ran (after its stats); the caller
+ *   counts its own and waits (spin, then futex) until the workers' adds make up the rest.
+ *   A unit can only be claimed while its region is open, and the region closes only after
+ *   every claimed unit was reported, so a worker never adds to a later region's count.
+ * - Late worker: woken for generation g (its latest invitation; several rings coalesce), it
+ *   claims only in generation g. It reads the claim word: another generation, or index
+ *   "closed", means its region is gone and it goes back to waiting. It then copies the
+ *   descriptor (fn, ctx, sizes) with relaxed atomic loads and an acquire fence; the copy is
+ *   used only if the following claim of generation g succeeds. Seqlock order on the caller's
+ *   side: the claim word moves to (g+1, closed) and a release fence is issued BEFORE any
+ *   descriptor field of region g+1 is written, so a copy that saw any of g+1's fields makes
+ *   the validating claim fail. After its last report a worker reads nothing but the claim
+ *   word (and the caller's sleep flag: a spurious futex wake of a later wait, harmless).
+ * - ABA cases: (1) the claim word returns to exactly (g, i) only after 2^40 generations —
+ *   a worker would have to stall between two instructions for 2^40 regions (over a day at
+ *   100 ns per region); accepted. (2) Index reuse within g: indices only grow within a
+ *   generation. (3) A ticket (g, open) of worker t is re-opened only by a later generation,
+ *   so a late worker's compare-exchange against (g, open) fails once the caller took the
+ *   range or a new region started. (4) A late worker invited to g and again to g+1 may see
+ *   invitation g+1 on its first look: it then simply joins g+1, to which it was invited.
+ *   (5) The descriptor copy could mix regions g and g+1 only if the caller rewrote it while
+ *   the claim word still showed g — excluded by the order above. (6) `done` is reset by the
+ *   caller for g+1 only after g's count completed, and nobody adds for a closed region.
+ * - Static ranges keep their boundaries and their thread_index t whoever runs them; the
+ *   caller takes an unstarted range only after its own: its owner is then at least a whole
+ *   range behind, so running it on the caller finishes no later than waiting would.
+ * - Stats: a worker counts a region only if it ran a chunk or range of it, so a late worker
+ *   shows fewer regions than it was invited to; all stats writes happen before the done
+ *   add the caller waits for, so they are complete (and race-free) between regions.
  *
  * Thread safety: a pool serves one caller at a time (one session owns one pool; sessions
  * each own their pool). A second concurrent or nested rt_pool_run on the same pool fails
@@ -65,6 +104,11 @@ typedef struct rt_pool_options {
                      * (wrapping); the caller thread (worker 0) is never pinned by the pool */
   int spin_us;      /* spin this long waiting for work before sleeping; 0 = sleep at once.
                      * Forced to 0 when threads > CPUs in the process's affinity mask. */
+  /* Test/bench hook, NULL in production: called on worker t (t >= 1) each time it wakes for
+   * an invitation, before it looks at the region. A hook that blocks plays a descheduled
+   * worker (tests/unit/test_threadpool.c, bench/threadpool_overhead.c). */
+  void (*on_wake)(void *arg, int thread_index);
+  void *on_wake_arg;
 } rt_pool_options;
 
 /* The work of a region: items [begin, end) on worker thread_index (0 = the caller). */
@@ -74,7 +118,8 @@ typedef void (*rt_task_fn)(void *ctx, int thread_index, int64_t begin, int64_t e
 typedef struct rt_thread_stats {
   int64_t items;   /* items executed (sum of end - begin over fn calls) */
   int64_t calls;   /* fn calls (chunks) executed */
-  int64_t regions; /* regions this thread took part in (was woken for / ran as caller) */
+  int64_t regions; /* regions this thread took part in: every region it called (worker 0),
+                    * regions in which it ran at least one chunk or range (workers >= 1) */
 } rt_thread_stats;
 
 /* Defaults: no pinning, RT_DEFAULT_SPIN_US. */
@@ -92,7 +137,8 @@ int rt_pool_size(const rt_pool *pool);
 /* Run fn over items [0, n_items) on min(k, number of chunks) threads: worker 0 (the caller)
  * and workers 1..k-1. Chunks are handed out dynamically from an atomic counter, each of
  * grain = ceil(n_items / (k * RT_CHUNKS_PER_THREAD)) items (the last may be shorter), so the
- * mapping of items to threads varies between runs. Returns when every item has run.
+ * mapping of items to threads varies between runs. Returns when every item has run, without
+ * waiting for a woken worker that has not claimed anything yet (see "Join protocol").
  * n_items == 0 returns at once without touching any thread. Errors: k < 1, k > pool size,
  * n_items < 0, fn NULL, pool busy (nested/concurrent call). */
 dlf_status rt_pool_run(rt_pool *pool, int k, int64_t n_items, rt_task_fn fn, void *ctx);
@@ -101,9 +147,13 @@ dlf_status rt_pool_run(rt_pool *pool, int k, int64_t n_items, rt_task_fn fn, voi
 dlf_status rt_pool_run_grain(rt_pool *pool, int k, int64_t n_items, int64_t grain, rt_task_fn fn,
                              void *ctx);
 
-/* Static schedule: thread t of k' = min(k, n_items) gets exactly one contiguous range,
- * [t*q + min(t, r), (t+1)*q + min(t+1, r)) with q = n_items / k', r = n_items % k' —
- * deterministic, one fn call per thread, no shared counter. */
+/* Static schedule: range t of k' = min(k, n_items) is the contiguous
+ * [t*q + min(t, r), (t+1)*q + min(t+1, r)) with q = n_items / k', r = n_items % k' — the
+ * boundaries are deterministic, each range is one fn call with thread_index t, no shared
+ * counter. Worker t runs range t, unless it has not started it when the caller has finished
+ * range 0: then the caller runs it (still passing thread_index t, so per-thread scratch or
+ * per-range outputs indexed by thread_index stay private; the items count in thread 0's
+ * stats). Returns when every range has run. */
 dlf_status rt_pool_run_static(rt_pool *pool, int k, int64_t n_items, rt_task_fn fn, void *ctx);
 
 /* Counters of worker `thread` (0..size-1) since creation or the last reset. Call between

@@ -104,7 +104,7 @@ expect bad_repeat 2 "--repeat" -- "$BIN" run "$FIX/relu_add.onnx" --repeat 0
 expect bad_engine 2 "--engine" -- "$BIN" run "$FIX/relu_add.onnx" --engine warp
 expect export_missing_output 2 "missing -o" -- "$BIN" export zoo:resnet18
 expect two_models 2 "unexpected argument" -- "$BIN" info a.onnx b.onnx
-for cmd in info run export; do
+for cmd in info run export plan; do
   expect "help_$cmd" 0 "" -- "$BIN" "$cmd" --help
   out_has "help_${cmd}_text" "^usage: dlfusion $cmd"
 done
@@ -199,6 +199,126 @@ expect bench_shape_override 0 "" -- "$BIN" bench "$FIX/relu_add_batch.onnx" --ru
   --shape x=3x2x2x2
 # batch 3: two live tensors of 3x2x2x2 floats (96 B), each rounded up to 128
 out_has bench_shape_override_peak "\(256 B\) in the planned arena"
+
+# bench reports the thread count the session resolved, never the "0" of the default
+expect bench_default_threads 0 "" -- "$BIN" bench "$FIX/relu_add.onnx" --runs 1
+out_has bench_prints_resolved_threads "^engine: fast .*, threads: [1-9][0-9]*$"
+expect bench_one_thread 0 "" -- "$BIN" bench "$FIX/relu_add.onnx" --runs 1 --threads 1
+out_has bench_prints_one_thread "^engine: fast .*, threads: 1$"
+# memory: relu_add's largest layer reads 8 floats and writes 8 (64 B)
+expect bench_memory 0 "" -- "$BIN" bench "$FIX/relu_add.onnx" --runs 1
+out_has bench_memory_line "^memory: peak_bytes=[0-9]+ largest_layer_io_bytes=64 ratio=[0-9.]+ \(layer '(relu|add)'\)$"
+out_has bench_session_memory "^session memory: arena [0-9]+ B \+ scratch [0-9]+ B"
+
+# --isa forces a kernel path, as DLF_ISA does
+expect bench_isa_generic 0 "" -- "$BIN" bench "$FIX/relu_add.onnx" --runs 1 --isa generic
+out_has bench_isa_generic_engine "^engine: fast \(generic\)"
+expect run_isa_generic 0 "" -- "$BIN" run "$FIX/relu_add.onnx" --input "$FIX/relu_add_x.npy" \
+  --isa generic --output "$TMP/yg.npy"
+same_data run_isa_generic_values "$TMP/yg.npy" "$FIX/relu_add_y.npy" 32
+expect bad_isa 2 "--isa wants generic, avx2 or avx512" -- "$BIN" run "$FIX/relu_add.onnx" --isa sse9
+
+# -------------------------------------------------------------- memory (info)
+# info's memory line: the planned arena (128 B, see bench above) over the largest layer's
+# input + output (64 B); the totals stay the last line.
+expect info_memory 0 "" -- "$BIN" info "$FIX/relu_add.onnx"
+out_has info_memory_line "^memory: peak_bytes=128 largest_layer_io_bytes=64 ratio=2.000 \(layer '(relu|add)'\)$"
+[[ "$(tail -n 1 "$TMP/out")" == total:* ]] && ok info_total_still_last \
+  || bad info_total_still_last "$(tail -n 1 "$TMP/out")"
+
+# ------------------------------------------------------------------- plans
+expect help_global_for_plan 0 "" -- "$BIN" --help
+out_has help_global_lists_plan "^  plan "
+expect plan_missing_model 2 "missing MODEL" -- "$BIN" plan
+expect plan_unknown_option 2 "--bogus" -- "$BIN" plan "$FIX/relu_add.onnx" --bogus
+expect plan_output_needs_argument 2 "needs an argument" -- "$BIN" plan "$FIX/relu_add.onnx" -o
+expect plan_cores_not_a_number 2 "--cores" -- "$BIN" plan "$FIX/relu_add.onnx" --cores two
+expect plan_cores_negative 2 "--cores" -- "$BIN" plan "$FIX/relu_add.onnx" --cores -1
+expect plan_cores_trailing_junk 2 "--cores" -- "$BIN" plan "$FIX/relu_add.onnx" --cores 1x
+expect plan_missing_file 1 "$TMP/nope.onnx" -- "$BIN" plan "$TMP/nope.onnx"
+# to stdout, and with -o to a file: the same JSON
+expect plan_stdout 0 "" -- "$BIN" plan "$FIX/relu_add.onnx"
+out_has plan_stdout_is_json '"fingerprint"'
+cp "$TMP/out" "$TMP/plan_stdout.json"
+expect plan_to_file 0 "" -- "$BIN" plan "$FIX/relu_add.onnx" -o "$TMP/relu_add.plan.json"
+out_has plan_to_file_says_where "^wrote $TMP/relu_add.plan.json"
+if [ -f "$TMP/relu_add.plan.json" ] && cmp -s <(printf '%s\n' "$(cat "$TMP/relu_add.plan.json")") \
+  <(printf '%s\n' "$(cat "$TMP/plan_stdout.json")"); then ok plan_file_equals_stdout
+else bad plan_file_equals_stdout "plan -o and plan to stdout differ"; fi
+expect plan_output_into_missing_dir 1 "$TMP/nodir/p.json" -- \
+  "$BIN" plan "$FIX/relu_add.onnx" -o "$TMP/nodir/p.json"
+expect plan_one_core 0 "" -- "$BIN" plan "$FIX/relu_add.onnx" --cores 1 -o "$TMP/relu_add.k1.json"
+# a valid plan runs, gives the expected values, and bench/info show its blocks
+expect run_plan 0 "" -- "$BIN" run "$FIX/relu_add.onnx" --input "$FIX/relu_add_x.npy" \
+  --plan "$TMP/relu_add.plan.json" --output "$TMP/yp.npy"
+same_data run_plan_values "$TMP/yp.npy" "$FIX/relu_add_y.npy" 32
+expect run_plan_one_core 0 "" -- "$BIN" run "$FIX/relu_add.onnx" --input "$FIX/relu_add_x.npy" \
+  --plan "$TMP/relu_add.k1.json" --output "$TMP/yp1.npy"
+same_data run_plan_one_core_values "$TMP/yp1.npy" "$FIX/relu_add_y.npy" 32
+expect bench_plan 0 "" -- "$BIN" bench "$FIX/relu_add.onnx" --runs 3 --plan "$TMP/relu_add.plan.json"
+out_has bench_plan_names_plan "^plan: $TMP/relu_add.plan.json \(2 blocks\)$"
+out_has bench_plan_table "^per-block time \(median over 3 runs\):$"
+out_has bench_plan_block_0 "^ +0  relu +1 +[0-9]+ +auto +[0-9.e+-]+ +[0-9.]+$"
+out_has bench_plan_block_1 "^ +1  add +1 +[0-9]+ +auto +[0-9.e+-]+ +[0-9.]+$"
+out_has bench_plan_median "^median [0-9.e+-]+ ms  min [0-9.e+-]+ ms  p90 [0-9.e+-]+ ms$"
+expect bench_plan_one_core 0 "" -- "$BIN" bench "$FIX/relu_add.onnx" --runs 1 --plan "$TMP/relu_add.k1.json"
+out_has bench_plan_one_core_block "^ +0  relu +1 +1 +auto "
+expect info_plan 0 "" -- "$BIN" info "$FIX/relu_add.onnx" --plan "$TMP/relu_add.plan.json"
+out_has info_plan_block_0 "^ +0  relu +1 +[0-9]+ +auto +1 +[0-9.]+[KMG]? +0 +0 +0 +1\.00  auto$"
+out_has info_plan_blocks "^blocks: 2 \(0 fused\);"
+out_has info_plan_memory "^activation memory with the plan: arena [0-9]+ B \+ scratch [0-9]+ B"
+[[ "$(tail -n 1 "$TMP/out")" == total:* ]] && ok info_plan_total_still_last \
+  || bad info_plan_total_still_last "$(tail -n 1 "$TMP/out")"
+# the unfused plan written by `dlfusion plan` runs exactly like no plan (bit for bit)
+"$BIN" plan zoo:mobilenet_v2 -o "$TMP/mnv2.json" >/dev/null 2>&1
+expect run_zoo_unfused_plan 0 "" -- "$BIN" run zoo:mobilenet_v2 --seed 3 --plan "$TMP/mnv2.json" \
+  --output "$TMP/mnv2_plan.npy"
+expect run_zoo_no_plan 0 "" -- "$BIN" run zoo:mobilenet_v2 --seed 3 --output "$TMP/mnv2_none.npy"
+if [ -f "$TMP/mnv2_plan.npy" ] && cmp -s "$TMP/mnv2_plan.npy" "$TMP/mnv2_none.npy"; then
+  ok run_unfused_plan_equals_no_plan
+else bad run_unfused_plan_equals_no_plan "outputs with and without the unfused plan differ"; fi
+# a fused block (MobileNetV2's features.3 inverted residual: expand, depthwise, project+add)
+# on one core, made by editing that plan the way a user would
+awk '/"features\.3\.conv\.0\.0"/ { print "    {\"layers\": [\"features.3.conv.0.0\", " \
+  "\"features.3.conv.1.0\", \"features.3.conv.2\"], \"cores\": 1, \"tile_rows\": 4," \
+  " \"algorithms\": {\"features.3.conv.2\": \"im2col\"}},"; next }
+  /"features\.3\.conv\.(1\.0|2)"/ { next } { print }' "$TMP/mnv2.json" >"$TMP/mnv2_fused.json"
+expect info_fused_plan 0 "" -- "$BIN" info zoo:mobilenet_v2 --plan "$TMP/mnv2_fused.json"
+out_has info_fused_plan_block "^ +6  features\.3\.conv\.0\.0\.\.features\.3\.conv\.2 +3 +1 +4 +14 +[0-9.]+[KMG]? +[0-9.]+[KMG]? +[0-9.]+[KMG]? +[0-9.]+[KMG]? +[0-9.]+  auto,auto,im2col$"
+out_has info_fused_plan_count "^blocks: 53 \(1 fused\);"
+expect bench_fused_plan 0 "" -- "$BIN" bench zoo:mobilenet_v2 --runs 2 --plan "$TMP/mnv2_fused.json"
+out_has bench_fused_plan_block "^ +6  features\.3\.conv\.0\.0\.\.features\.3\.conv\.2 +3 +1 +4 +[0-9.e+-]+ +[0-9.]+$"
+expect run_fused_plan 0 "" -- "$BIN" run zoo:mobilenet_v2 --seed 3 --plan "$TMP/mnv2_fused.json"
+# fused kernels may round differently from unfused ones: compare the top-5 classes
+if [ "$(grep top-5 "$TMP/out" | sed -E 's/:[^ ]+//g')" == \
+  "$("$BIN" run zoo:mobilenet_v2 --seed 3 | grep top-5 | sed -E 's/:[^ ]+//g')" ]; then
+  ok run_fused_plan_same_top5
+else bad run_fused_plan_same_top5 "top-5 classes differ from the unfused run"; fi
+# bad plans: another model's, malformed, missing, with the reference engine
+expect plan_of_another_model 1 "fingerprint" -- \
+  "$BIN" run "$FIX/relu_add.onnx" --plan "$TMP/mnv2.json"
+expect plan_of_another_model_info 1 "fingerprint" -- \
+  "$BIN" info "$FIX/relu_add.onnx" --plan "$TMP/mnv2.json"
+printf '{"dlfusion_plan": 1, "blocks": [' >"$TMP/malformed.plan.json"
+expect plan_malformed_run 1 "malformed.plan.json" -- \
+  "$BIN" run "$FIX/relu_add.onnx" --plan "$TMP/malformed.plan.json"
+expect plan_malformed_bench 1 "malformed.plan.json" -- \
+  "$BIN" bench "$FIX/relu_add.onnx" --plan "$TMP/malformed.plan.json"
+expect plan_malformed_info 1 "malformed.plan.json" -- \
+  "$BIN" info "$FIX/relu_add.onnx" --plan "$TMP/malformed.plan.json"
+[ ! -s "$TMP/out" ] && ok plan_malformed_info_prints_nothing \
+  || bad plan_malformed_info_prints_nothing "stdout: $(head -c 200 "$TMP/out")"
+# a block the engine cannot run tile by tile: the error names the file and the layer
+fp=$(sed -nE 's/.*"fingerprint": "([0-9a-f]+)".*/\1/p' "$TMP/relu_add.plan.json")
+printf '{"dlfusion_plan": 1, "fingerprint": "%s", "target": {"kind": "cpu", "cores": 1},
+ "blocks": [{"layers": ["relu", "add"], "cores": 1, "tile_rows": 1}]}\n' "$fp" >"$TMP/unfusable.json"
+expect plan_unfusable_block 1 "unfusable.json: block 0: layer 'add'" -- \
+  "$BIN" run "$FIX/relu_add.onnx" --plan "$TMP/unfusable.json"
+expect plan_file_missing 1 "$TMP/absent.plan.json" -- \
+  "$BIN" run "$FIX/relu_add.onnx" --plan "$TMP/absent.plan.json"
+expect plan_needs_argument 2 "needs an argument" -- "$BIN" bench "$FIX/relu_add.onnx" --plan
+expect plan_with_reference_engine 2 "--plan needs the default engine" -- \
+  "$BIN" run "$FIX/relu_add.onnx" --plan "$TMP/relu_add.plan.json" --engine ref
 
 # --------------------------------------------- hostile models (review finds)
 HOS=tests/fixtures/hostile

@@ -1,17 +1,25 @@
 #!/bin/sh
 # run.sh — build the libFuzzer harnesses (clang, ASan+UBSan) against the library
 # sources and run each for N seconds: tests/fuzz/run.sh [seconds] [harness...]
+# Without harness names it runs every tests/fuzz/fuzz_NAME.c (seeds: corpus/NAME).
 #
 # Environment: FUZZ_BUILD (build dir prefix, default build-fuzz; the library goes
 # to $FUZZ_BUILD-san), FUZZ_JOBS (parallel make jobs, default 2), FUZZ_WORK (where
-# new corpus entries and crash files go, default $FUZZ_BUILD-san/fuzz). The seed
-# corpora in tests/fuzz/corpus are read, never written.
+# new corpus entries and crash files go, default $FUZZ_BUILD-san/fuzz), FUZZ_LIB_SRC
+# (library sources to build, default all; the readers need only src/core src/ir
+# src/frontend, which skips the slow sanitized kernel files), FUZZ_TIMEOUT (seconds one
+# input may take, default 10; wall clock, so raise it on a loaded machine). The seed corpora in
+# tests/fuzz/corpus are read, never written.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 
 SECONDS_EACH=${1:-60}
 [ $# -gt 0 ] && shift
-HARNESSES=${*:-"onnx npy"}
+if [ $# -gt 0 ]; then
+  HARNESSES=$*
+else
+  HARNESSES=$(for f in tests/fuzz/fuzz_*.c; do f=${f##*/fuzz_}; echo "${f%.c}"; done)
+fi
 BUILD=${FUZZ_BUILD:-build-fuzz}
 LIBDIR=$BUILD-san
 JOBS=${FUZZ_JOBS:-2}
@@ -22,7 +30,7 @@ CC=${CC_FUZZ:-clang}
 # flags); CFLAGS from the environment is appended to, adding libFuzzer's coverage hooks.
 mkdir -p "$LIBDIR"
 CFLAGS="-fsanitize=fuzzer-no-link" make --no-print-directory SAN=1 BUILD="$BUILD" -j"$JOBS" \
-  "$LIBDIR/libdlfusion.a" >"$LIBDIR/fuzz-build.log" 2>&1 || {
+  ${FUZZ_LIB_SRC:+"LIB_SRC=$FUZZ_LIB_SRC"} "$LIBDIR/libdlfusion.a" >"$LIBDIR/fuzz-build.log" 2>&1 || {
   cat "$LIBDIR/fuzz-build.log"
   echo "fuzz: building the library failed"
   exit 2
@@ -31,7 +39,7 @@ CFLAGS="-fsanitize=fuzzer-no-link" make --no-print-directory SAN=1 BUILD="$BUILD
 # Inputs larger than this are not interesting for either format's parser.
 max_len() {
   case $1 in
-  onnx) echo 65536 ;;
+  onnx | plan) echo 65536 ;;
   npy) echo 4096 ;;
   *) echo 4096 ;;
   esac
@@ -51,13 +59,15 @@ for h in $HARNESSES; do
   fi
   corpus=$WORK/corpus_$h
   mkdir -p "$corpus" "$WORK/crashes_$h"
+  seeds=tests/fuzz/corpus/$h
+  [ -d "$seeds" ] || seeds= # a new harness may not have seeds yet
   dict=
   [ -f "tests/fuzz/$h.dict" ] && dict=-dict=tests/fuzz/$h.dict
-  echo "fuzz_$h: ${SECONDS_EACH}s, seeds tests/fuzz/corpus/$h, log $WORK/fuzz_$h.log"
+  echo "fuzz_$h: ${SECONDS_EACH}s, seeds ${seeds:-none}, log $WORK/fuzz_$h.log"
   ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
     "$bin" -max_total_time="$SECONDS_EACH" -max_len="$(max_len "$h")" -rss_limit_mb=2048 \
-    -timeout=10 -print_final_stats=1 $dict -artifact_prefix="$WORK/crashes_$h/" \
-    "$corpus" "tests/fuzz/corpus/$h" >"$WORK/fuzz_$h.log" 2>&1
+    -timeout="${FUZZ_TIMEOUT:-10}" -print_final_stats=1 $dict -artifact_prefix="$WORK/crashes_$h/" \
+    "$corpus" $seeds >"$WORK/fuzz_$h.log" 2>&1
   rc=$?
   grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb)' \
     "$WORK/fuzz_$h.log" | sed "s/^/  /"

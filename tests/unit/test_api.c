@@ -44,7 +44,7 @@ static void run_relu_add(dlf_engine engine, int no_optimize) {
   lo.no_optimize = no_optimize;
   dlf_model *m;
   REQUIRE_OK(dlf_model_load(FIX "relu_add.onnx", &lo, &m));
-  dlf_session_options so = {engine, 1};
+  dlf_session_options so = {.engine = engine, .threads = 1};
   dlf_session *s;
   dlf_status st = dlf_session_create(m, &so, &s);
   if (st != DLF_OK) {

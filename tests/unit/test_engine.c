@@ -6,6 +6,7 @@
 #include "api/session_internal.h"
 #include "dlfusion.h"
 #include "ir/ref_exec.h"
+#include "graph_builder.h"
 #include "op_harness.h"
 #include "runtime/engine.h"
 #include "test.h"
@@ -55,7 +56,7 @@ static void zoo_fast_matches_reference(const char *name, int batch, int expect_f
   const void *in[1] = {x};
   void *out[1] = {want};
   dlf_session *s;
-  dlf_session_options ro = {DLF_ENGINE_REFERENCE, 1};
+  dlf_session_options ro = {.engine = DLF_ENGINE_REFERENCE, .threads = 1};
   REQUIRE_OK(dlf_session_create(m, &ro, &s));
   REQUIRE_OK(dlf_session_run(s, in, out));
   dlf_session_free(s);
@@ -64,7 +65,7 @@ static void zoo_fast_matches_reference(const char *name, int batch, int expect_f
     const kern_config *cfg = kern_config_for_isa((kern_isa)isa);
     if (!cfg) continue;
     for (int threads = 1; threads <= 2; threads++) {
-      dlf_session_options fo = {DLF_ENGINE_DEFAULT, threads};
+      dlf_session_options fo = {.engine = DLF_ENGINE_DEFAULT, .threads = threads};
       REQUIRE_OK(dlf_session_create_with_config(m, &fo, cfg, &s));
       CHECK(strncmp(dlf_session_engine_name(s), "fast (", 6) == 0);
       CHECK_INT(expect_fallbacks, dlf_session_fallback_steps(s));
@@ -112,7 +113,7 @@ TEST(test_engine_session_reports_fast_engine_and_reference) {
   snprintf(want, sizeof want, "fast (%s)", kern_isa_name(kern_config_get()->isa));
   CHECK(strcmp(want, dlf_session_engine_name(s)) == 0);
   dlf_session_free(s);
-  dlf_session_options ro = {DLF_ENGINE_REFERENCE, 0};
+  dlf_session_options ro = {.engine = DLF_ENGINE_REFERENCE, .threads = 0};
   REQUIRE_OK(dlf_session_create(m, &ro, &s));
   CHECK(strcmp("reference", dlf_session_engine_name(s)) == 0);
   CHECK_INT(-1, dlf_session_fallback_steps(s));
@@ -121,59 +122,6 @@ TEST(test_engine_session_reports_fast_engine_and_reference) {
 }
 
 /* ------------------------------------------------- synthetic graphs -- */
-
-/* A graph under construction: one 4-D (or 2-D) input, nodes appended. */
-typedef struct eg {
-  ir_graph *g;
-  uint64_t seed;
-} eg;
-
-static int eg_input(eg *b, int ndim, const int64_t *dims) {
-  int t;
-  if (ir_graph_add_tensor(b->g, "x", IR_F32, ndim, dims, &t) != DLF_OK) return -1;
-  b->g->inputs = realloc(b->g->inputs, (size_t)(b->g->n_inputs + 1) * sizeof(int));
-  b->g->inputs[b->g->n_inputs++] = t;
-  return t;
-}
-
-static int eg_const(eg *b, int ndim, const int64_t *dims, float lo, float hi) {
-  int64_t n = 1;
-  for (int d = 0; d < ndim; d++)
-    n *= dims[d];
-  int t;
-  float *data = th_random(++b->seed, n, lo, hi);
-  if (ir_graph_add_constant(b->g, NULL, IR_F32, ndim, dims, data, &t) != DLF_OK) return -1;
-  return t;
-}
-
-/* A node with n_in inputs and one new output tensor; returns the node index. */
-static int eg_node(eg *b, ir_op op, int n_in, const int *in, int *out_t) {
-  int y, ni;
-  if (ir_graph_add_tensor(b->g, NULL, IR_F32, 0, NULL, &y) != DLF_OK) return -1;
-  if (ir_graph_add_node(b->g, NULL, op, n_in, in, 1, &y, &ni) != DLF_OK) return -1;
-  b->g->nodes[ni].residual = -1;
-  *out_t = y;
-  return ni;
-}
-
-/* Conv with W [cout, cin/group, kh, kw] and bias; pads as ONNX [t, l, b, r]. */
-static int eg_conv(eg *b, int x, int64_t cin, int64_t cout, int64_t k, int64_t stride,
-                   const int64_t *pads, int64_t group, int *y) {
-  int64_t wd[4] = {cout, cin / group, k, k}, bd[1] = {cout};
-  int in[3] = {x, eg_const(b, 4, wd, -0.5f, 0.5f), eg_const(b, 1, bd, -0.5f, 0.5f)};
-  int ni = eg_node(b, IR_OP_CONV, 3, in, y);
-  ir_node *n = &b->g->nodes[ni];
-  int64_t s2[2] = {stride, stride};
-  ir_node_set_ints(n, "strides", s2, 2);
-  if (pads) ir_node_set_ints(n, "pads", pads, 4);
-  ir_node_set_int(n, "group", group);
-  return ni;
-}
-
-static void eg_output(eg *b, int t) {
-  b->g->outputs = realloc(b->g->outputs, (size_t)(b->g->n_outputs + 1) * sizeof(int));
-  b->g->outputs[b->g->n_outputs++] = t;
-}
 
 /* Infer, run the reference and the engine (every ISA, threads 1 and 2), compare; checks
  * the number of fallback steps of the engine. */
@@ -200,12 +148,12 @@ static void eg_check(eg *b, int expect_fallbacks) {
       int threads = 1 + variant % 2;
       /* Tiny graphs: make every step parallel, or threads 2 would test nothing new;
        * 3x3 stride-1 convs run both Winograd and im2col. */
-      rt_engine_options o = {threads, cfg, -1, variant >= 2};
+      rt_engine_options o = {threads, cfg, -1, variant >= 2, NULL};
       rt_engine *e;
       REQUIRE_OK(rt_engine_create(g, &o, &e));
       CHECK_INT(expect_fallbacks, rt_engine_num_fallback_steps(e));
       memset(got, 0xff, (size_t)no * sizeof *got);
-      CHECK_OK(rt_engine_run(e, in, out, NULL));
+      CHECK_OK(rt_engine_run(e, in, out, NULL, NULL));
       char what[96];
       snprintf(what, sizeof what, "%s threads %d%s", kern_isa_name((kern_isa)isa), threads,
                o.no_winograd ? " no winograd" : "");
@@ -219,11 +167,6 @@ static void eg_check(eg *b, int expect_fallbacks) {
   ir_graph_free(g);
 }
 
-static eg eg_begin(void) {
-  eg b = {NULL, 1};
-  ir_graph_create("test", &b.g);
-  return b;
-}
 
 static const int64_t X1[4] = {1, 8, 11, 9}, X2[4] = {2, 8, 11, 9};
 

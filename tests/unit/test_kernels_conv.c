@@ -511,6 +511,53 @@ CONV_TESTS(avx512, KERN_ISA_AVX512)
   TEST(test_dwconv_##isa##_random_shapes) { run_random(ISA, true, true, 40); }                     \
   TEST(test_dwconv_##isa##_random_floats_rel_1e4) { run_random(ISA, true, false, 20); }
 
+/* Random shapes of the register-blocked 3x3 path (dwconv3x3.h): stride 1 or 2, pads 0..2 per
+ * side, rows 1..48 wide (so blocks of 8, 4, 2 and single border pixels all occur), channel
+ * counts around the vector widths, channel slices, every epilogue, bands. */
+static void run_random_dw3x3(kern_isa isa, bool ints, int n_cases) {
+  const kern_config *cfg = config_or_skip(isa);
+  if (!cfg) return;
+  static const int64_t cs[] = {1, 7, 8, 9, 16, 17, 24, 32, 40, 48};
+  dlf_rng r = dlf_rng_make(0xd3 + isa);
+  for (int t = 0; t < n_cases; t++) {
+    const int64_t s = 1 + (int64_t)(dlf_rng_next(&r) % 2);
+    conv_case cc = {.N = 1 + (int64_t)(dlf_rng_next(&r) % 2),
+                    .C = cs[dlf_rng_next(&r) % 10],
+                    .kh = 3,
+                    .kw = 3,
+                    .sh = s,
+                    .sw = s,
+                    .pt = (int64_t)(dlf_rng_next(&r) % 3),
+                    .pl = (int64_t)(dlf_rng_next(&r) % 3),
+                    .pb = (int64_t)(dlf_rng_next(&r) % 3),
+                    .pr = (int64_t)(dlf_rng_next(&r) % 3),
+                    .x_pad = (int64_t)(dlf_rng_next(&r) % 3),
+                    .y_pad = (int64_t)(dlf_rng_next(&r) % 3),
+                    .bias = dlf_rng_next(&r) % 2,
+                    .residual = dlf_rng_next(&r) % 2,
+                    .accumulate = dlf_rng_next(&r) % 4 == 0,
+                    .act = (kern_act)(dlf_rng_next(&r) % 3),
+                    .lo = -3,
+                    .hi = 4,
+                    .ints = ints,
+                    .bands = 1 + (int)(dlf_rng_next(&r) % 3),
+                    .depthwise = true};
+    cc.H = 3 + (int64_t)(dlf_rng_next(&r) % 6);
+    cc.W = 3 + (int64_t)(dlf_rng_next(&r) % 46);
+    check_conv(cfg, cc, dlf_rng_next(&r));
+  }
+}
+
+#define DW3X3_TESTS(isa, ISA)                                                                      \
+  TEST(test_dwconv_##isa##_3x3_wide_rows_random_exact) { run_random_dw3x3(ISA, true, 60); }       \
+  TEST(test_dwconv_##isa##_3x3_wide_rows_random_floats_rel_1e4) {                                 \
+    run_random_dw3x3(ISA, false, 30);                                                              \
+  }
+
+DW3X3_TESTS(generic, KERN_ISA_GENERIC)
+DW3X3_TESTS(avx2, KERN_ISA_AVX2)
+DW3X3_TESTS(avx512, KERN_ISA_AVX512)
+
 DWCONV_TESTS(generic, KERN_ISA_GENERIC)
 DWCONV_TESTS(avx2, KERN_ISA_AVX2)
 DWCONV_TESTS(avx512, KERN_ISA_AVX512)

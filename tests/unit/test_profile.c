@@ -88,7 +88,7 @@ TEST(test_profile_session_names_its_engine) {
   dlf_model *m;
   REQUIRE_OK(dlf_model_load(FIX "relu_add.onnx", NULL, &m));
   dlf_session *s;
-  dlf_session_options o = {DLF_ENGINE_REFERENCE, 1};
+  dlf_session_options o = {.engine = DLF_ENGINE_REFERENCE, .threads = 1};
   if (dlf_session_create(m, &o, &s) == DLF_OK) {
     CHECK(strcmp(dlf_session_engine_name(s), "reference") == 0);
     dlf_session_free(s);

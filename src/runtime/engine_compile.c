@@ -1,0 +1,429 @@
+/* engine_compile.c — layers to steps: which kernel runs a node, its geometry, packed
+ * weights, epilogue split and parallel decomposition (bands / channel slices / chunks);
+ * a node no fast step fits becomes a fallback step (the reference function on NCHW). */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "ir/ops/window.h"
+#include "runtime/engine_internal.h"
+
+static void *alloc_floats(int64_t n) {
+  size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(float);
+  bytes = (bytes + 63) / 64 * 64;
+  return aligned_alloc(64, bytes);
+}
+
+static bool is_const(const ir_graph *g, int t) { return t >= 0 && g->tensors[t].data != NULL; }
+
+/* An activation the fast steps can read: present, not a constant, float32. */
+static bool is_act_f32(const ir_graph *g, int t) {
+  return t >= 0 && !is_const(g, t) && g->tensors[t].dtype == IR_F32;
+}
+
+/* NHWC and NCHW hold the same bytes when C == 1 or H*W == 1. */
+static bool layout_free(const rt_engine *e, int t) {
+  if (!e->nhwc[t]) return true;
+  const int64_t *d = e->g->tensors[t].dims;
+  return d[1] == 1 || d[2] * d[3] == 1;
+}
+
+static bool same_dims(const ir_tensor *a, const ir_tensor *b) {
+  if (a->ndim != b->ndim) return false;
+  for (int i = 0; i < a->ndim; i++)
+    if (a->dims[i] != b->dims[i]) return false;
+  return true;
+}
+
+/* Split the epilogue between the kernel and a post pass. */
+static void set_epilogue(rt_step *s, const ir_node *n) {
+  s->residual = n->residual;
+  s->kact = KERN_ACT_NONE;
+  s->post_act = IR_ACT_NONE;
+  if (n->act == IR_ACT_RELU) {
+    s->kact = KERN_ACT_RELU;
+  } else if (n->act == IR_ACT_CLIP) {
+    s->kact = KERN_ACT_CLIP;
+    s->lo = n->act_p0;
+    s->hi = n->act_p1;
+  } else {
+    s->post_act = n->act;
+    s->p0 = n->act_p0;
+    s->p1 = n->act_p1;
+  }
+}
+
+static void limit_small(const rt_engine *e, rt_step *s, int64_t work) {
+  if (work < e->min_parallel_work) s->cores = 1;
+}
+
+/* Bands of output rows per image: one per image on one thread (fewest weight passes),
+ * else enough that there are >= 4 items per thread when the rows allow. */
+static void choose_bands(rt_step *s, int64_t OH) {
+  int64_t want = s->cores <= 1 ? 1 : (4 * (int64_t)s->cores + s->batch - 1) / s->batch;
+  if (want > OH) want = OH;
+  if (want < 1) want = 1;
+  s->band_h = (OH + want - 1) / want;
+  s->bands = OH > 0 ? (OH + s->band_h - 1) / s->band_h : 0;
+  s->csplits = 1;
+}
+
+/* Each band streams all packed weights (K x Cout) through the cache, each channel slice
+ * redoes the band's im2col (pixels x K): when a conv has more output channels than output
+ * pixels per image (late ResNet stages: 7x7 x 512), split channels across threads instead
+ * of rows. groups == 1 only: a slice at a multiple of nr is a plain range of panels. */
+static void choose_channel_split(rt_step *s, int64_t nr) {
+  const kern_conv2d_params *p = &s->cp;
+  int64_t panels = (p->Cout + nr - 1) / nr;
+  if (s->cores <= 1 || p->groups != 1 || p->Cout <= p->OH * p->OW || panels < 2) return;
+  int64_t want = s->cores < panels ? s->cores : panels;
+  int64_t per = (panels + want - 1) / want;
+  s->csplit_w = per * nr;
+  s->csplits = (p->Cout + s->csplit_w - 1) / s->csplit_w;
+  s->band_h = p->OH;
+  s->bands = p->OH > 0 ? 1 : 0;
+}
+
+/* ------------------------------------------------------------ compile -- */
+
+static bool geom2d(const ir_node *n, const int64_t *xd, const int64_t *k, bool ceil_mode,
+                   win_geom *w) {
+  char msg[256];
+  return win_geom_init(n, 2, xd + 2, k, ceil_mode, true, w, msg, sizeof msg);
+}
+
+static dlf_status compile_conv(rt_engine *e, const ir_node *n, rt_step *s, int force, bool *ok) {
+  const ir_graph *g = e->g;
+  *ok = false;
+  if (n->n_inputs < 2 || n->n_outputs != 1) return DLF_OK;
+  int x = n->inputs[0], w = n->inputs[1], b = n->n_inputs > 2 ? n->inputs[2] : -1, y = n->outputs[0];
+  if (!is_act_f32(g, x) || !is_const(g, w) || (b >= 0 && !is_const(g, b)) || y < 0) return DLF_OK;
+  const ir_tensor *xt = &g->tensors[x], *wt = &g->tensors[w], *yt = &g->tensors[y];
+  if (xt->ndim != 4 || wt->ndim != 4 || wt->dtype != IR_F32) return DLF_OK;
+  if (n->residual >= 0 && (!is_act_f32(g, n->residual) || !same_dims(&g->tensors[n->residual], yt)))
+    return DLF_OK;
+  win_geom wg;
+  if (!geom2d(n, xt->dims, wt->dims + 2, false, &wg)) return DLF_OK;
+  if (wg.out[1] != yt->dims[2] || wg.out[2] != yt->dims[3]) return DLF_OK;
+  kern_conv2d_params *p = &s->cp;
+  memset(p, 0, sizeof *p);
+  p->H = xt->dims[2], p->W = xt->dims[3], p->C = xt->dims[1];
+  p->OH = yt->dims[2], p->OW = yt->dims[3], p->Cout = yt->dims[1];
+  p->kh = wt->dims[2], p->kw = wt->dims[3];
+  p->sh = wg.stride[1], p->sw = wg.stride[2], p->dh = wg.dil[1], p->dw = wg.dil[2];
+  p->pad_t = wg.pad_b[1], p->pad_l = wg.pad_b[2];
+  p->groups = ir_node_int(n, "group", 1);
+  s->x = x, s->y = y;
+  s->batch = xt->dims[0];
+  s->x_img = p->H * p->W * p->C;
+  s->y_img = p->OH * p->OW * p->Cout;
+  s->bias = b >= 0 ? g->tensors[b].data : NULL;
+  set_epilogue(s, n);
+  limit_small(e, s, s->batch * s->y_img * p->kh * p->kw * (p->C / p->groups));
+  bool dw = p->groups > 1 && p->groups == p->C && p->groups == p->Cout;
+  if (dw && force != PLAN_ALGO_IM2COL) {
+    s->kind = STEP_DWCONV;
+    s->algo = RT_ALGO_DIRECT;
+    s->packed_floats = (int64_t)kern_dwconv2d_nhwc_packed_floats(p);
+    s->packed = alloc_floats(s->packed_floats);
+    if (!s->packed) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory packing weights");
+    kern_dwconv2d_nhwc_pack(p, wt->data, s->packed);
+  } else {
+    size_t pf, sf;
+    /* Winograd F(4x4,3x3) for 3x3 stride-1 convs with enough channels (at C = 3 im2col is
+     * as fast, see kernels.h); im2col + SGEMM otherwise. */
+    bool wino = force == PLAN_ALGO_WINOGRAD ||
+                (force == PLAN_ALGO_AUTO && e->winograd && p->C >= 8);
+    wino = wino && kern_winograd_f43_applies(p);
+    if (wino ? !kern_winograd_f43_packed_floats(e->cfg, p, &pf) ||
+                   !kern_winograd_f43_scratch_floats(e->cfg, p, &sf)
+             : !kern_conv2d_nhwc_packed_floats(e->cfg, p, &pf) ||
+                   !kern_conv2d_nhwc_scratch_floats(e->cfg, p, &sf))
+      return ir_node_error(g, n, DLF_ERR_LIMIT, "packed weights or scratch too large");
+    s->kind = STEP_CONV;
+    s->algo = wino ? RT_ALGO_WINOGRAD : RT_ALGO_IM2COL;
+    s->packed_floats = (int64_t)pf;
+    s->packed = alloc_floats((int64_t)pf);
+    if (!s->packed) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory packing weights");
+    if (wino)
+      kern_winograd_f43_pack(e->cfg, p, wt->data, s->packed);
+    else
+      kern_conv2d_nhwc_pack(e->cfg, p, wt->data, s->packed);
+    int64_t sf16 = ((int64_t)sf + 15) / 16 * 16;
+    if (sf16 > e->scratch_floats) e->scratch_floats = sf16;
+  }
+  *ok = true;
+  return DLF_OK;
+}
+
+static void compile_pool(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
+  const ir_graph *g = e->g;
+  *ok = false;
+  if (n->n_inputs != 1 || n->n_outputs < 1 || n->act != IR_ACT_NONE || n->residual >= 0) return;
+  for (int o = 1; o < n->n_outputs; o++)
+    if (n->outputs[o] >= 0) return;
+  int x = n->inputs[0], y = n->outputs[0];
+  if (!is_act_f32(g, x) || y < 0 || g->tensors[x].ndim != 4) return;
+  const ir_tensor *xt = &g->tensors[x], *yt = &g->tensors[y];
+  s->x = x, s->y = y, s->residual = -1;
+  s->batch = xt->dims[0];
+  s->x_img = xt->dims[1] * xt->dims[2] * xt->dims[3];
+  s->y_img = yt->dims[1] * yt->dims[2] * yt->dims[3];
+  if (n->op == IR_OP_GLOBALAVERAGEPOOL) {
+    s->kind = STEP_GAP;
+    s->cchunks = (xt->dims[1] + 63) / 64;
+    limit_small(e, s, s->batch * s->x_img);
+    *ok = true;
+    return;
+  }
+  int64_t ks[2];
+  if (ir_node_ints(n, "kernel_shape", ks, 2) != 2) return;
+  win_geom wg;
+  if (!geom2d(n, xt->dims, ks, ir_node_int(n, "ceil_mode", 0) != 0, &wg)) return;
+  if (wg.out[1] != yt->dims[2] || wg.out[2] != yt->dims[3]) return;
+  kern_pool2d_params *p = &s->pp;
+  memset(p, 0, sizeof *p);
+  p->H = xt->dims[2], p->W = xt->dims[3], p->C = xt->dims[1], p->OH = yt->dims[2],
+  p->OW = yt->dims[3];
+  p->kh = ks[0], p->kw = ks[1], p->sh = wg.stride[1], p->sw = wg.stride[2];
+  p->dh = wg.dil[1], p->dw = wg.dil[2];
+  p->pad_t = wg.pad_b[1], p->pad_l = wg.pad_b[2], p->pad_b = wg.pad_e[1], p->pad_r = wg.pad_e[2];
+  p->count_include_pad = ir_node_int(n, "count_include_pad", 0) != 0;
+  s->kind = n->op == IR_OP_MAXPOOL ? STEP_MAXPOOL : STEP_AVGPOOL;
+  s->algo = RT_ALGO_DIRECT;
+  limit_small(e, s, s->batch * s->y_img * p->kh * p->kw);
+  *ok = true;
+}
+
+static dlf_status compile_gemm(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
+  const ir_graph *g = e->g;
+  *ok = false;
+  if (n->n_inputs < 2 || n->n_outputs != 1) return DLF_OK;
+  int a = n->inputs[0], b = n->inputs[1], c = n->n_inputs > 2 ? n->inputs[2] : -1, y = n->outputs[0];
+  if (!is_act_f32(g, a) || !is_const(g, b) || (c >= 0 && !is_const(g, c)) || y < 0) return DLF_OK;
+  const ir_tensor *at = &g->tensors[a], *bt = &g->tensors[b], *yt = &g->tensors[y];
+  if (at->ndim != 2 || bt->ndim != 2 || bt->dtype != IR_F32 || yt->ndim != 2) return DLF_OK;
+  if (ir_node_int(n, "transA", 0) != 0 || ir_node_float(n, "alpha", 1.0f) != 1.0f) return DLF_OK;
+  if (c >= 0 && ir_node_float(n, "beta", 1.0f) != 1.0f) return DLF_OK;
+  if (n->residual >= 0 && (!is_act_f32(g, n->residual) || !same_dims(&g->tensors[n->residual], yt)))
+    return DLF_OK;
+  bool tb = ir_node_int(n, "transB", 0) != 0;
+  int64_t M = yt->dims[0], N = yt->dims[1], K = at->dims[1];
+  if (c >= 0) {
+    const ir_tensor *ct = &g->tensors[c];
+    if (ct->dtype != IR_F32) return DLF_OK;
+    int64_t cn = ir_tensor_numel(ct);
+    bool row = cn == N && (ct->ndim == 1 || (ct->ndim == 2 && ct->dims[0] == 1));
+    if (!row && cn != 1) return DLF_OK;
+    if (row) {
+      s->bias = ct->data;
+    } else {
+      s->bias_owned = alloc_floats(N);
+      if (!s->bias_owned) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory for a bias");
+      for (int64_t j = 0; j < N; j++)
+        s->bias_owned[j] = *(const float *)ct->data;
+      s->bias = s->bias_owned;
+    }
+  }
+  size_t pf;
+  if (!kern_sgemm_packed_b_floats(e->cfg, K, N, &pf))
+    return ir_node_error(g, n, DLF_ERR_LIMIT, "packed weights too large");
+  s->packed_floats = (int64_t)pf;
+  s->packed = alloc_floats((int64_t)pf);
+  if (!s->packed) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory packing weights");
+  /* B[k, n] is W[k*N + n] (transB = 0) or W[n*K + k] (transB = 1). */
+  kern_sgemm_pack_b(e->cfg, K, N, bt->data, tb ? 1 : N, tb ? K : 1, s->packed);
+  s->kind = STEP_GEMM;
+  s->algo = RT_ALGO_NONE;
+  s->x = a, s->y = y;
+  s->M = M, s->N = N, s->K = K;
+  s->panels = (N + e->cfg->sgemm.nr - 1) / e->cfg->sgemm.nr;
+  limit_small(e, s, M * N * K);
+  set_epilogue(s, n);
+  *ok = true;
+  return DLF_OK;
+}
+
+/* Activation of a standalone unary op, false when it cannot be a fast step. */
+static bool unary_params(const ir_graph *g, const ir_node *n, ir_act *act, float *p0, float *p1) {
+  *p0 = 0, *p1 = 0;
+  switch (n->op) {
+  case IR_OP_RELU: *act = IR_ACT_RELU; return true;
+  case IR_OP_SIGMOID: *act = IR_ACT_SIGMOID; return true;
+  case IR_OP_TANH: *act = IR_ACT_TANH; return true;
+  case IR_OP_HARDSWISH: *act = IR_ACT_HARDSWISH; return true;
+  case IR_OP_LEAKYRELU:
+    *act = IR_ACT_LEAKYRELU;
+    *p0 = ir_node_float(n, "alpha", 0.01f);
+    return true;
+  case IR_OP_HARDSIGMOID:
+    *act = IR_ACT_HARDSIGMOID;
+    *p0 = ir_node_float(n, "alpha", 0.2f);
+    *p1 = ir_node_float(n, "beta", 0.5f);
+    return true;
+  case IR_OP_CLIP:
+    *act = IR_ACT_CLIP;
+    if (n->opset < 11) {
+      *p0 = ir_node_float(n, "min", -FLT_MAX);
+      *p1 = ir_node_float(n, "max", FLT_MAX);
+    } else {
+      int lo = n->n_inputs > 1 ? n->inputs[1] : -1, hi = n->n_inputs > 2 ? n->inputs[2] : -1;
+      if ((lo >= 0 && (!is_const(g, lo) || g->tensors[lo].dtype != IR_F32)) ||
+          (hi >= 0 && (!is_const(g, hi) || g->tensors[hi].dtype != IR_F32)))
+        return false;
+      *p0 = lo >= 0 ? *(const float *)g->tensors[lo].data : -INFINITY;
+      *p1 = hi >= 0 ? *(const float *)g->tensors[hi].data : INFINITY;
+    }
+    if (*p0 > *p1) *p0 = *p1;
+    return true;
+  default: return false;
+  }
+}
+
+static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
+  const ir_graph *g = e->g;
+  *ok = false;
+  if (n->n_inputs < 1 || n->n_outputs < 1 || n->outputs[0] < 0) return;
+  int x = n->inputs[0], y = n->outputs[0];
+  const ir_tensor *yt = &g->tensors[y];
+  for (int o = 1; o < n->n_outputs; o++)
+    if (n->outputs[o] >= 0) return;
+  s->x = x, s->y = y, s->residual = -1;
+  switch (n->op) {
+  case IR_OP_IDENTITY:
+  case IR_OP_DROPOUT:
+  case IR_OP_RESHAPE:
+  case IR_OP_FLATTEN:
+  case IR_OP_SQUEEZE:
+  case IR_OP_UNSQUEEZE:
+    if (n->act != IR_ACT_NONE || n->residual >= 0 || x < 0 || is_const(g, x)) return;
+    if (g->tensors[x].dtype != yt->dtype || !layout_free(e, x) || !layout_free(e, y)) return;
+    s->kind = STEP_COPY;
+    s->numel = ir_tensor_numel(yt) * (int64_t)ir_dtype_size(yt->dtype); /* bytes */
+    *ok = true;
+    return;
+  case IR_OP_CONCAT: {
+    if (n->act != IR_ACT_NONE || n->residual >= 0 || yt->ndim != 4 || !e->nhwc[y]) return;
+    int64_t axis = ir_node_int(n, "axis", 0);
+    if (axis < 0) axis += 4;
+    if (axis != 1) return;
+    for (int i = 0; i < n->n_inputs; i++)
+      if (!is_act_f32(g, n->inputs[i]) || !e->nhwc[n->inputs[i]]) return;
+    s->kind = STEP_CONCAT;
+    s->pixels = yt->dims[0] * yt->dims[2] * yt->dims[3];
+    limit_small(e, s, ir_tensor_numel(yt));
+    *ok = true;
+    return;
+  }
+  case IR_OP_ADD:
+  case IR_OP_MUL: {
+    if (n->n_inputs != 2) return;
+    int x2 = n->inputs[1];
+    if (!is_act_f32(g, x) || !is_act_f32(g, x2) || yt->dtype != IR_F32) return;
+    if (!same_dims(&g->tensors[x], yt) || !same_dims(&g->tensors[x2], yt)) return;
+    if (n->residual >= 0 && (!is_act_f32(g, n->residual) || !same_dims(&g->tensors[n->residual], yt)))
+      return;
+    s->kind = STEP_BINARY;
+    s->op = n->op;
+    s->x2 = x2;
+    s->numel = ir_tensor_numel(yt);
+    limit_small(e, s, s->numel);
+    /* All epilogue activations go through the generic post pass here. */
+    s->residual = n->residual;
+    s->kact = KERN_ACT_NONE;
+    s->post_act = n->act;
+    s->p0 = n->act_p0, s->p1 = n->act_p1;
+    *ok = true;
+    return;
+  }
+  default: {
+    ir_act act;
+    float p0, p1;
+    if (n->act != IR_ACT_NONE || n->residual >= 0 || !is_act_f32(g, x)) return;
+    if (!same_dims(&g->tensors[x], yt) || !unary_params(g, n, &act, &p0, &p1)) return;
+    s->kind = STEP_UNARY;
+    s->post_act = act;
+    s->p0 = p0, s->p1 = p1;
+    s->numel = ir_tensor_numel(yt);
+    limit_small(e, s, s->numel);
+    *ok = true;
+    return;
+  }
+  }
+}
+
+/* Fallback: NCHW scratch for every NHWC input/output; returns the floats it needs. */
+int64_t rt_compile_fallback(rt_engine *e, const ir_node *n, rt_step *s) {
+  const ir_graph *g = e->g;
+  s->kind = STEP_FALLBACK;
+  s->algo = RT_ALGO_REFERENCE;
+  s->cores = 1;
+  int64_t off = 0;
+  int n_in = n->n_inputs + (n->residual >= 0 ? 1 : 0);
+  for (int k = 0; k < MAX_FB_IN; k++)
+    s->fb_in_off[k] = -1;
+  for (int k = 0; k < MAX_FB_OUT; k++)
+    s->fb_out_off[k] = -1;
+  for (int k = 0; k < n_in && k < MAX_FB_IN; k++) {
+    int t = k < n->n_inputs ? n->inputs[k] : n->residual;
+    if (t >= 0 && e->nhwc[t]) {
+      s->fb_in_off[k] = off;
+      off += (ir_tensor_numel(&g->tensors[t]) + 15) / 16 * 16;
+    }
+  }
+  for (int o = 0; o < n->n_outputs && o < MAX_FB_OUT; o++) {
+    int t = n->outputs[o];
+    if (t >= 0 && e->nhwc[t]) {
+      s->fb_out_off[o] = off;
+      off += (ir_tensor_numel(&g->tensors[t]) + 15) / 16 * 16;
+    }
+  }
+  return off;
+}
+
+void rt_choose_bands(rt_engine *e, rt_step *s, int64_t tile_rows) {
+  if (s->kind != STEP_CONV && s->kind != STEP_DWCONV && s->kind != STEP_MAXPOOL &&
+      s->kind != STEP_AVGPOOL)
+    return;
+  const int64_t OH = s->kind <= STEP_DWCONV ? s->cp.OH : s->pp.OH;
+  if (tile_rows > 0) {
+    s->band_h = tile_rows < OH ? tile_rows : OH;
+    s->bands = OH > 0 ? (OH + s->band_h - 1) / s->band_h : 0;
+    s->csplits = 1;
+    return;
+  }
+  choose_bands(s, OH);
+  if (s->algo == RT_ALGO_WINOGRAD && s->band_h < OH) {
+    /* Whole 4-row tiles per band: a partial tile is computed in full by both bands. */
+    s->band_h = (s->band_h + 3) / 4 * 4;
+    s->bands = (OH + s->band_h - 1) / s->band_h;
+  }
+  if (s->kind == STEP_CONV && s->algo == RT_ALGO_IM2COL) {
+    choose_channel_split(s, e->cfg->sgemm.nr);
+    if (s->csplits > 1) s->kind = STEP_CONV_CSPLIT;
+  }
+}
+
+dlf_status rt_compile_step(rt_engine *e, const ir_node *n, rt_step *s, int force, bool *ok) {
+  dlf_status st = DLF_OK;
+  *ok = false;
+  if (force == PLAN_ALGO_REFERENCE) return DLF_OK;
+  switch (n->op) {
+  case IR_OP_CONV: st = compile_conv(e, n, s, force, ok); break;
+  case IR_OP_GEMM: st = compile_gemm(e, n, s, ok); break;
+  case IR_OP_MAXPOOL:
+  case IR_OP_AVERAGEPOOL:
+  case IR_OP_GLOBALAVERAGEPOOL: compile_pool(e, n, s, ok); break;
+  default: compile_simple(e, n, s, ok); break;
+  }
+  if (st != DLF_OK || !*ok) return st;
+  const ir_tensor *yt = &e->g->tensors[s->y];
+  if (e->nhwc[s->y]) {
+    s->out_h = yt->dims[2];
+    s->row_floats = yt->dims[1] * yt->dims[3];
+    if (yt->dims[0] > 0) s->y_img = ir_tensor_numel(yt) / yt->dims[0];
+  }
+  return DLF_OK;
+}

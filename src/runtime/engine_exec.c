@@ -1,0 +1,275 @@
+/* engine_exec.c — running steps: the parallel-region bodies of unfused steps, one step's
+ * rows for one image (rt_exec_rows, what fused tiles call), fallbacks, layout conversion. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/engine_internal.h"
+
+void rt_nchw_to_nhwc(const float *src, float *dst, int64_t N, int64_t C, int64_t H, int64_t W) {
+  const int64_t HW = H * W;
+  for (int64_t n = 0; n < N; n++) {
+    const float *s = src + n * C * HW;
+    float *d = dst + n * C * HW;
+    for (int64_t c = 0; c < C; c++)
+      for (int64_t p = 0; p < HW; p++)
+        d[p * C + c] = s[c * HW + p];
+  }
+}
+
+void rt_nhwc_to_nchw(const float *src, float *dst, int64_t N, int64_t C, int64_t H, int64_t W) {
+  const int64_t HW = H * W;
+  for (int64_t n = 0; n < N; n++) {
+    const float *s = src + n * C * HW;
+    float *d = dst + n * C * HW;
+    for (int64_t p = 0; p < HW; p++)
+      for (int64_t c = 0; c < C; c++)
+        d[c * HW + p] = s[p * C + c];
+  }
+}
+
+static void post_act(const rt_step *s, float *y, int64_t count) {
+  if (s->post_act == IR_ACT_NONE) return;
+  for (int64_t i = 0; i < count; i++)
+    y[i] = ir_act_apply(s->post_act, s->p0, s->p1, y[i]);
+}
+
+/* ---------------------------------------------------------------- run -- */
+
+/* Thread t's im2col scratch; NULL when no conv needs any (all 1x1 read in place). */
+float *rt_thread_scratch(const rt_engine *e, int t) {
+  return e->scratch ? e->scratch + (int64_t)t * e->scratch_floats : NULL;
+}
+
+void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in, float *y,
+                  int64_t lo, int64_t hi) {
+  if (lo >= hi) return;
+  const ir_node *n = &e->g->nodes[s->node];
+  const float *r = s->residual >= 0 ? in[n->n_inputs] : NULL;
+  const int64_t row = s->row_floats;
+  kern_epilogue ep = {false, s->bias, NULL, r, 0, s->kact, s->lo, s->hi};
+  switch (s->kind) {
+  case STEP_CONV:
+    if (s->algo == RT_ALGO_WINOGRAD)
+      kern_winograd_f43(e->cfg, &s->cp, in[0], s->packed, y, lo, hi, rt_thread_scratch(e, t), &ep);
+    else
+      kern_conv2d_nhwc(e->cfg, &s->cp, in[0], s->packed, y, lo, hi, rt_thread_scratch(e, t), &ep);
+    break;
+  case STEP_DWCONV: kern_dwconv2d_nhwc(e->cfg, &s->cp, in[0], s->packed, y, lo, hi, &ep); break;
+  case STEP_MAXPOOL: kern_maxpool2d_nhwc(e->cfg, &s->pp, in[0], y, lo, hi); break;
+  case STEP_AVGPOOL: kern_avgpool2d_nhwc(e->cfg, &s->pp, in[0], y, lo, hi); break;
+  case STEP_BINARY: {
+    const float *a = in[0], *b = in[1];
+    const int64_t i0 = lo * row, i1 = hi * row;
+    if (s->op == IR_OP_ADD)
+      for (int64_t i = i0; i < i1; i++)
+        y[i] = a[i] + b[i];
+    else
+      for (int64_t i = i0; i < i1; i++)
+        y[i] = a[i] * b[i];
+    if (r)
+      for (int64_t i = i0; i < i1; i++)
+        y[i] += r[i];
+    break;
+  }
+  case STEP_UNARY: {
+    const float *a = in[0];
+    for (int64_t i = lo * row; i < hi * row; i++)
+      y[i] = ir_act_apply(s->post_act, s->p0, s->p1, a[i]);
+    return; /* post_act is the op itself */
+  }
+  case STEP_CONCAT: {
+    const int64_t Cy = e->g->tensors[s->y].dims[1], W = row / (Cy > 0 ? Cy : 1);
+    int64_t c0 = 0;
+    for (int k = 0; k < n->n_inputs; k++) {
+      const int64_t C = e->g->tensors[n->inputs[k]].dims[1];
+      for (int64_t p = lo * W; p < hi * W; p++)
+        memcpy(y + p * Cy + c0, in[k] + p * C, (size_t)C * sizeof(float));
+      c0 += C;
+    }
+    return;
+  }
+  default: return;
+  }
+  post_act(s, y + lo * row, (hi - lo) * row);
+}
+
+static void run_conv(void *ctx, int t, int64_t b, int64_t end) {
+  rt_engine *e = ctx;
+  const rt_step *s = e->cur;
+  const float *x = e->ptr[s->x];
+  float *y = e->ptr[s->y];
+  const float *r = s->residual >= 0 ? e->ptr[s->residual] : NULL;
+  const int64_t OH = s->kind <= STEP_DWCONV ? s->cp.OH : s->pp.OH;
+  if (s->kind == STEP_CONV_CSPLIT) {
+    /* item = (image, channel slice); the slice is a conv with Cout = its width writing a
+     * strided view of y, reading the panels from j0 (see choose_channel_split). */
+    for (int64_t it = b; it < end; it++) {
+      int64_t img = it / s->csplits, j0 = (it % s->csplits) * s->csplit_w;
+      kern_conv2d_params p = s->cp;
+      p.Cout = s->cp.Cout - j0 < s->csplit_w ? s->cp.Cout - j0 : s->csplit_w;
+      p.y_stride = s->cp.Cout;
+      kern_epilogue ep = {false, s->bias ? s->bias + j0 : NULL, NULL,
+                          r ? r + img * s->y_img + j0 : NULL, s->cp.Cout, s->kact, s->lo, s->hi};
+      const float *pw = kern_sgemm_packed_b_at(e->cfg, s->packed, p.kh * p.kw * p.C, j0);
+      float *yi = y + img * s->y_img;
+      kern_conv2d_nhwc(e->cfg, &p, x + img * s->x_img, pw, yi + j0, 0, OH,
+                       rt_thread_scratch(e, t), &ep);
+      if (s->post_act != IR_ACT_NONE)
+        for (int64_t px = 0; px < OH * p.OW; px++)
+          post_act(s, yi + px * s->cp.Cout + j0, p.Cout);
+    }
+    return;
+  }
+  const int n_in = e->g->nodes[s->node].n_inputs;
+  const float *in[MAX_FB_IN] = {0};
+  for (int64_t it = b; it < end; it++) {
+    int64_t img = it / s->bands, oh0 = (it % s->bands) * s->band_h, oh1 = oh0 + s->band_h;
+    if (oh1 > OH) oh1 = OH;
+    in[0] = x + img * s->x_img;
+    in[n_in] = r ? r + img * s->y_img : NULL;
+    rt_exec_rows(e, s, t, in, y + img * s->y_img, oh0, oh1);
+  }
+}
+
+static void run_gap(void *ctx, int t, int64_t b, int64_t end) {
+  rt_engine *e = ctx;
+  const rt_step *s = e->cur;
+  const float *x = e->ptr[s->x];
+  float *y = e->ptr[s->y];
+  const int64_t C = s->y_img, HW = s->x_img / (C > 0 ? C : 1);
+  for (int64_t it = b; it < end; it++) {
+    int64_t img = it / s->cchunks, c0 = (it % s->cchunks) * 64, c1 = c0 + 64 < C ? c0 + 64 : C;
+    kern_global_avgpool_nhwc(e->cfg, HW, c1 - c0, x + img * s->x_img + c0, C, y + img * C + c0);
+  }
+}
+
+static void run_gemm(void *ctx, int t, int64_t b, int64_t end) {
+  rt_engine *e = ctx;
+  const rt_step *s = e->cur;
+  const int64_t nr = e->cfg->sgemm.nr, j0 = b * nr, j1 = end * nr < s->N ? end * nr : s->N;
+  const float *a = e->ptr[s->x];
+  float *y = e->ptr[s->y];
+  const float *r = s->residual >= 0 ? e->ptr[s->residual] : NULL;
+  kern_epilogue ep = {false,          s->bias ? s->bias + j0 : NULL, NULL, r ? r + j0 : NULL, s->N,
+                      s->kact,        s->lo,                         s->hi};
+  kern_sgemm(e->cfg, s->M, j1 - j0, s->K, a, s->K,
+             kern_sgemm_packed_b_at(e->cfg, s->packed, s->K, j0), y + j0, s->N, &ep);
+  if (s->post_act != IR_ACT_NONE)
+    for (int64_t m = 0; m < s->M; m++)
+      post_act(s, y + m * s->N + j0, j1 - j0);
+}
+
+#define EW_CHUNK 4096
+
+static void run_elementwise(void *ctx, int t, int64_t b, int64_t end) {
+  rt_engine *e = ctx;
+  const rt_step *s = e->cur;
+  int64_t i0 = b * EW_CHUNK, i1 = end * EW_CHUNK < s->numel ? end * EW_CHUNK : s->numel;
+  const float *x = e->ptr[s->x];
+  float *y = e->ptr[s->y];
+  if (s->kind == STEP_BINARY) {
+    const float *x2 = e->ptr[s->x2];
+    const float *r = s->residual >= 0 ? e->ptr[s->residual] : NULL;
+    if (s->op == IR_OP_ADD)
+      for (int64_t i = i0; i < i1; i++)
+        y[i] = x[i] + x2[i];
+    else
+      for (int64_t i = i0; i < i1; i++)
+        y[i] = x[i] * x2[i];
+    if (r)
+      for (int64_t i = i0; i < i1; i++)
+        y[i] += r[i];
+    post_act(s, y + i0, i1 - i0);
+  } else if (s->post_act == IR_ACT_RELU) {
+    for (int64_t i = i0; i < i1; i++)
+      y[i] = x[i] < 0 ? 0 : x[i];
+  } else if (s->post_act == IR_ACT_CLIP) {
+    const float lo = s->p0, hi = s->p1;
+    for (int64_t i = i0; i < i1; i++)
+      y[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+  } else {
+    for (int64_t i = i0; i < i1; i++)
+      y[i] = ir_act_apply(s->post_act, s->p0, s->p1, x[i]);
+  }
+}
+
+static void run_concat(void *ctx, int t, int64_t b, int64_t end) {
+  rt_engine *e = ctx;
+  const rt_step *s = e->cur;
+  const ir_node *n = &e->g->nodes[s->node];
+  float *y = e->ptr[s->y];
+  const int64_t Cy = e->g->tensors[s->y].dims[1];
+  int64_t c0 = 0;
+  for (int i = 0; i < n->n_inputs; i++) {
+    const float *x = e->ptr[n->inputs[i]];
+    const int64_t C = e->g->tensors[n->inputs[i]].dims[1];
+    for (int64_t p = b; p < end; p++)
+      memcpy(y + p * Cy + c0, x + p * C, (size_t)C * sizeof(float));
+    c0 += C;
+  }
+}
+
+static dlf_status run_fallback(rt_engine *e, const rt_step *s) {
+  const ir_graph *g = e->g;
+  const ir_node *n = &g->nodes[s->node];
+  ir_value in[MAX_FB_IN], out[MAX_FB_OUT];
+  int n_in = n->n_inputs + (n->residual >= 0 ? 1 : 0);
+  for (int k = 0; k < n_in; k++) {
+    int t = k < n->n_inputs ? n->inputs[k] : n->residual;
+    memset(&in[k], 0, sizeof in[k]);
+    if (t < 0) continue;
+    const ir_tensor *tt = &g->tensors[t];
+    in[k].dtype = tt->dtype;
+    in[k].ndim = tt->ndim;
+    memcpy(in[k].dims, tt->dims, sizeof tt->dims);
+    in[k].data = e->ptr[t];
+    if (s->fb_in_off[k] >= 0) {
+      float *d = e->fb + s->fb_in_off[k];
+      rt_nhwc_to_nchw(e->ptr[t], d, tt->dims[0], tt->dims[1], tt->dims[2], tt->dims[3]);
+      in[k].data = d;
+    }
+  }
+  for (int o = 0; o < n->n_outputs; o++) {
+    int t = n->outputs[o];
+    memset(&out[o], 0, sizeof out[o]);
+    if (t < 0) continue;
+    const ir_tensor *tt = &g->tensors[t];
+    out[o].dtype = tt->dtype;
+    out[o].ndim = tt->ndim;
+    memcpy(out[o].dims, tt->dims, sizeof tt->dims);
+    out[o].data = s->fb_out_off[o] >= 0 ? e->fb + s->fb_out_off[o] : e->ptr[t];
+  }
+  dlf_status st = ir_op_ref_fn(n->op)(n, in, n_in, out, n->n_outputs);
+  if (st != DLF_OK) return ir_node_error(g, n, st, "%s", dlf_last_error());
+  for (int o = 0; o < n->n_outputs; o++) {
+    int t = n->outputs[o];
+    if (t < 0 || s->fb_out_off[o] < 0) continue;
+    const int64_t *d = g->tensors[t].dims;
+    rt_nchw_to_nhwc(out[o].data, e->ptr[t], d[0], d[1], d[2], d[3]);
+  }
+  return DLF_OK;
+}
+
+dlf_status rt_run_step(rt_engine *e, const rt_step *s) {
+  e->cur = s;
+  switch (s->kind) {
+  case STEP_CONV:
+  case STEP_DWCONV:
+  case STEP_MAXPOOL:
+  case STEP_AVGPOOL: return rt_pool_run(e->pool, s->cores, s->batch * s->bands, run_conv, e);
+  case STEP_CONV_CSPLIT:
+    return rt_pool_run(e->pool, s->cores, s->batch * s->csplits, run_conv, e);
+  case STEP_GAP: return rt_pool_run(e->pool, s->cores, s->batch * s->cchunks, run_gap, e);
+  case STEP_GEMM: return rt_pool_run_static(e->pool, s->cores, s->panels, run_gemm, e);
+  case STEP_BINARY:
+  case STEP_UNARY:
+    return rt_pool_run(e->pool, s->cores, (s->numel + EW_CHUNK - 1) / EW_CHUNK, run_elementwise,
+                       e);
+  case STEP_CONCAT: return rt_pool_run(e->pool, s->cores, s->pixels, run_concat, e);
+  case STEP_COPY:
+    if (e->ptr[s->y] != e->ptr[s->x]) memcpy(e->ptr[s->y], e->ptr[s->x], (size_t)s->numel);
+    return DLF_OK;
+  case STEP_FALLBACK: return run_fallback(e, s);
+  }
+  return DLF_OK;
+}

@@ -1,0 +1,102 @@
+/* cli_opts.c — the options several subcommands share (--shape, --no-optimize, --plan,
+ * --threads, --engine, --seed, --isa) and the checks every getopt loop ends with. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_add_shape(const char *cmd, cli_model_opts *o, const char *arg) {
+  char *name;
+  const char *dims;
+  cli_split_named(arg, &name, &dims);
+  if (!name)
+    return cli_usage_error(cmd, "--shape wants NAME=DIMS (e.g. input=1x3x224x224), got '%s'", arg);
+  if (o->n_shapes == (int)(sizeof o->shapes / sizeof o->shapes[0])) {
+    free(name);
+    return cli_usage_error(cmd, "too many --shape options");
+  }
+  dlf_tensor *t = &o->shapes[o->n_shapes];
+  memset(t, 0, sizeof *t);
+  if (!cli_parse_dims(dims, t->dims, &t->ndim)) {
+    free(name);
+    return cli_usage_error(cmd, "--shape %s: dims must look like 1x3x224x224", arg);
+  }
+  t->name = name;
+  t->dtype = DLF_FLOAT32;
+  o->shape_names[o->n_shapes++] = name;
+  return EXIT_OK;
+}
+
+void cli_model_opts_free(cli_model_opts *o) {
+  for (int i = 0; i < o->n_shapes; i++)
+    free(o->shape_names[i]);
+  o->n_shapes = 0;
+}
+
+int cli_model_option(const char *cmd, cli_model_opts *o, int c, const char *arg) {
+  switch (c) {
+  case CLI_OPT_NO_OPTIMIZE: o->no_optimize = 1; return EXIT_OK;
+  case CLI_OPT_SHAPE: return cli_add_shape(cmd, o, arg);
+  case CLI_OPT_PLAN:
+    if (!arg[0]) return cli_usage_error(cmd, "--plan wants a plan file (JSON)");
+    o->plan_path = arg;
+    return EXIT_OK;
+  default: return CLI_NOT_MINE;
+  }
+}
+
+/* 4096: far above any core count, low enough that a typo is not taken for a request. */
+#define MAX_THREADS 4096
+
+int cli_exec_option(const char *cmd, cli_exec_opts *o, int c, const char *arg) {
+  switch (c) {
+  case CLI_OPT_THREADS:
+    if (!cli_parse_int(arg, &o->threads) || o->threads > MAX_THREADS)
+      return cli_usage_error(cmd, "--threads wants a number (0 = all cores)");
+    return EXIT_OK;
+  case CLI_OPT_ENGINE:
+    if (!strcmp(arg, "ref") || !strcmp(arg, "reference"))
+      o->engine = DLF_ENGINE_REFERENCE;
+    else if (!strcmp(arg, "default"))
+      o->engine = DLF_ENGINE_DEFAULT;
+    else
+      return cli_usage_error(cmd, "--engine wants ref or default, got '%s'", arg);
+    return EXIT_OK;
+  case CLI_OPT_SEED:
+    if (!cli_parse_int(arg, &o->seed)) return cli_usage_error(cmd, "--seed wants a number");
+    return EXIT_OK;
+  case CLI_OPT_ISA:
+    /* The library reads DLF_ISA once, at its first kernel lookup: options are parsed
+     * before any session exists, so setting it here forces the path for this run. */
+    if (strcmp(arg, "generic") && strcmp(arg, "avx2") && strcmp(arg, "avx512"))
+      return cli_usage_error(cmd, "--isa wants generic, avx2 or avx512, got '%s'", arg);
+    if (setenv("DLF_ISA", arg, 1) != 0) return cli_usage_error(cmd, "--isa: cannot set DLF_ISA");
+    return EXIT_OK;
+  default: return CLI_NOT_MINE;
+  }
+}
+
+int cli_option_error(const char *cmd, int c, char **argv) {
+  if (c == ':') return cli_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
+  return cli_usage_error(cmd, "unrecognized option '%s'", argv[optind - 1]);
+}
+
+int cli_one_model(const char *cmd, int argc, char **argv) {
+  if (optind >= argc) return cli_usage_error(cmd, "missing MODEL (a .onnx path or zoo:NAME)");
+  if (optind + 1 < argc) return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+  return EXIT_OK;
+}
+
+int cli_check_plan_opts(const char *cmd, const cli_model_opts *mo, const cli_exec_opts *eo) {
+  if (mo->plan_path && eo->engine == DLF_ENGINE_REFERENCE)
+    return cli_usage_error(cmd, "--plan needs the default engine (the reference engine runs "
+                                "layer by layer)");
+  return EXIT_OK;
+}
+
+void cli_load_options(const cli_model_opts *o, dlf_load_options *lo) {
+  memset(lo, 0, sizeof *lo);
+  lo->no_optimize = o->no_optimize;
+  lo->bindings = o->shapes;
+  lo->num_bindings = o->n_shapes;
+}
