@@ -12,7 +12,7 @@ ifeq ($(SAN),1)
   CC      = clang
   override BUILD := $(BUILD)-san
   OPT     = -O1
-  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DDLF_SANITIZE
   LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -22,7 +22,7 @@ ifeq ($(SAN),thread)
   CC      = clang
   override BUILD := $(BUILD)-tsan
   OPT     = -O1
-  CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+  CFLAGS += -fsanitize=thread -fno-omit-frame-pointer -DDLF_SANITIZE
   LDFLAGS += -fsanitize=thread
 endif
 
@@ -78,7 +78,10 @@ $(BUILD)/dlf_tests: $(TEST_OBJ) $(BUILD)/libdlfusion.a
 .PHONY: bench
 bench:
 	@scripts/setup.sh --bench
-	@$(MAKE) --no-print-directory $(BUILD)/bench/threadpool_overhead
+	@$(MAKE) --no-print-directory $(BUILD)/bench/threadpool_overhead $(BUILD)/bench/fusion_blocks
+$(BUILD)/bench/fusion_blocks: bench/fusion_blocks.c $(BUILD)/libdlfusion.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bench/threadpool_overhead: bench/threadpool_overhead.c $(BUILD)/libdlfusion.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fopenmp $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthreadpool

@@ -8,7 +8,7 @@
 
 #include "kernels/kernels.h"
 
-#define ROUNDS 15         /* A/B rounds per shape; the order alternates every round */
+#define ROUNDS 15        /* A/B rounds per shape; the order alternates every round */
 #define TARGET_SEC 0.002 /* one timing: repeat the kernel for ~2 ms of CPU time */
 
 /* The baseline kernels (the same source at an older revision, symbols renamed). */
@@ -48,9 +48,9 @@ typedef struct shape {
 } shape;
 
 /* mobilenet_v2's depthwise layers (224x224 input), all 3x3 pad 1. */
-static const shape k_shapes[] = {{32, 112, 1},  {96, 112, 2}, {144, 56, 1}, {144, 56, 2},
-                                 {192, 28, 1},  {192, 28, 2}, {384, 14, 1}, {576, 14, 1},
-                                 {576, 14, 2},  {960, 7, 1}};
+static const shape k_shapes[] = {{32, 112, 1}, {96, 112, 2}, {144, 56, 1}, {144, 56, 2},
+                                 {192, 28, 1}, {192, 28, 2}, {384, 14, 1}, {576, 14, 1},
+                                 {576, 14, 2}, {960, 7, 1}};
 
 int main(int argc, char **argv) {
   int only = argc > 1 ? atoi(argv[1]) : -1; /* optional: one shape index */
@@ -66,8 +66,18 @@ int main(int argc, char **argv) {
     for (int si = 0; si < (int)(sizeof k_shapes / sizeof k_shapes[0]); si++) {
       if (only >= 0 && si != only) continue;
       const shape sh = k_shapes[si];
-      kern_conv2d_params p = {.H = sh.H, .W = sh.H, .C = sh.C, .Cout = sh.C, .kh = 3, .kw = 3,
-                              .sh = sh.s, .sw = sh.s, .dh = 1, .dw = 1, .pad_t = 1, .pad_l = 1,
+      kern_conv2d_params p = {.H = sh.H,
+                              .W = sh.H,
+                              .C = sh.C,
+                              .Cout = sh.C,
+                              .kh = 3,
+                              .kw = 3,
+                              .sh = sh.s,
+                              .sw = sh.s,
+                              .dh = 1,
+                              .dw = 1,
+                              .pad_t = 1,
+                              .pad_l = 1,
                               .groups = sh.C};
       p.OH = (p.H + 2 - 3) / sh.s + 1;
       p.OW = (p.W + 2 - 3) / sh.s + 1;

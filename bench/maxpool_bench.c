@@ -9,7 +9,7 @@
 
 #include "kernels/kernels.h"
 
-#define ROUNDS 15         /* A/B rounds per shape; the order alternates every round */
+#define ROUNDS 15        /* A/B rounds per shape; the order alternates every round */
 #define TARGET_SEC 0.002 /* one timing: repeat the kernel for ~2 ms of CPU time */
 
 void base_maxpool2d_nhwc_generic(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
@@ -58,8 +58,17 @@ int main(void) {
     if (!kern_config_for_isa(isas[ii].isa)) continue;
     for (int si = 0; si < 3; si++) {
       const int64_t C = k_shapes[si][0], H = k_shapes[si][1], O = (H - 3 + 1) / 2 + 1;
-      kern_pool2d_params p = {.H = H, .W = H, .C = C, .OH = O, .OW = O, .kh = 3, .kw = 3,
-                              .sh = 2, .sw = 2, .dh = 1, .dw = 1};
+      kern_pool2d_params p = {.H = H,
+                              .W = H,
+                              .C = C,
+                              .OH = O,
+                              .OW = O,
+                              .kh = 3,
+                              .kw = 3,
+                              .sh = 2,
+                              .sw = 2,
+                              .dh = 1,
+                              .dw = 1};
       const size_t nx = (size_t)(H * H * C), ny = (size_t)(O * O * C);
       float *x = aligned_alloc(64, (nx * sizeof(float) + 63) / 64 * 64);
       float *y = aligned_alloc(64, (ny * sizeof(float) + 63) / 64 * 64);

@@ -12,8 +12,10 @@
  * regions of SMALL_ITEMS items of ~1 us each (rt_pool_run, dynamic), interleaved between
  * "prompt" (no delay) and "late" (worker 1 sleeps LATE_US in the on_wake hook on every
  * LATE_EVERY-th wake-up, playing a worker that lost its time slice), and prints median, mean
- * and 99th percentile per region. For a real late worker run part "small" while a busy loop
- * steals a vCPU: `nice -n 0 sh -c 'while :; do :; done' & ...; kill $!`. */
+ * and 99th percentile per region and the share of items worker 1 ran. For a real late
+ * worker run part "small" while a busy loop steals a vCPU:
+ *   nice -n 0 sh -c 'while :; do :; done' & build/bench/threadpool_overhead 40000 500 small;
+ *   kill $! */
 #include <omp.h>
 #include <pthreadpool.h>
 #include <stdatomic.h>
@@ -220,7 +222,7 @@ static int run_small(int64_t regions, const rt_pool_options *opts, double timer_
 
   static const char *const name[2] = {"prompt", "late"};
   int64_t *t[2];
-  int64_t total[2] = {0, 0};
+  int64_t total[2] = {0, 0}, w1_items[2] = {0, 0};
   for (int sc = 0; sc < 2; sc++)
     if (!(t[sc] = malloc(sizeof(int64_t) * (size_t)regions))) return 1;
   for (int w = 0; w < 100; w++)
@@ -228,6 +230,7 @@ static int run_small(int64_t regions, const rt_pool_options *opts, double timer_
   for (int64_t b = 0; b < blocks; b++)
     for (int sc = 0; sc < 2; sc++) {
       atomic_store(&late.enabled, sc);
+      rt_pool_reset_stats(pool);
       int64_t t_block = now_ns();
       for (int64_t r = 0; r < SMALL_BLOCK; r++) {
         int64_t t0 = now_ns();
@@ -235,20 +238,23 @@ static int run_small(int64_t regions, const rt_pool_options *opts, double timer_
         t[sc][b * SMALL_BLOCK + r] = now_ns() - t0;
       }
       total[sc] += now_ns() - t_block;
+      rt_thread_stats w1;
+      if (rt_pool_stats(pool, 1, &w1) == DLF_OK) w1_items[sc] += w1.items;
       sleep_ms(IDLE_MS); /* let a held worker finish its sleep before the next block */
     }
   printf("small regions: k=2, %d items x %d ns (1 thread: %.1f us), %lld regions per scenario in"
          " blocks of %d, interleaved; late = worker 1 sleeps %d us on every %dth wake-up\n",
          SMALL_ITEMS, WORK_NS, SMALL_ITEMS * WORK_NS / 1000.0, (long long)regions, SMALL_BLOCK,
          LATE_US, LATE_EVERY);
-  printf("%-8s %12s %12s %12s %14s\n", "scenario", "median us", "mean us", "p99 us",
-         "regions/s");
+  printf("%-8s %12s %12s %12s %14s %16s\n", "scenario", "median us", "mean us", "p99 us",
+         "regions/s", "worker 1 items");
   for (int sc = 0; sc < 2; sc++) {
     double mean = (mean_ns(t[sc], regions) - timer_ns) / 1000.0;
     double med = (median_ns(t[sc], regions) - timer_ns) / 1000.0; /* sorts t[sc] */
     double p99 = (double)t[sc][regions * 99 / 100] / 1000.0;
-    printf("%-8s %12.2f %12.2f %12.1f %14.0f\n", name[sc], med, mean, p99,
-           (double)regions * 1e9 / (double)total[sc]);
+    printf("%-8s %12.2f %12.2f %12.1f %14.0f %15.1f%%\n", name[sc], med, mean, p99,
+           (double)regions * 1e9 / (double)total[sc],
+           100.0 * (double)w1_items[sc] / ((double)regions * SMALL_ITEMS));
     free(t[sc]);
   }
   rt_pool_free(pool);
@@ -271,7 +277,9 @@ int main(int argc, char **argv) {
   free(tmp);
 
   int rc = 0;
-  if (!strcmp(part, "all") || !strcmp(part, "dispatch")) rc |= run_dispatch(regions, &opts, timer_ns);
-  if (!strcmp(part, "all") || !strcmp(part, "small")) rc |= run_small(regions / 10, &opts, timer_ns);
+  if (!strcmp(part, "all") || !strcmp(part, "dispatch"))
+    rc |= run_dispatch(regions, &opts, timer_ns);
+  if (!strcmp(part, "all") || !strcmp(part, "small"))
+    rc |= run_small(regions / 10, &opts, timer_ns);
   return rc;
 }

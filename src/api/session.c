@@ -49,20 +49,14 @@ dlf_status dlf_session_create_with_config(const dlf_model *model, const dlf_sess
                            "%s: a plan needs the default engine, not the reference executor",
                            model->spec)
                : ir_ref_exec_create(model->graph, &s->ref);
-  } else if (given && given->fingerprint != plan_fingerprint(model->graph)) {
-    st = dlf_error(DLF_ERR_INVALID_ARG,
-                   "%s: the plan was made for a different model (fingerprint %016llx, this "
-                   "model's is %016llx)",
-                   model->spec, (unsigned long long)given->fingerprint,
-                   (unsigned long long)plan_fingerprint(model->graph));
+  } else if (given && (st = dlf_plan_check_model(opts->plan, model)) != DLF_OK) {
+    /* a plan read for another model, or built by hand: the load-time checks again */
   } else {
     rt_engine_options eo = {s->threads, cfg, 0, false, given};
     st = rt_engine_create(model->graph, &eo, &s->fast);
-    plan *own = NULL;
     if (st == DLF_OK)
-      st = given ? plan_copy(given, &own)
-                 : plan_unfused(model->graph, model->spec, rt_engine_threads(s->fast), &own);
-    if (st == DLF_OK) st = dlf_plan_wrap(own, &s->plan);
+      st = given ? dlf_plan_copy(opts->plan, &s->plan)
+                 : dlf_plan_unfused(model, rt_engine_threads(s->fast), &s->plan);
   }
   if (st != DLF_OK) {
     rt_engine_free(s->fast);

@@ -22,7 +22,7 @@
  * accumulators and weights stay in registers. */
 
 /* The epilogue of one output vector: (accumulate) + bias + residual, then the activation. */
-static inline __attribute__((always_inline)) dw_vec dw_epilogue(const kern_epilogue *e, dw_vec r,
+KERN_INLINE dw_vec dw_epilogue(const kern_epilogue *e, dw_vec r,
                                                                 float *yo, const float *ro,
                                                                 dw_vec bias, dw_mask m, bool full) {
   if (e->accumulate) r = dw_add(r, dw_load(yo, m, full));
@@ -48,7 +48,7 @@ typedef struct dw3_args {
 
 /* NP output pixels (ow .. ow+NP-1) of row oh, channels [c0, c0 + DW_VL) (lanes m), kernel rows
  * [ki0, ki1), kernel columns [kj0, kj1) (all 3 unless NP == 1 at a border). */
-static inline __attribute__((always_inline)) void
+KERN_INLINE void
 dw3_block(const int NP, const int S, const bool FULL, const dw3_args *a, const dw_vec w[9],
           dw_vec bias, int64_t c0, dw_mask m, int64_t oh, int64_t ow, int64_t ki0, int64_t ki1,
           int64_t kj0, int64_t kj1) {
@@ -93,10 +93,10 @@ dw3_block(const int NP, const int S, const bool FULL, const dw3_args *a, const d
  * input pixels (C contiguous floats each) are read front to back, which the hardware
  * prefetchers follow; sweeping a whole row per channel vector instead (one cache line per
  * pixel, a stride of C floats) measured 1.3-1.8x slower on 28x28..112x112 layers. */
-static inline __attribute__((always_inline)) void dw3_pixels(const int NP, const int S,
-                                                              const dw3_args *a, int64_t oh,
-                                                              int64_t ow, int64_t ki0, int64_t ki1,
-                                                              int64_t kj0, int64_t kj1) {
+KERN_INLINE void dw3_pixels(const int NP, const int S,
+                                                             const dw3_args *a, int64_t oh,
+                                                             int64_t ow, int64_t ki0, int64_t ki1,
+                                                             int64_t kj0, int64_t kj1) {
   const int64_t C = a->p->C;
   const float *bias_n = a->e->bias_n;
   int64_t c0 = 0;
@@ -122,9 +122,9 @@ static inline __attribute__((always_inline)) void dw3_pixels(const int NP, const
 
 /* One output row: border pixels one at a time (in-bounds taps only), the interior in blocks of
  * DW_NP, then DW_NP/2, ..., 2 pixels. */
-static inline __attribute__((always_inline)) void dw3_row(const int S, const dw3_args *a,
-                                                           int64_t oh, int64_t ki0, int64_t ki1,
-                                                           int64_t ow_lo, int64_t ow_hi) {
+KERN_INLINE void dw3_row(const int S, const dw3_args *a,
+                                                          int64_t oh, int64_t ki0, int64_t ki1,
+                                                          int64_t ow_lo, int64_t ow_hi) {
   const kern_conv2d_params *p = a->p;
   int64_t ow = 0;
   for (; ow < ow_lo; ow++) {
@@ -151,8 +151,8 @@ static inline __attribute__((always_inline)) void dw3_row(const int S, const dw3
   }
 }
 
-static inline __attribute__((always_inline)) void dw3_rows(const int S, const dw3_args *a,
-                                                            int64_t oh0, int64_t oh1) {
+KERN_INLINE void dw3_rows(const int S, const dw3_args *a,
+                                                           int64_t oh0, int64_t oh1) {
   const kern_conv2d_params *p = a->p;
   /* Interior columns [ow_lo, ow_hi): the whole 3-wide window lies inside [0, W). */
   int64_t ow_lo = (p->pad_l + S - 1) / S;

@@ -39,7 +39,7 @@ typedef struct dw_args {
 /* NVEC channel vectors from c0 (the last one partial unless last_full, lanes mlast) of
  * NPIX output pixels from (oh, ow) sharing the taps [ki0, ki1) x [kj0, kj1). NVEC and NPIX
  * are constants at every call site, so the accumulators live in registers. */
-static inline __attribute__((always_inline)) void
+KERN_INLINE void
 block(const int NVEC, const int NPIX, const dw_args *a, int64_t c0, __m256i mlast, bool last_full,
       int64_t oh, int64_t ow, int64_t ki0, int64_t ki1, int64_t kj0, int64_t kj1) {
   const kern_conv2d_params *p = a->p;
@@ -89,7 +89,7 @@ block(const int NVEC, const int NPIX, const dw_args *a, int64_t c0, __m256i mlas
   }
 }
 
-static inline __attribute__((always_inline)) void pixels(const int NPIX, const dw_args *a,
+KERN_INLINE void pixels(const int NPIX, const dw_args *a,
                                                          int64_t oh, int64_t ow, int64_t ki0,
                                                          int64_t ki1, int64_t kj0, int64_t kj1) {
   const int64_t C = a->p->C;

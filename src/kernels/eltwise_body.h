@@ -15,8 +15,8 @@
 #include <math.h>
 #include <string.h>
 
-static inline __attribute__((always_inline)) el_vec el_act(const int OP, el_vec x, float p0,
-                                                          float p1) {
+KERN_INLINE el_vec el_act(const int OP, el_vec x, float p0,
+                                                           float p1) {
   switch (OP) {
   case KERN_UNARY_RELU: return el_max(el_set1(0.0f), x);
   case KERN_UNARY_CLIP: return el_min(el_set1(p1), el_max(el_set1(p0), x));
@@ -40,10 +40,10 @@ static inline __attribute__((always_inline)) el_vec el_act(const int OP, el_vec 
 }
 
 /* n elements from a (b, r; NULL = absent), through op and the activation, into y. */
-static inline __attribute__((always_inline)) void el_loop(const int BIN, const int OP, int64_t n,
-                                                         const float *a, const float *b,
-                                                         const float *r, float *y, float p0,
-                                                         float p1) {
+KERN_INLINE void el_loop(const int BIN, const int OP, int64_t n,
+                                                          const float *a, const float *b,
+                                                          const float *r, float *y, float p0,
+                                                          float p1) {
   int64_t i = 0;
   for (; i + EL_VL <= n; i += EL_VL) {
     el_vec v = el_load(a + i);
@@ -68,10 +68,10 @@ static inline __attribute__((always_inline)) void el_loop(const int BIN, const i
 }
 
 /* The activation as a constant of el_loop, so the loop body has no switch. */
-static inline __attribute__((always_inline)) void el_dispatch(const int BIN, int64_t n,
-                                                             const float *a, const float *b,
-                                                             const float *r, float *y,
-                                                             const kern_unary *act) {
+KERN_INLINE void el_dispatch(const int BIN, int64_t n,
+                                                              const float *a, const float *b,
+                                                              const float *r, float *y,
+                                                              const kern_unary *act) {
   const float p0 = act ? act->p0 : 0.0f, p1 = act ? act->p1 : 0.0f;
   switch (act ? act->op : KERN_UNARY_NONE) {
   case KERN_UNARY_RELU: el_loop(BIN, KERN_UNARY_RELU, n, a, b, r, y, p0, p1); break;

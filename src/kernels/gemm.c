@@ -22,6 +22,9 @@ void kern_sgemm(const kern_config *cfg, int64_t M, int64_t N, int64_t K, const f
   const kern_sgemm_config *g = &cfg->sgemm;
   const int64_t mr = g->mr, nr = g->nr, kc_max = g->kc, nc_max = g->nc;
   if (M <= 0 || N <= 0) return;
+  /* N <= 16 (squeeze layers, 1x1 convs with few outputs): a tile whose width fits N, rather
+   * than the general tile with half its lanes on zero columns. */
+  if (kern_sgemm_narrow(cfg, M, N, K, A, lda, packed_b, C, ldc, epi)) return;
   _Alignas(64) float a_copy[A_COPY_FLOATS];
 
   for (int64_t j0 = 0; j0 < N; j0 += nc_max) {

@@ -23,11 +23,9 @@ static inline __m512 act_apply(const kern_epilogue *e, __m512 v) {
   return v;
 }
 
-static inline __attribute__((always_inline)) void tile(const int ROWS, int n, int64_t K,
-                                                       const float *a, ptrdiff_t lda,
-                                                       const float *b, ptrdiff_t ldb, float *c,
-                                                       ptrdiff_t ldc, const kern_epilogue *e,
-                                                       int64_t i0) {
+KERN_INLINE void
+tile(const int ROWS, int n, int64_t K, const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+     float *c, ptrdiff_t ldc, const kern_epilogue *e, int64_t i0) {
   __m512 acc[ROWS_MAX];
 #pragma GCC unroll 24
   for (int r = 0; r < ROWS; r++)
@@ -48,8 +46,7 @@ static inline __attribute__((always_inline)) void tile(const int ROWS, int n, in
     if (e->accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, crow));
     v = _mm512_add_ps(v, bias);
     if (e->bias_m) v = _mm512_add_ps(v, _mm512_set1_ps(e->bias_m[i0 + r]));
-    if (e->residual)
-      v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, e->residual + (i0 + r) * ldr));
+    if (e->residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, e->residual + (i0 + r) * ldr));
     _mm512_mask_storeu_ps(crow, m, act_apply(e, v));
   }
 }

@@ -42,6 +42,16 @@
 
 #include "core/cpu.h"
 
+/* Kernel helpers that take compile-time shape parameters (pixels per block, stride) are
+ * force-inlined so each call site is specialized and fully unrolled. Sanitizer builds
+ * (DLF_SANITIZE, set by `make SAN=...`) leave inlining to the compiler: instrumenting every
+ * specialized copy took clang minutes per file, and the checks see the same arithmetic. */
+#ifdef DLF_SANITIZE
+#define KERN_INLINE static inline
+#else
+#define KERN_INLINE static inline __attribute__((always_inline))
+#endif
+
 typedef enum kern_isa {
   KERN_ISA_GENERIC = 0, /* portable C, correct on any CPU */
   KERN_ISA_AVX2,        /* AVX2 + FMA (ymm, 16 registers) */

@@ -10,7 +10,7 @@
 /* The running max is a vmaxps chain per vector (acc second: a NaN already in acc stays); a
  * NaN input is OR-ed into a lane mask (vcmpps unordered) and written at the end. The
  * generic C (compare + select per tap, SSE2) ran squeezenet1_0's 3x3 s2 pools ~8x slower. */
-static inline __attribute__((always_inline)) void
+KERN_INLINE void
 max_block(const int NVEC, const kern_pool2d_params *p, const float *x, ptrdiff_t xs, float *yo,
           int64_t c0, __m256i mlast, bool last_full, int64_t oh, int64_t ow, int64_t ki0,
           int64_t ki1, int64_t kj0, int64_t kj1) {

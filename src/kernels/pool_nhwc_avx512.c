@@ -16,7 +16,7 @@ static inline __mmask16 tail_mask(int64_t left) {
  * recorded in a mask (vcmpps unordered, off the critical path) and written at the end. The
  * old compare + masked-move chain per tap (cmp -> kor -> blend, ~20 cycles per tap) made the
  * 3x3 s2 pools of squeezenet1_0 ~10x slower than ORT; this is ~1 cycle per vector and tap. */
-static inline __attribute__((always_inline)) void
+KERN_INLINE void
 max_block(const int NVEC, const kern_pool2d_params *p, const float *x, ptrdiff_t xs, float *yo,
           int64_t c0, __mmask16 mlast, int64_t oh, int64_t ow, int64_t ki0, int64_t ki1,
           int64_t kj0, int64_t kj1) {

@@ -9,10 +9,13 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/checked.h"
+
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void plan_json_extra_free(plan_json_extra *e) {
   if (!e) return;
@@ -504,7 +507,11 @@ dlf_status plan_json_read(const ir_graph *g, const char *source, const char *tex
                 PLAN_JSON_MAX_BYTES);
   DLF_TRY(prescan(&r, text, len));
   const char *end = NULL;
+  /* cJSON records a parse failure's position in a global: one parse at a time, so two
+   * threads reading plans cannot race on it (ThreadSanitizer would rightly flag it). */
+  pthread_mutex_lock(&parse_lock);
   cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+  pthread_mutex_unlock(&parse_lock);
   if (!root) {
     int line, col;
     size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;

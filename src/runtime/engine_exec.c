@@ -27,10 +27,18 @@ void rt_nhwc_to_nchw(const float *src, float *dst, int64_t N, int64_t C, int64_t
   }
 }
 
-static void post_act(const rt_step *s, float *y, int64_t count) {
+_Static_assert((int)IR_ACT_TANH == (int)KERN_UNARY_TANH && (int)IR_ACT_RELU == (int)KERN_UNARY_RELU,
+               "kern_unary_op follows ir_act member for member");
+
+static kern_unary unary_of(const rt_step *s) {
+  return (kern_unary){(kern_unary_op)s->post_act, s->p0, s->p1};
+}
+
+/* The activation the kernel's epilogue could not apply (hardswish, sigmoid, ...), in place. */
+static void post_act(const rt_engine *e, const rt_step *s, float *y, int64_t count) {
   if (s->post_act == IR_ACT_NONE) return;
-  for (int64_t i = 0; i < count; i++)
-    y[i] = ir_act_apply(s->post_act, s->p0, s->p1, y[i]);
+  kern_unary u = unary_of(s);
+  kern_eltwise_unary(e->cfg, count, y, y, &u);
 }
 
 /* ---------------------------------------------------------------- run -- */
@@ -58,24 +66,16 @@ void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in,
   case STEP_MAXPOOL: kern_maxpool2d_nhwc(e->cfg, &s->pp, in[0], y, lo, hi); break;
   case STEP_AVGPOOL: kern_avgpool2d_nhwc(e->cfg, &s->pp, in[0], y, lo, hi); break;
   case STEP_BINARY: {
-    const float *a = in[0], *b = in[1];
-    const int64_t i0 = lo * row, i1 = hi * row;
-    if (s->op == IR_OP_ADD)
-      for (int64_t i = i0; i < i1; i++)
-        y[i] = a[i] + b[i];
-    else
-      for (int64_t i = i0; i < i1; i++)
-        y[i] = a[i] * b[i];
-    if (r)
-      for (int64_t i = i0; i < i1; i++)
-        y[i] += r[i];
-    break;
+    kern_unary u = unary_of(s);
+    kern_eltwise_binary(e->cfg, s->op == IR_OP_ADD ? KERN_BINARY_ADD : KERN_BINARY_MUL,
+                        (hi - lo) * row, in[0] + lo * row, in[1] + lo * row,
+                        r ? r + lo * row : NULL, y + lo * row, &u);
+    return; /* the activation is applied by the kernel */
   }
   case STEP_UNARY: {
-    const float *a = in[0];
-    for (int64_t i = lo * row; i < hi * row; i++)
-      y[i] = ir_act_apply(s->post_act, s->p0, s->p1, a[i]);
-    return; /* post_act is the op itself */
+    kern_unary u = unary_of(s);
+    kern_eltwise_unary(e->cfg, (hi - lo) * row, in[0] + lo * row, y + lo * row, &u);
+    return;
   }
   case STEP_CONCAT: {
     const int64_t Cy = e->g->tensors[s->y].dims[1], W = row / (Cy > 0 ? Cy : 1);
@@ -90,7 +90,7 @@ void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in,
   }
   default: return;
   }
-  post_act(s, y + lo * row, (hi - lo) * row);
+  post_act(e, s, y + lo * row, (hi - lo) * row);
 }
 
 static void run_conv(void *ctx, int t, int64_t b, int64_t end) {
@@ -116,7 +116,7 @@ static void run_conv(void *ctx, int t, int64_t b, int64_t end) {
                        rt_thread_scratch(e, t), &ep);
       if (s->post_act != IR_ACT_NONE)
         for (int64_t px = 0; px < OH * p.OW; px++)
-          post_act(s, yi + px * s->cp.Cout + j0, p.Cout);
+          post_act(e, s, yi + px * s->cp.Cout + j0, p.Cout);
     }
     return;
   }
@@ -156,7 +156,7 @@ static void run_gemm(void *ctx, int t, int64_t b, int64_t end) {
              kern_sgemm_packed_b_at(e->cfg, s->packed, s->K, j0), y + j0, s->N, &ep);
   if (s->post_act != IR_ACT_NONE)
     for (int64_t m = 0; m < s->M; m++)
-      post_act(s, y + m * s->N + j0, j1 - j0);
+      post_act(e, s, y + m * s->N + j0, j1 - j0);
 }
 
 #define EW_CHUNK 4096
@@ -167,29 +167,14 @@ static void run_elementwise(void *ctx, int t, int64_t b, int64_t end) {
   int64_t i0 = b * EW_CHUNK, i1 = end * EW_CHUNK < s->numel ? end * EW_CHUNK : s->numel;
   const float *x = e->ptr[s->x];
   float *y = e->ptr[s->y];
+  kern_unary u = unary_of(s);
   if (s->kind == STEP_BINARY) {
     const float *x2 = e->ptr[s->x2];
     const float *r = s->residual >= 0 ? e->ptr[s->residual] : NULL;
-    if (s->op == IR_OP_ADD)
-      for (int64_t i = i0; i < i1; i++)
-        y[i] = x[i] + x2[i];
-    else
-      for (int64_t i = i0; i < i1; i++)
-        y[i] = x[i] * x2[i];
-    if (r)
-      for (int64_t i = i0; i < i1; i++)
-        y[i] += r[i];
-    post_act(s, y + i0, i1 - i0);
-  } else if (s->post_act == IR_ACT_RELU) {
-    for (int64_t i = i0; i < i1; i++)
-      y[i] = x[i] < 0 ? 0 : x[i];
-  } else if (s->post_act == IR_ACT_CLIP) {
-    const float lo = s->p0, hi = s->p1;
-    for (int64_t i = i0; i < i1; i++)
-      y[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+    kern_eltwise_binary(e->cfg, s->op == IR_OP_ADD ? KERN_BINARY_ADD : KERN_BINARY_MUL, i1 - i0,
+                        x + i0, x2 + i0, r ? r + i0 : NULL, y + i0, &u);
   } else {
-    for (int64_t i = i0; i < i1; i++)
-      y[i] = ir_act_apply(s->post_act, s->p0, s->p1, x[i]);
+    kern_eltwise_unary(e->cfg, i1 - i0, x + i0, y + i0, &u);
   }
 }
 

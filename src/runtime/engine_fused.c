@@ -96,7 +96,7 @@ static bool fusable(const rt_engine *e, const rt_step *s) {
   case STEP_CONCAT: break;
   default: return false;
   }
-  if (!e->nhwc[s->y]) return false;
+  if (!e->nhwc[s->y] || !plan_layer_row_local(e->g, &e->g->nodes[s->node])) return false;
   const ir_node *n = &e->g->nodes[s->node];
   for (int k = 0; k <= n->n_inputs; k++) {
     int t = slot_tensor(n, k);

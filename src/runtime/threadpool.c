@@ -48,10 +48,10 @@ static inline uint64_t claim_gen(uint64_t c) { return c >> RT_IDX_BITS; }
 static inline uint64_t claim_idx(uint64_t c) { return c & RT_IDX_MASK; }
 
 typedef struct rt_worker {
-  /* Written by the caller (invitation, static ticket, steal) and this worker: its doorbell. */
+  /* The doorbell: written by the caller (invitation, ring) and this worker (sleeping). */
   _Alignas(RT_LINE) _Atomic uint32_t wake; /* bumped once per region this worker is invited to */
   _Atomic uint32_t sleeping; /* 1 while in (or entering) futex_wait on wake, until woken */
-  _Atomic uint64_t invited; /* generation of the latest region this worker was invited to */
+  _Atomic uint64_t invited;  /* generation of the latest region this worker was invited to */
   /* Static schedule: RT_TICKET_OPEN/TAKEN(gen) of range `index`. Own line: the caller's
    * take-over attempt must not bounce the line this worker spins on. */
   _Alignas(RT_LINE) _Atomic uint64_t ticket;
@@ -147,8 +147,7 @@ static uint32_t wait_change(_Atomic uint32_t *word, uint32_t old, _Atomic uint32
 
 /* The waker's side of wait_change, after it changed the word. */
 static void wake_sleeper(_Atomic uint32_t *word, _Atomic uint32_t *sleeping) {
-  if (atomic_load(sleeping) && atomic_exchange(sleeping, 0))
-    futex_wake(word, 1);
+  if (atomic_load(sleeping) && atomic_exchange(sleeping, 0)) futex_wake(word, 1);
 }
 
 /* Items [begin, end) of static range t out of k over n items (threadpool.h's formula). */
@@ -250,7 +249,7 @@ static void worker_join(rt_pool *p, rt_worker *w, uint64_t g, uint64_t *joined) 
 static void *worker_main(void *arg) {
   rt_worker *w = arg;
   rt_pool *p = w->pool;
-  uint32_t seen = 0;     /* not a load: the caller may ring before this thread first runs */
+  uint32_t seen = 0; /* not a load: the caller may ring before this thread first runs */
   uint64_t joined = ~UINT64_C(0); /* no generation */
   for (;;) {
     seen = wait_change(&w->wake, seen, &w->sleeping, p->spin_ns);

@@ -14,8 +14,9 @@
  *   user in the process (e.g. a BLAS), so two sessions cannot each own a pool, and it cannot
  *   be configured per session. It also puts OpenMP into the library's link requirements.
  * - Measured dispatch overhead of an empty region (bench/threadpool_overhead.c: medians of
- *   10^5 regions per row, the three interleaved in blocks of 5000; 2-vCPU AMD EPYC (Zen 5, family 0x1a) VM
- *   shared with other jobs; gcc 12 -O2; rt_pool spin 500 us; two runs, load average 10 / 3):
+ *   10^5 regions per row, the three interleaved in blocks of 5000; 2-vCPU AMD EPYC (Zen 5,
+ *   family 0x1a) VM shared with other jobs; gcc 12 -O2; rt_pool spin 500 us; two runs, load
+ *   average 10 / 3):
  *       k=1: rt_pool 0.020 us,      OpenMP 1.29 / 1.21 us (65x / 61x), pthreadpool 0.010 us
  *       k=2: rt_pool 0.89 / 0.56 us, OpenMP 3.04 / 2.87 us (3.4x / 5.1x),
  *            pthreadpool 1.60 / 1.61 us (1.8x / 2.9x)
@@ -24,13 +25,34 @@
  *   wake-up on a loaded box): rt_pool 5.6 / 1.1 ms, OpenMP 6.8 / 1.5, pthreadpool 10 / 3.7.
  *   So the own pool is the fastest at k=2, where dispatch cost matters, and is the
  *   only one that meets the exactly-k and per-session requirements without extra pools.
+ *   (These numbers predate the join protocol below.)
+ * - Join protocol, before (the caller waited for every woken worker) vs after: the bench
+ *   built against both pools (old = the previous threadpool.c plus the on_wake hook) and
+ *   run alternately, `threadpool_overhead 20000 500 dispatch` / `... 40000 500 small`;
+ *   same VM, load average 7..15 from other jobs (so a woken worker often had no CPU):
+ *     empty region (dispatch part, 2*10^4 regions): k=1 0.011 us both; k=2 median
+ *       old 0.59 / 0.67 us, new 0.030 / 0.030 us (~20x; the caller now runs a range whose
+ *       owner has not started, so the worker rarely takes part in an empty region);
+ *       first k=2 region after 50 ms idle: old 7.2 / 21 ms, new 33 / 14 us.
+ *     small regions (part "small": k=2, 16 items of 1 us, 4000 regions per scenario,
+ *       three old/new pairs): median old 1028 / 1031 / 1064 us, new 16.0 / 15.6 / 15.6 us;
+ *       mean old 1760 / 2198 / 2547 us, new 38 / 47 / 75 us (34..47x); with worker 1 held
+ *       1 ms on every 10th wake-up: mean old 2628 / 2608 / 2479 us, new 55 / 52 / 69 us.
+ *       Plus a busy loop on one vCPU: median old 1025 / 9.0 us, new 15.5 / 15.7 us; mean
+ *       old 3263 / 1030 us, new 112 / 127 us. Under this load the new pool's worker ran
+ *       0.2..1.6% of the items (it mostly had no CPU) and the old one 15..44%, paid for by
+ *       a caller blocked for a scheduler quantum (~1 ms) in most regions.
+ *     whole model (`dlfusion bench zoo:squeezenet1_0 --threads 2 --runs 20`, CLI linked
+ *       against each pool, alternately, load average 7.5): median old 141 / 124 / 141 ms,
+ *       new 62 / 61 / 78 ms; --threads 1: 73 ms both. (Old: 2 threads slower than 1.)
  *
  * How a region works (rt_pool_run*): the caller publishes the region descriptor under a new
  * generation number g, records g as the invitation of workers 1..k-1 only and bumps their
  * wake words (one cache line per worker; futex-woken if asleep), then works as worker 0.
  * Workers k..size-1 are untouched: their counters stay 0. Idle workers spin for
- * options.spin_us, then sleep in futex_wait. No allocation and no system call on the hot
- * path while workers are spinning.
+ * options.spin_us, then sleep in futex_wait; the waker clears the sleep flag when it calls
+ * futex_wake, so rings to a worker that is woken but has no CPU yet make no system call.
+ * No allocation and no system call on the hot path while workers are spinning.
  *
  * Join protocol — the caller returns as soon as every ITEM has run, not when every woken
  * worker has checked in: on a loaded machine a woken worker may not get a CPU for a whole

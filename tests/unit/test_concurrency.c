@@ -96,12 +96,12 @@ static dlf_status lone_run(const dlf_model *m, const model_io *io, dlf_engine en
  * safe): they record the outcome and the main thread checks it after joining. */
 typedef struct job {
   /* in */
-  const char *spec;         /* load this model in the thread, or NULL: use `model` */
+  const char *spec; /* load this model in the thread, or NULL: use `model` */
   const dlf_model *model;
   const model_io *io;
-  float *const *expected;   /* [n_out] outputs of the lone run, or NULL: keep them in got */
-  float *const *got;        /* [n_out] buffers for the last run's outputs (expected NULL) */
-  dlf_session *session;     /* created by the main thread, or NULL: create in the thread */
+  float *const *expected; /* [n_out] outputs of the lone run, or NULL: keep them in got */
+  float *const *got;      /* [n_out] buffers for the last run's outputs (expected NULL) */
+  dlf_session *session;   /* created by the main thread, or NULL: create in the thread */
   dlf_session_options so;
   int runs;
   pthread_barrier_t *start; /* all threads begin together */
@@ -176,9 +176,8 @@ static void run_jobs(job *jobs, int n) {
                 jobs[i].error);
     if (jobs[i].mismatches)
       test_fail(__FILE__, __LINE__,
-                "thread %d (threads=%d): %d of %d runs differ from the lone run (first at %lld)",
-                i, jobs[i].so.threads, jobs[i].mismatches, jobs[i].runs,
-                (long long)jobs[i].first_bad);
+                "thread %d (threads=%d): %d of %d runs differ from the lone run (first at %lld)", i,
+                jobs[i].so.threads, jobs[i].mismatches, jobs[i].runs, (long long)jobs[i].first_bad);
   }
 }
 
@@ -212,8 +211,10 @@ TEST(test_concurrency_models_loaded_and_run_concurrently) {
       for (int i = 0; i < N_THREADS && st == DLF_OK; i++)
         for (int o = 0; o < io.n_out; o++)
           if (memcmp(got[i][o], expected[i % 2][o], sizeof(float) * (size_t)io.out_elems[o]))
-            test_fail(__FILE__, __LINE__, "%s: thread %d (threads=%d): output %d differs from"
-                      " the lone run", specs[sp], i, 1 + i % 2, o);
+            test_fail(__FILE__, __LINE__,
+                      "%s: thread %d (threads=%d): output %d differs from"
+                      " the lone run",
+                      specs[sp], i, 1 + i % 2, o);
     }
     if (st != DLF_OK) test_fail(__FILE__, __LINE__, "%s: %s", specs[sp], dlf_last_error());
     for (int t = 0; t < 2; t++)

@@ -45,8 +45,8 @@ static float naive_act(const kern_unary *u, float x) {
 /* Values that exercise every branch: both signs, the clip / hardswish knees, NaN, infinities,
  * -0, and sigmoid's exp over- and underflow (|x| > 88.7). */
 static float draw(dlf_rng *r) {
-  static const float special[] = {0.0f,   -0.0f, NAN,   INFINITY, -INFINITY, 6.0f,   -3.0f,
-                                  3.0f,   100.0f, -100.0f, 88.5f, -88.5f,     -87.5f, 30.0f};
+  static const float special[] = {0.0f, -0.0f,  NAN,     INFINITY, -INFINITY, 6.0f,   -3.0f,
+                                  3.0f, 100.0f, -100.0f, 88.5f,    -88.5f,    -87.5f, 30.0f};
   uint64_t k = dlf_rng_next(r) % 8;
   if (k == 0) return special[dlf_rng_next(r) % (sizeof special / sizeof special[0])];
   return dlf_rng_range(r, -8.0f, 8.0f);
@@ -64,12 +64,15 @@ static void check_close(const float *e, const float *g, int64_t n, double tol, c
   }
 }
 
-static const kern_unary k_acts[] = {
-    {KERN_UNARY_NONE, 0, 0},          {KERN_UNARY_RELU, 0, 0},
-    {KERN_UNARY_CLIP, 0.0f, 6.0f},    {KERN_UNARY_CLIP, -1.5f, 2.25f},
-    {KERN_UNARY_LEAKYRELU, 0.1f, 0},  {KERN_UNARY_SIGMOID, 0, 0},
-    {KERN_UNARY_HARDSIGMOID, 0.2f, 0.5f}, {KERN_UNARY_HARDSWISH, 0, 0},
-    {KERN_UNARY_TANH, 0, 0}};
+static const kern_unary k_acts[] = {{KERN_UNARY_NONE, 0, 0},
+                                    {KERN_UNARY_RELU, 0, 0},
+                                    {KERN_UNARY_CLIP, 0.0f, 6.0f},
+                                    {KERN_UNARY_CLIP, -1.5f, 2.25f},
+                                    {KERN_UNARY_LEAKYRELU, 0.1f, 0},
+                                    {KERN_UNARY_SIGMOID, 0, 0},
+                                    {KERN_UNARY_HARDSIGMOID, 0.2f, 0.5f},
+                                    {KERN_UNARY_HARDSWISH, 0, 0},
+                                    {KERN_UNARY_TANH, 0, 0}};
 #define N_ACTS 9
 
 /* Sigmoid runs a vector exp on avx2/avx512 (not libm): allow ~10 ulp; all else is exact. */
@@ -82,9 +85,11 @@ static void run_binary(kern_isa isa, kern_binary_op op, bool residual, bool in_p
   for (int a = 0; a < N_ACTS; a++) {
     for (int li = 0; li < N_LENGTHS; li++) {
       const int64_t n = k_lengths[li];
-      float *x = malloc(sizeof(float) * (size_t)(n + 1)), *x2 = malloc(sizeof(float) * (size_t)(n + 1));
+      float *x = malloc(sizeof(float) * (size_t)(n + 1)),
+            *x2 = malloc(sizeof(float) * (size_t)(n + 1));
       float *res = malloc(sizeof(float) * (size_t)(n + 1));
-      float *want = malloc(sizeof(float) * (size_t)(n + 1)), *y = malloc(sizeof(float) * (size_t)(n + 1));
+      float *want = malloc(sizeof(float) * (size_t)(n + 1)),
+            *y = malloc(sizeof(float) * (size_t)(n + 1));
       for (int64_t i = 0; i < n; i++) {
         x[i] = draw(&r), x2[i] = draw(&r), res[i] = draw(&r);
         float v = op == KERN_BINARY_ADD ? x[i] + x2[i] : x[i] * x2[i];
@@ -95,8 +100,9 @@ static void run_binary(kern_isa isa, kern_binary_op op, bool residual, bool in_p
       float *out = in_place ? x : y;
       kern_eltwise_binary(cfg, op, n, x, x2, residual ? res : NULL, out, &k_acts[a]);
       char what[96];
-      snprintf(what, sizeof what, "%s %s%s act %d%s", cfg->name, op == KERN_BINARY_ADD ? "add" : "mul",
-               residual ? "+residual" : "", (int)k_acts[a].op, in_place ? " in place" : "");
+      snprintf(what, sizeof what, "%s %s%s act %d%s", cfg->name,
+               op == KERN_BINARY_ADD ? "add" : "mul", residual ? "+residual" : "",
+               (int)k_acts[a].op, in_place ? " in place" : "");
       check_close(want, out, n, act_tol(&k_acts[a]), what, n);
       free(x), free(x2), free(res), free(want), free(y);
     }
@@ -110,7 +116,8 @@ static void run_unary(kern_isa isa, bool in_place) {
   for (int a = 0; a < N_ACTS; a++) {
     for (int li = 0; li < N_LENGTHS; li++) {
       const int64_t n = k_lengths[li];
-      float *x = malloc(sizeof(float) * (size_t)(n + 1)), *y = malloc(sizeof(float) * (size_t)(n + 1));
+      float *x = malloc(sizeof(float) * (size_t)(n + 1)),
+            *y = malloc(sizeof(float) * (size_t)(n + 1));
       float *want = malloc(sizeof(float) * (size_t)(n + 1));
       for (int64_t i = 0; i < n; i++) {
         x[i] = draw(&r);
@@ -165,16 +172,16 @@ static void run_sigmoid_grid(kern_isa isa) {
 }
 
 #define ELTWISE_TESTS(isa, ISA)                                                                    \
-  TEST(test_eltwise_##isa##_add_act) { run_binary(ISA, KERN_BINARY_ADD, false, false); }          \
-  TEST(test_eltwise_##isa##_add_residual_act) { run_binary(ISA, KERN_BINARY_ADD, true, false); }  \
-  TEST(test_eltwise_##isa##_add_in_place) { run_binary(ISA, KERN_BINARY_ADD, true, true); }       \
-  TEST(test_eltwise_##isa##_mul_act) { run_binary(ISA, KERN_BINARY_MUL, false, false); }          \
-  TEST(test_eltwise_##isa##_mul_residual_in_place) {                                             \
-    run_binary(ISA, KERN_BINARY_MUL, true, true);                                                 \
+  TEST(test_eltwise_##isa##_add_act) { run_binary(ISA, KERN_BINARY_ADD, false, false); }           \
+  TEST(test_eltwise_##isa##_add_residual_act) { run_binary(ISA, KERN_BINARY_ADD, true, false); }   \
+  TEST(test_eltwise_##isa##_add_in_place) { run_binary(ISA, KERN_BINARY_ADD, true, true); }        \
+  TEST(test_eltwise_##isa##_mul_act) { run_binary(ISA, KERN_BINARY_MUL, false, false); }           \
+  TEST(test_eltwise_##isa##_mul_residual_in_place) {                                               \
+    run_binary(ISA, KERN_BINARY_MUL, true, true);                                                  \
   }                                                                                                \
-  TEST(test_eltwise_##isa##_unary_acts) { run_unary(ISA, false); }                                \
-  TEST(test_eltwise_##isa##_unary_in_place) { run_unary(ISA, true); }                             \
-  TEST(test_eltwise_##isa##_writes_exactly_n) { run_no_overrun(ISA); }                            \
+  TEST(test_eltwise_##isa##_unary_acts) { run_unary(ISA, false); }                                 \
+  TEST(test_eltwise_##isa##_unary_in_place) { run_unary(ISA, true); }                              \
+  TEST(test_eltwise_##isa##_writes_exactly_n) { run_no_overrun(ISA); }                             \
   TEST(test_eltwise_##isa##_sigmoid_grid_rel_1e6) { run_sigmoid_grid(ISA); }
 
 ELTWISE_TESTS(generic, KERN_ISA_GENERIC)

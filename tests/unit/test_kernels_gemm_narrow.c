@@ -33,30 +33,43 @@ static void check_case(const kern_config *cfg, int64_t M, int64_t N, int64_t K, 
   float *C = malloc(sizeof(float) * (size_t)(M * ldc + 1));
   float *want = malloc(sizeof(float) * (size_t)(M * ldc + 1));
   float *R = malloc(sizeof(float) * (size_t)(M * ldr + 1));
-  float *bn = malloc(sizeof(float) * (size_t)(N + 1)), *bm = malloc(sizeof(float) * (size_t)(M + 1));
+  float *bn = malloc(sizeof(float) * (size_t)(N + 1)),
+        *bm = malloc(sizeof(float) * (size_t)(M + 1));
   size_t pf = 0;
   REQUIRE(kern_sgemm_packed_b_floats(cfg, K, N, &pf));
   float *packed = malloc(sizeof(float) * (pf + 1));
-  for (int64_t i = 0; i < M * lda; i++) A[i] = small_int(&r);
-  for (int64_t i = 0; i < K * N; i++) B[i] = small_int(&r);
-  for (int64_t i = 0; i < M * ldc; i++) C[i] = small_int(&r);
-  for (int64_t i = 0; i < M * ldr; i++) R[i] = small_int(&r);
-  for (int64_t i = 0; i < N; i++) bn[i] = small_int(&r);
-  for (int64_t i = 0; i < M; i++) bm[i] = small_int(&r);
+  for (int64_t i = 0; i < M * lda; i++)
+    A[i] = small_int(&r);
+  for (int64_t i = 0; i < K * N; i++)
+    B[i] = small_int(&r);
+  for (int64_t i = 0; i < M * ldc; i++)
+    C[i] = small_int(&r);
+  for (int64_t i = 0; i < M * ldr; i++)
+    R[i] = small_int(&r);
+  for (int64_t i = 0; i < N; i++)
+    bn[i] = small_int(&r);
+  for (int64_t i = 0; i < M; i++)
+    bm[i] = small_int(&r);
   memcpy(want, C, sizeof(float) * (size_t)(M * ldc));
   for (int64_t i = 0; i < M; i++)
     for (int64_t j = 0; j < N; j++) {
       float s = accumulate ? C[i * ldc + j] : 0.0f;
-      for (int64_t k = 0; k < K; k++) s += A[i * lda + k] * B[k * N + j];
+      for (int64_t k = 0; k < K; k++)
+        s += A[i * lda + k] * B[k * N + j];
       if (bias_n) s += bn[j];
       if (bias_m) s += bm[i];
       if (residual) s += R[i * ldr + j];
       want[i * ldc + j] = act(a, -2.0f, 3.0f, s);
     }
   kern_sgemm_pack_b(cfg, K, N, B, N, 1, packed);
-  kern_epilogue e = {.accumulate = accumulate, .bias_n = bias_n ? bn : NULL,
-                     .bias_m = bias_m ? bm : NULL, .residual = residual ? R : NULL, .ldr = ldr,
-                     .act = a, .act_lo = -2.0f, .act_hi = 3.0f};
+  kern_epilogue e = {.accumulate = accumulate,
+                     .bias_n = bias_n ? bn : NULL,
+                     .bias_m = bias_m ? bm : NULL,
+                     .residual = residual ? R : NULL,
+                     .ldr = ldr,
+                     .act = a,
+                     .act_lo = -2.0f,
+                     .act_hi = 3.0f};
   REQUIRE(kern_sgemm_narrow(cfg, M, N, K, A, lda, packed, C, ldc, &e));
   /* all of C, including the columns between N and ldc that must stay untouched */
   for (int64_t i = 0; i < M * ldc; i++) {
@@ -103,7 +116,7 @@ static void run_declines_wide(kern_isa isa) {
 }
 
 #define NARROW_TESTS(isa, ISA)                                                                     \
-  TEST(test_sgemm_narrow_##isa##_random_shapes_exact) { run_random(ISA, 80); }                    \
+  TEST(test_sgemm_narrow_##isa##_random_shapes_exact) { run_random(ISA, 80); }                     \
   TEST(test_sgemm_narrow_##isa##_declines_wider_than_max_n) { run_declines_wide(ISA); }
 
 NARROW_TESTS(generic, KERN_ISA_GENERIC)

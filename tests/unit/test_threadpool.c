@@ -16,8 +16,8 @@
 /* Counts how often each item ran and which threads ran anything. */
 typedef struct count_ctx {
   _Atomic int hits[MAX_ITEMS];
-  _Atomic int bad_thread; /* a call came from thread_index >= k */
-  _Atomic int bad_range;  /* begin >= end or end > n */
+  _Atomic int bad_thread;      /* a call came from thread_index >= k */
+  _Atomic int bad_range;       /* begin >= end or end > n */
   _Atomic int64_t calls_by[8]; /* fn calls per thread_index (0..7) */
   int k;
   int64_t n;
@@ -189,7 +189,7 @@ TEST(test_threadpool_k2_static_splits_evenly_over_two_threads) {
 /* Static ranges keep their boundaries and their thread_index whoever runs them: over many
  * regions (some ranges taken over by the caller), range t always arrives as thread_index t. */
 typedef struct range_ctx {
-  _Atomic int bad;  /* a call whose [begin, end) is not range thread_index's */
+  _Atomic int bad; /* a call whose [begin, end) is not range thread_index's */
   _Atomic int64_t hits[3];
 } range_ctx;
 
