@@ -117,13 +117,15 @@ test-valgrind: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@tests/run_all.sh $(BUILD) --valgrind
 
-# The thread pool and the concurrent-session tests under ThreadSanitizer (dlf_tests takes one
-# name filter per run, hence two runs).
+# The thread pool, concurrent sessions and fused blocks on 2 threads under ThreadSanitizer
+# (dlf_tests takes one name filter per run, hence one run per group).
 .PHONY: test-tsan
-test-tsan:
+test-tsan: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) SAN=thread $(BUILD)-tsan/dlf_tests
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD)-tsan/dlf_tests threadpool
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD)-tsan/dlf_tests concurrency
+	TSAN_OPTIONS=halt_on_error=1 $(BUILD)-tsan/dlf_tests fusion_random_plans_squeezenet
+	TSAN_OPTIONS=halt_on_error=1 $(BUILD)-tsan/dlf_tests fusion_residual
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
