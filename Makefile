@@ -12,7 +12,7 @@ ifeq ($(SAN),1)
   CC      = clang
   override BUILD := $(BUILD)-san
   OPT     = -O1
-  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DDLF_SANITIZE
+  CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -DDLF_SANITIZE -Wno-pass-failed
   LDFLAGS += -fsanitize=address,undefined
 endif
 
@@ -22,7 +22,7 @@ ifeq ($(SAN),thread)
   CC      = clang
   override BUILD := $(BUILD)-tsan
   OPT     = -O1
-  CFLAGS += -fsanitize=thread -fno-omit-frame-pointer -DDLF_SANITIZE
+  CFLAGS += -fsanitize=thread -fno-omit-frame-pointer -DDLF_SANITIZE -Wno-pass-failed
   LDFLAGS += -fsanitize=thread
 endif
 

@@ -54,11 +54,19 @@ static void im2col(const kern_conv2d_params *p, ptrdiff_t xs, int64_t g, const f
   const size_t fz = sizeof(float);
   /* Dense input, dilation 1: the taps kj0..kj1 of one kernel row are one contiguous run. */
   const bool runs = p->dw == 1 && xs == Cg;
-  for (int64_t m = m0; m < m1; m++) {
-    const int64_t oh = m / p->OW, ow = m % p->OW;
+  /* (oh, ow) stepped along m, and the kernel-row taps recomputed only when oh changes:
+   * with few input channels (a 3-channel stem) the per-pixel divisions cost as much as
+   * the copies. */
+  int64_t oh = m0 / p->OW, ow = m0 % p->OW, ki0, ki1;
+  kern_tap_range(oh, p->sh, p->pad_t, p->dh, p->kh, 0, p->H, &ki0, &ki1);
+  for (int64_t m = m0; m < m1; m++, ow++) {
+    if (ow == p->OW) {
+      ow = 0;
+      oh++;
+      kern_tap_range(oh, p->sh, p->pad_t, p->dh, p->kh, 0, p->H, &ki0, &ki1);
+    }
     float *row = a + (m - m0) * K;
-    int64_t ki0, ki1, kj0, kj1;
-    kern_tap_range(oh, p->sh, p->pad_t, p->dh, p->kh, 0, p->H, &ki0, &ki1);
+    int64_t kj0, kj1;
     kern_tap_range(ow, p->sw, p->pad_l, p->dw, kw, 0, p->W, &kj0, &kj1);
     if (ki0 >= ki1 || kj0 >= kj1) {
       memset(row, 0, (size_t)K * fz);

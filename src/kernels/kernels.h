@@ -436,8 +436,14 @@ void kern_eltwise_unary_avx512(int64_t n, const float *x, float *y, const kern_u
 static inline void kern_tap_range(int64_t o, int64_t s, int64_t pad, int64_t d, int64_t K,
                                   int64_t lo, int64_t hi, int64_t *k0, int64_t *k1) {
   int64_t base = o * s - pad;
-  int64_t a = base >= lo ? 0 : (lo - base + d - 1) / d;
-  int64_t b = base >= hi ? 0 : (hi - base + d - 1) / d;
+  int64_t a, b;
+  if (d == 1) { /* the common case, without two 64-bit divisions per output pixel */
+    a = base >= lo ? 0 : lo - base;
+    b = base >= hi ? 0 : hi - base;
+  } else {
+    a = base >= lo ? 0 : (lo - base + d - 1) / d;
+    b = base >= hi ? 0 : (hi - base + d - 1) / d;
+  }
   *k0 = a;
   *k1 = b < K ? b : K;
 }

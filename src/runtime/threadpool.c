@@ -186,8 +186,12 @@ static void run_range(const rt_region *d, int t, rt_thread_stats *s) {
  * new count before it sleeps. */
 static void report_done(rt_pool *p) {
   atomic_fetch_add(&p->done, 1);
-  if (atomic_load(&p->caller_sleeping) && atomic_exchange(&p->caller_sleeping, 0))
-    futex_wake(&p->done, 1);
+  /* Only the caller clears its flag. A waker that cleared it (exchange) could be a late
+   * reporter of the previous region clearing the flag of the caller's NEXT wait, after the
+   * caller checked done and before it slept: the next region's reporters would then see 0
+   * and never wake it (a deadlock seen under ThreadSanitizer's scheduling). A wake that
+   * lands in a later wait is only a spurious wake-up: the caller re-checks. */
+  if (atomic_load(&p->caller_sleeping)) futex_wake(&p->done, 1);
 }
 
 /* Copies the descriptor. Only meaningful if a later successful claim of generation g
