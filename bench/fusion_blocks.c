@@ -5,8 +5,8 @@
  *
  *   build/bench/fusion_blocks zoo:mobilenet_v2 [--cores K] [--rounds R] [--tile-rows H]
  *
- * Two sessions, U (unfused plan) and F (every natural block fused, tile height H or the
- * engine's choice), both with k threads and every block on k cores. Each round runs U then F
+ * Two sessions, U (unfused plan) and F (every natural block fused by the rule of
+ * `dlfusion plan --fuse blocks`, tile height H or the engine's choice), both with k threads and every block on k cores. Each round runs U then F
  * (the order alternates) and records per-block ms (dlf_session_run_blocks); a natural
  * block's unfused time is the sum of its layers' blocks in that run. Prints per block the
  * medians, the ratio unfused/fused (> 1: fusion wins) and the fused block's tile scratch;
@@ -31,63 +31,13 @@ static double median(double *v, int n) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-static bool is_const(const ir_graph *g, int t) { return t >= 0 && g->tensors[t].data; }
-
-/* Row-local on 4-D tensors (what a fused block may hold; the engine rejects the rest). */
-static bool row_local(const ir_graph *g, const ir_node *n) {
-  if (n->n_outputs != 1 || g->tensors[n->outputs[0]].ndim != 4) return false;
-  switch (n->op) {
-  case IR_OP_CONV: return is_const(g, n->inputs[1]);
-  case IR_OP_MAXPOOL:
-  case IR_OP_AVERAGEPOOL:
-  case IR_OP_RELU:
-  case IR_OP_ADD:
-  case IR_OP_MUL: return true;
-  case IR_OP_CONCAT: return true;
-  default: return false;
-  }
-}
-
-/* Where a natural block starts: after a pool (VGG stages, the ResNet stem), after a layer
- * with a residual add (ResNet blocks, MobileNetV2 residual blocks), after a conv without
- * activation (MobileNetV2's linear projection), after a concat (SqueezeNet fire modules). */
-static bool starts_block(const ir_graph *g, const ir_node *n) {
-  int t = n->inputs[0];
-  if (t < 0 || g->tensors[t].producer < 0) return true;
-  const ir_node *p = &g->nodes[g->tensors[t].producer];
-  return p->op == IR_OP_MAXPOOL || p->op == IR_OP_AVERAGEPOOL || p->residual >= 0 ||
-         p->op == IR_OP_CONCAT || (p->op == IR_OP_CONV && p->act == IR_ACT_NONE);
-}
-
+/* The rule of `dlfusion plan --fuse blocks` (src/plan/plan_heuristic.c), with the tile
+ * height of the fused blocks fixed when asked. */
 static plan *natural_blocks(const ir_graph *g, int cores, int tile_rows) {
   plan *p;
-  if (plan_unfused(g, NULL, cores, &p) != DLF_OK) return NULL;
-  int n = p->n_blocks;
-  int *node = malloc(sizeof *node * (size_t)n);
-  plan_layer_nodes(g, node);
-  plan_block *nb = calloc((size_t)n, sizeof *nb);
-  int nblocks = 0;
-  for (int l = 0; l < n;) {
-    plan_block *b = &nb[nblocks++];
-    b->layers = malloc(sizeof *b->layers * (size_t)n);
-    b->algo = calloc((size_t)n, sizeof *b->algo);
-    b->cores = cores;
-    b->layers[b->n_layers++] = l;
-    if (row_local(g, &g->nodes[node[l]]))
-      while (l + b->n_layers < n && row_local(g, &g->nodes[node[l + b->n_layers]]) &&
-             !starts_block(g, &g->nodes[node[l + b->n_layers]]))
-        b->layers[b->n_layers] = l + b->n_layers, b->n_layers++;
-    if (b->n_layers > 1) b->tile_rows = tile_rows;
-    l += b->n_layers;
-  }
-  for (int b = 0; b < p->n_blocks; b++) {
-    free(p->blocks[b].layers);
-    free(p->blocks[b].algo);
-  }
-  free(p->blocks);
-  p->blocks = nb;
-  p->n_blocks = nblocks;
-  free(node);
+  if (plan_fuse_blocks(g, NULL, cores, &p) != DLF_OK) return NULL;
+  for (int b = 0; b < p->n_blocks; b++)
+    if (p->blocks[b].n_layers > 1) p->blocks[b].tile_rows = tile_rows;
   return p;
 }
 

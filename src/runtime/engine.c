@@ -13,12 +13,6 @@
 #include "runtime/engine_internal.h"
 #include "runtime/memplan.h"
 
-static void *alloc_floats(int64_t n) {
-  size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(float);
-  bytes = (bytes + 63) / 64 * 64;
-  return aligned_alloc(64, bytes);
-}
-
 static double now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -121,7 +115,7 @@ static dlf_status plan_arena(rt_engine *e) {
   for (int i = 0; i < e->n_steps; i++) {
     const ir_node *nd = &g->nodes[e->steps[i].node];
     for (int k = 0; k <= nd->n_inputs; k++) {
-      int t = k < nd->n_inputs ? nd->inputs[k] : nd->residual;
+      int t = rt_slot_tensor(nd, k);
       if (t >= 0 && item_of[t] >= 0 && items[item_of[t]].last < e->steps[i].block)
         items[item_of[t]].last = e->steps[i].block;
     }
@@ -130,7 +124,7 @@ static dlf_status plan_arena(rt_engine *e) {
     if (item_of[g->outputs[i]] >= 0) items[item_of[g->outputs[i]]].last = e->n_blocks;
   st = rt_memplan_compute(items, n, RT_MEMPLAN_ALIGNMENT, offsets, &e->arena_bytes);
   if (st != DLF_OK) goto out;
-  e->arena = alloc_floats(e->arena_bytes / (int64_t)sizeof(float) + 1);
+  e->arena = rt_alloc_floats(e->arena_bytes / (int64_t)sizeof(float) + 1);
   if (!e->arena) {
     st = dlf_error(DLF_ERR_NOMEM, "%s: out of memory for the activation arena (%lld bytes)",
                    g->source, (long long)e->arena_bytes);
@@ -157,7 +151,7 @@ static dlf_status alloc_inputs(rt_engine *e) {
       in_floats += (ir_tensor_numel(&g->tensors[t]) + 15) / 16 * 16;
     }
   }
-  if (in_floats && !(e->inbuf = alloc_floats(in_floats)))
+  if (in_floats && !(e->inbuf = rt_alloc_floats(in_floats)))
     return dlf_error(DLF_ERR_NOMEM, "%s: out of memory for input buffers", g->source);
   return DLF_OK;
 }
@@ -257,16 +251,16 @@ dlf_status rt_engine_create(const ir_graph *g, const rt_engine_options *opts, rt
   if ((st = plan_arena(e)) != DLF_OK) goto fail;
   int64_t total;
   if (e->scratch_floats && (!dlf_mul_i64(e->scratch_floats, e->threads, &total) ||
-                            !(e->scratch = alloc_floats(total)))) {
+                            !(e->scratch = rt_alloc_floats(total)))) {
     st = dlf_error(DLF_ERR_NOMEM, "%s: out of memory for im2col scratch", g->source);
     goto fail;
   }
   if (e->tile_floats && (!dlf_mul_i64(e->tile_floats, e->threads, &total) ||
-                         !(e->tile = alloc_floats(total)))) {
+                         !(e->tile = rt_alloc_floats(total)))) {
     st = dlf_error(DLF_ERR_NOMEM, "%s: out of memory for fused tiles", g->source);
     goto fail;
   }
-  if (e->fb_floats && !(e->fb = alloc_floats(e->fb_floats))) {
+  if (e->fb_floats && !(e->fb = rt_alloc_floats(e->fb_floats))) {
     st = dlf_error(DLF_ERR_NOMEM, "%s: out of memory for fallback buffers", g->source);
     goto fail;
   }

@@ -10,12 +10,6 @@
 #include "ir/ops/window.h"
 #include "runtime/engine_internal.h"
 
-static void *alloc_floats(int64_t n) {
-  size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(float);
-  bytes = (bytes + 63) / 64 * 64;
-  return aligned_alloc(64, bytes);
-}
-
 static bool is_const(const ir_graph *g, int t) { return t >= 0 && g->tensors[t].data != NULL; }
 
 /* An activation the fast steps can read: present, not a constant, float32. */
@@ -127,7 +121,7 @@ static dlf_status compile_conv(rt_engine *e, const ir_node *n, rt_step *s, int f
     s->kind = STEP_DWCONV;
     s->algo = RT_ALGO_DIRECT;
     s->packed_floats = (int64_t)kern_dwconv2d_nhwc_packed_floats(p);
-    s->packed = alloc_floats(s->packed_floats);
+    s->packed = rt_alloc_floats(s->packed_floats);
     if (!s->packed) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory packing weights");
     kern_dwconv2d_nhwc_pack(p, wt->data, s->packed);
   } else {
@@ -145,7 +139,7 @@ static dlf_status compile_conv(rt_engine *e, const ir_node *n, rt_step *s, int f
     s->kind = STEP_CONV;
     s->algo = wino ? RT_ALGO_WINOGRAD : RT_ALGO_IM2COL;
     s->packed_floats = (int64_t)pf;
-    s->packed = alloc_floats((int64_t)pf);
+    s->packed = rt_alloc_floats((int64_t)pf);
     if (!s->packed) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory packing weights");
     if (wino)
       kern_winograd_f43_pack(e->cfg, p, wt->data, s->packed);
@@ -220,7 +214,7 @@ static dlf_status compile_gemm(rt_engine *e, const ir_node *n, rt_step *s, bool 
     if (row) {
       s->bias = ct->data;
     } else {
-      s->bias_owned = alloc_floats(N);
+      s->bias_owned = rt_alloc_floats(N);
       if (!s->bias_owned) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory for a bias");
       for (int64_t j = 0; j < N; j++)
         s->bias_owned[j] = *(const float *)ct->data;
@@ -231,7 +225,7 @@ static dlf_status compile_gemm(rt_engine *e, const ir_node *n, rt_step *s, bool 
   if (!kern_sgemm_packed_b_floats(e->cfg, K, N, &pf))
     return ir_node_error(g, n, DLF_ERR_LIMIT, "packed weights too large");
   s->packed_floats = (int64_t)pf;
-  s->packed = alloc_floats((int64_t)pf);
+  s->packed = rt_alloc_floats((int64_t)pf);
   if (!s->packed) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory packing weights");
   /* B[k, n] is W[k*N + n] (transB = 0) or W[n*K + k] (transB = 1). */
   kern_sgemm_pack_b(e->cfg, K, N, bt->data, tb ? 1 : N, tb ? K : 1, s->packed);
@@ -367,7 +361,7 @@ int64_t rt_compile_fallback(rt_engine *e, const ir_node *n, rt_step *s) {
   for (int k = 0; k < MAX_FB_OUT; k++)
     s->fb_out_off[k] = -1;
   for (int k = 0; k < n_in && k < MAX_FB_IN; k++) {
-    int t = k < n->n_inputs ? n->inputs[k] : n->residual;
+    int t = rt_slot_tensor(n, k);
     if (t >= 0 && e->nhwc[t]) {
       s->fb_in_off[k] = off;
       off += (ir_tensor_numel(&g->tensors[t]) + 15) / 16 * 16;

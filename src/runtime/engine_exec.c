@@ -200,7 +200,7 @@ static dlf_status run_fallback(rt_engine *e, const rt_step *s) {
   ir_value in[MAX_FB_IN], out[MAX_FB_OUT];
   int n_in = n->n_inputs + (n->residual >= 0 ? 1 : 0);
   for (int k = 0; k < n_in; k++) {
-    int t = k < n->n_inputs ? n->inputs[k] : n->residual;
+    int t = rt_slot_tensor(n, k);
     memset(&in[k], 0, sizeof in[k]);
     if (t < 0) continue;
     const ir_tensor *tt = &g->tensors[t];

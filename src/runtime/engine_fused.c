@@ -69,7 +69,7 @@ static span input_rows(const rt_engine *e, const rt_step *s, int k, span r) {
   r = computed_rows(s, r);
   if (span_empty(r)) return (span){0, 0};
   const ir_node *n = &e->g->nodes[s->node];
-  int t = k < n->n_inputs ? n->inputs[k] : n->residual;
+  int t = rt_slot_tensor(n, k);
   const int64_t H = e->g->tensors[t].dims[2];
   if (k != 0 || !windowed(s)) return span_clip(r, H);
   int64_t sh, pad, kh, dh;
@@ -79,10 +79,6 @@ static span input_rows(const rt_engine *e, const rt_step *s, int k, span r) {
     sh = s->pp.sh, pad = s->pp.pad_t, kh = s->pp.kh, dh = s->pp.dh;
   span in = {r.lo * sh - pad, (r.hi - 1) * sh - pad + (kh - 1) * dh + 1};
   return span_clip(in, H);
-}
-
-static int slot_tensor(const ir_node *n, int k) {
-  return k < n->n_inputs ? n->inputs[k] : n->residual;
 }
 
 static bool fusable(const rt_engine *e, const rt_step *s) {
@@ -99,7 +95,7 @@ static bool fusable(const rt_engine *e, const rt_step *s) {
   if (!e->nhwc[s->y] || !plan_layer_row_local(e->g, &e->g->nodes[s->node])) return false;
   const ir_node *n = &e->g->nodes[s->node];
   for (int k = 0; k <= n->n_inputs; k++) {
-    int t = slot_tensor(n, k);
+    int t = rt_slot_tensor(n, k);
     if (t >= 0 && !e->g->tensors[t].data && !e->nhwc[t]) return false;
   }
   return true;
@@ -114,7 +110,7 @@ static bool read_outside(const rt_engine *e, const rt_block *b, int t) {
     if (i >= b->first && i < b->first + b->n) continue;
     const ir_node *n = &g->nodes[e->steps[i].node];
     for (int k = 0; k <= n->n_inputs; k++)
-      if (slot_tensor(n, k) == t) return true;
+      if (rt_slot_tensor(n, k) == t) return true;
   }
   return false;
 }
@@ -142,7 +138,7 @@ static int64_t schedule(rt_engine *e, rt_block *b, int64_t h, int64_t tiles, int
           const ir_node *cn = &e->g->nodes[S[c].node];
           span cr = {rows[(i * m + c) * 2], rows[(i * m + c) * 2 + 1]};
           for (int k = 0; k <= cn->n_inputs; k++)
-            if (slot_tensor(cn, k) == s->y) need = span_hull(need, input_rows(e, &S[c], k, cr));
+            if (rt_slot_tensor(cn, k) == s->y) need = span_hull(need, input_rows(e, &S[c], k, cr));
         }
       }
       rows[(i * m + j) * 2] = need.lo, rows[(i * m + j) * 2 + 1] = need.hi;
@@ -213,7 +209,7 @@ dlf_status rt_fused_compile(rt_engine *e, rt_block *b, int64_t tile_rows) {
     for (int c = j + 1; c < m && !S[j].in_tile; c++) {
       const ir_node *cn = &g->nodes[S[c].node];
       for (int k = 0; k <= cn->n_inputs; k++)
-        if (slot_tensor(cn, k) == S[j].y) S[j].in_tile = true;
+        if (rt_slot_tensor(cn, k) == S[j].y) S[j].in_tile = true;
     }
     S[j].materialize = S[j].in_tile && read_outside(e, b, S[j].y);
   }
@@ -288,7 +284,7 @@ static void run_tiles(void *ctx, int t, int64_t begin, int64_t end) {
       if (lo >= hi) continue;
       const ir_node *n = &e->g->nodes[s->node];
       for (int k = 0; k <= n->n_inputs; k++)
-        in[k] = slot_view(e, b, tile, img, i, slot_tensor(n, k));
+        in[k] = slot_view(e, b, tile, img, i, rt_slot_tensor(n, k));
       float *full = e->ptr[s->y] ? (float *)e->ptr[s->y] + img * s->y_img : NULL;
       float *y = s->in_tile ? rt_row_view(tile + s->tile_off, lo, s->row_floats) : full;
       rt_exec_rows(e, s, t, in, y, lo, hi);
@@ -334,7 +330,7 @@ void rt_engine_block_stats(const rt_engine *e, int bi, dlf_block_stats *out) {
     const ir_node *n = &g->nodes[s->node];
     out->dram_read_bytes += s->packed_floats * (int64_t)sizeof(float);
     for (int k = 0; k <= n->n_inputs; k++) {
-      int t = slot_tensor(n, k);
+      int t = rt_slot_tensor(n, k);
       if (t < 0 || g->tensors[t].data) continue;
       int p = e->tensor_step[t];
       bool inside = p >= b->first && p < b->first + b->n;
@@ -342,10 +338,10 @@ void rt_engine_block_stats(const rt_engine *e, int bi, dlf_block_stats *out) {
       for (int j2 = 0; j2 < j && !seen; j2++) {
         const ir_node *n2 = &g->nodes[e->steps[b->first + j2].node];
         for (int k2 = 0; k2 <= n2->n_inputs; k2++)
-          if (slot_tensor(n2, k2) == t) seen = true;
+          if (rt_slot_tensor(n2, k2) == t) seen = true;
       }
       for (int k2 = 0; k2 < k && !seen; k2++)
-        if (slot_tensor(n, k2) == t) seen = true;
+        if (rt_slot_tensor(n, k2) == t) seen = true;
       if (!inside && !seen) out->dram_read_bytes += tensor_bytes(g, t);
     }
     for (int o = 0; o < n->n_outputs; o++)

@@ -4,6 +4,8 @@
 #ifndef DLF_RUNTIME_ENGINE_INTERNAL_H
 #define DLF_RUNTIME_ENGINE_INTERNAL_H
 
+#include <stdlib.h>
+
 #include "runtime/engine.h"
 #include "runtime/threadpool.h"
 
@@ -136,6 +138,18 @@ void rt_nhwc_to_nchw(const float *src, float *dst, int64_t N, int64_t C, int64_t
  * execution. */
 dlf_status rt_fused_compile(rt_engine *e, rt_block *b, int64_t tile_rows);
 dlf_status rt_fused_run(rt_engine *e, const rt_block *b);
+
+/* 64-byte aligned floats (at least one), for packed weights, arenas and scratch. */
+static inline void *rt_alloc_floats(int64_t n) {
+  size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(float);
+  bytes = (bytes + 63) / 64 * 64;
+  return aligned_alloc(64, bytes);
+}
+
+/* The tensor of input slot k of node n: its inputs, then (k == n_inputs) its residual. */
+static inline int rt_slot_tensor(const ir_node *n, int k) {
+  return k < n->n_inputs ? n->inputs[k] : n->residual;
+}
 
 /* A pointer p such that p + r * row_floats is row r of a buffer that holds rows
  * [row0, ...) starting at buf: the kernels address whole images from row 0, a tile buffer
