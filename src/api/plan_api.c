@@ -246,11 +246,16 @@ dlf_status dlf_plan_load(const dlf_model *m, const char *path, dlf_plan **out) {
   return st;
 }
 
-dlf_status dlf_plan_unfused(const dlf_model *m, int cores, dlf_plan **out) {
+/* The plans made from a model alone (unfused, rule of thumb): argument checks, cores 0 =
+ * all available, then the maker, wrapped. */
+typedef dlf_status (*plan_maker)(const ir_graph *g, const char *model, int cores, plan **out);
+
+static dlf_status make_plan(const char *who, plan_maker make, const dlf_model *m, int cores,
+                            dlf_plan **out) {
   dlf_error_clear();
-  if (!out) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_plan_unfused: out is NULL");
+  if (!out) return dlf_error(DLF_ERR_INVALID_ARG, "%s: out is NULL", who);
   *out = NULL;
-  if (!m) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_plan_unfused: model is NULL");
+  if (!m) return dlf_error(DLF_ERR_INVALID_ARG, "%s: model is NULL", who);
   if (cores < 0 || cores > PLAN_MAX_CORES)
     return dlf_error(DLF_ERR_INVALID_ARG, "%s: core count %d out of range (0 = all, up to %d)",
                      m->spec, cores, PLAN_MAX_CORES);
@@ -260,26 +265,16 @@ dlf_status dlf_plan_unfused(const dlf_model *m, int cores, dlf_plan **out) {
     if (cores > PLAN_MAX_CORES) cores = PLAN_MAX_CORES;
   }
   plan *p;
-  DLF_TRY(plan_unfused(m->graph, m->spec, cores, &p));
+  DLF_TRY(make(m->graph, m->spec, cores, &p));
   return wrap(m->graph, p, m->spec, NULL, out);
 }
 
+dlf_status dlf_plan_unfused(const dlf_model *m, int cores, dlf_plan **out) {
+  return make_plan("dlf_plan_unfused", plan_unfused, m, cores, out);
+}
+
 dlf_status dlf_plan_fuse_blocks(const dlf_model *m, int cores, dlf_plan **out) {
-  dlf_error_clear();
-  if (!out) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_plan_fuse_blocks: out is NULL");
-  *out = NULL;
-  if (!m) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_plan_fuse_blocks: model is NULL");
-  if (cores < 0 || cores > PLAN_MAX_CORES)
-    return dlf_error(DLF_ERR_INVALID_ARG, "%s: core count %d out of range (0 = all, up to %d)",
-                     m->spec, cores, PLAN_MAX_CORES);
-  if (cores == 0) {
-    cores = dlf_cpu_info_get()->n_available;
-    if (cores < 1) cores = 1;
-    if (cores > PLAN_MAX_CORES) cores = PLAN_MAX_CORES;
-  }
-  plan *p;
-  DLF_TRY(plan_fuse_blocks(m->graph, m->spec, cores, &p));
-  return wrap(m->graph, p, m->spec, NULL, out);
+  return make_plan("dlf_plan_fuse_blocks", plan_fuse_blocks, m, cores, out);
 }
 
 char *dlf_plan_to_json(const dlf_plan *d) {
