@@ -9,6 +9,7 @@
 #include "api/plan_internal.h"
 #include "core/checked.h"
 #include "core/cpu.h"
+#include "core/file.h"
 
 const plan *dlf_plan_get(const dlf_plan *d) { return d ? d->p : NULL; }
 
@@ -193,45 +194,6 @@ dlf_status dlf_plan_parse(const dlf_model *m, const char *json, size_t len, dlf_
 }
 
 /* The whole file, up to PLAN_JSON_MAX_BYTES (+1 to tell a larger one), malloc'd. */
-static dlf_status read_file(const char *path, char **out, size_t *len) {
-  *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return dlf_error(DLF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  size_t cap = 64 * 1024, n = 0;
-  char *buf = malloc(cap);
-  dlf_status st = buf ? DLF_OK : dlf_error(DLF_ERR_NOMEM, "%s: out of memory reading", path);
-  while (st == DLF_OK) {
-    if (n == cap) {
-      if (cap > PLAN_JSON_MAX_BYTES) {
-        st = dlf_error(DLF_ERR_LIMIT, "%s: plan file larger than the %zu-byte limit", path,
-                       PLAN_JSON_MAX_BYTES);
-        break;
-      }
-      char *t = realloc(buf, cap * 2);
-      if (!t) {
-        st = dlf_error(DLF_ERR_NOMEM, "%s: out of memory reading", path);
-        break;
-      }
-      buf = t;
-      cap *= 2;
-    }
-    size_t got = fread(buf + n, 1, cap - n, f);
-    n += got;
-    if (got == 0) {
-      if (ferror(f)) st = dlf_error(DLF_ERR_IO, "%s: read error: %s", path, strerror(errno));
-      break;
-    }
-  }
-  fclose(f);
-  if (st != DLF_OK) {
-    free(buf);
-    return st;
-  }
-  *out = buf;
-  *len = n;
-  return DLF_OK;
-}
-
 dlf_status dlf_plan_load(const dlf_model *m, const char *path, dlf_plan **out) {
   dlf_error_clear();
   if (!out) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_plan_load: out is NULL");
@@ -240,7 +202,7 @@ dlf_status dlf_plan_load(const dlf_model *m, const char *path, dlf_plan **out) {
     return dlf_error(DLF_ERR_INVALID_ARG, "dlf_plan_load: %s is NULL", m ? "path" : "model");
   char *text;
   size_t len = 0;
-  DLF_TRY(read_file(path, &text, &len));
+  DLF_TRY(dlf_read_file(path, PLAN_JSON_MAX_BYTES, "plan", &text, &len));
   dlf_status st = parse(m, path, text, len, out);
   free(text);
   return st;

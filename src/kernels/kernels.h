@@ -397,6 +397,16 @@ bool kern_winograd_f43_scratch_floats(const kern_config *cfg, const kern_conv2d_
 void kern_winograd_f43(const kern_config *cfg, const kern_conv2d_params *p, const float *x,
                        const float *packed_w, float *y, int64_t oh0, int64_t oh1, float *scratch,
                        const kern_epilogue *epi);
+/* kern_winograd_f43 on a column slice, to split Cout among threads: p->Cout is the slice's
+ * width, packed_w points at the slice's first panel of transformed matrix 0 (see
+ * kern_sgemm_packed_b_at with K = C), per is the floats between the 36 transformed matrices
+ * of the whole layer (kern_sgemm_packed_b_floats(C, all Cout)); y, bias_n and the residual
+ * point at the slice's first channel, with y_stride / ldr the whole layer's channels.
+ * Scratch: kern_winograd_f43_scratch_floats of the slice's params. */
+void kern_winograd_f43_strided(const kern_config *cfg, const kern_conv2d_params *p,
+                               const float *x, const float *packed_w, size_t per, float *y,
+                               int64_t oh0, int64_t oh1, float *scratch,
+                               const kern_epilogue *epi);
 void kern_winograd_f43_input_generic(int64_t C, const float *const px[36], float *v, ptrdiff_t vs);
 void kern_winograd_f43_input_avx2(int64_t C, const float *const px[36], float *v, ptrdiff_t vs);
 void kern_winograd_f43_input_avx512(int64_t C, const float *const px[36], float *v, ptrdiff_t vs);

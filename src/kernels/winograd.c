@@ -116,6 +116,15 @@ bool kern_winograd_f43_scratch_floats(const kern_config *cfg, const kern_conv2d_
 void kern_winograd_f43(const kern_config *cfg, const kern_conv2d_params *p, const float *x,
                        const float *packed_w, float *y, int64_t oh0, int64_t oh1, float *scratch,
                        const kern_epilogue *epi) {
+  size_t per = 0;
+  kern_sgemm_packed_b_floats(cfg, p->C, p->Cout, &per);
+  kern_winograd_f43_strided(cfg, p, x, packed_w, per, y, oh0, oh1, scratch, epi);
+}
+
+void kern_winograd_f43_strided(const kern_config *cfg, const kern_conv2d_params *p,
+                               const float *x, const float *packed_w, size_t per, float *y,
+                               int64_t oh0, int64_t oh1, float *scratch,
+                               const kern_epilogue *epi) {
   static const kern_epilogue none = {0};
   if (!epi) epi = &none;
   if (oh0 < 0) oh0 = 0;
@@ -125,8 +134,6 @@ void kern_winograd_f43(const kern_config *cfg, const kern_conv2d_params *p, cons
   const ptrdiff_t xs = p->x_stride ? p->x_stride : C;
   const ptrdiff_t ys = p->y_stride ? p->y_stride : N;
   const ptrdiff_t ldr = epi->ldr ? epi->ldr : N;
-  size_t per = 0;
-  kern_sgemm_packed_b_floats(cfg, C, N, &per);
 
   const int64_t TW = ceil_div(p->OW, TILE), th0 = oh0 / TILE, th1 = ceil_div(oh1, TILE);
   const int64_t ntiles = (th1 - th0) * TW, T = chunk_size(chunk_target(cfg, p), ntiles);

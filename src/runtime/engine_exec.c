@@ -110,10 +110,18 @@ static void run_conv(void *ctx, int t, int64_t b, int64_t end) {
       p.y_stride = s->cp.Cout;
       kern_epilogue ep = {false, s->bias ? s->bias + j0 : NULL, NULL,
                           r ? r + img * s->y_img + j0 : NULL, s->cp.Cout, s->kact, s->lo, s->hi};
-      const float *pw = kern_sgemm_packed_b_at(e->cfg, s->packed, p.kh * p.kw * p.C, j0);
       float *yi = y + img * s->y_img;
-      kern_conv2d_nhwc(e->cfg, &p, x + img * s->x_img, pw, yi + j0, 0, OH,
-                       rt_thread_scratch(e, t), &ep);
+      if (s->algo == RT_ALGO_WINOGRAD) {
+        size_t per = 0;
+        kern_sgemm_packed_b_floats(e->cfg, p.C, s->cp.Cout, &per);
+        const float *pw = kern_sgemm_packed_b_at(e->cfg, s->packed, p.C, j0);
+        kern_winograd_f43_strided(e->cfg, &p, x + img * s->x_img, pw, per, yi + j0, 0, OH,
+                                  rt_thread_scratch(e, t), &ep);
+      } else {
+        const float *pw = kern_sgemm_packed_b_at(e->cfg, s->packed, p.kh * p.kw * p.C, j0);
+        kern_conv2d_nhwc(e->cfg, &p, x + img * s->x_img, pw, yi + j0, 0, OH,
+                         rt_thread_scratch(e, t), &ep);
+      }
       if (s->post_act != IR_ACT_NONE)
         for (int64_t px = 0; px < OH * p.OW; px++)
           post_act(e, s, yi + px * s->cp.Cout + j0, p.Cout);

@@ -1,0 +1,111 @@
+/* file.c — opening input files with the checks every reader needs: a bounded whole-file
+ * read for the JSON readers, a read-only map for the ONNX and .npy readers. */
+#include "core/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/status.h"
+
+dlf_status dlf_open_regular(const char *path, int *fd, size_t *size) {
+  *fd = -1;
+  *size = 0;
+  int f = open(path, O_RDONLY | O_CLOEXEC);
+  if (f < 0) return dlf_error(DLF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  struct stat sb;
+  if (fstat(f, &sb) != 0) {
+    int err = errno;
+    close(f);
+    return dlf_error(DLF_ERR_IO, "%s: cannot stat: %s", path, strerror(err));
+  }
+  /* A FIFO or a device would block or never end; a directory opens but reads fail. */
+  if (!S_ISREG(sb.st_mode)) {
+    close(f);
+    return dlf_error(DLF_ERR_IO, "%s: not a regular file", path);
+  }
+  *fd = f;
+  *size = (size_t)sb.st_size;
+  return DLF_OK;
+}
+
+dlf_status dlf_map_file(const char *path, const void **data, size_t *size) {
+  *data = NULL;
+  int fd;
+  DLF_TRY(dlf_open_regular(path, &fd, size));
+  if (*size == 0) { /* mmap refuses length 0 */
+    close(fd);
+    return DLF_OK;
+  }
+  void *map = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+  int err = errno;
+  close(fd); /* the mapping stays valid */
+  if (map == MAP_FAILED) {
+    *size = 0;
+    return dlf_error(DLF_ERR_IO, "%s: cannot map: %s", path, strerror(err));
+  }
+  madvise(map, *size, MADV_SEQUENTIAL); /* one front-to-back pass; a hint only */
+  *data = map;
+  return DLF_OK;
+}
+
+void dlf_unmap_file(const void *data, size_t size) {
+  if (data && size) munmap((void *)data, size);
+}
+
+dlf_status dlf_read_file(const char *path, size_t cap, const char *what, char **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  int fd;
+  size_t ignored;
+  DLF_TRY(dlf_open_regular(path, &fd, &ignored));
+  FILE *f = fdopen(fd, "rb");
+  if (!f) {
+    int err = errno;
+    close(fd);
+    return dlf_error(DLF_ERR_IO, "%s: cannot open: %s", path, strerror(err));
+  }
+  /* The size from fstat may change under us: read in steps and enforce the cap on bytes
+   * actually read, one byte past it to tell "exactly cap" from "more". */
+  size_t size = 64 * 1024, n = 0;
+  char *buf = malloc(size + 1);
+  dlf_status st = buf ? DLF_OK : dlf_error(DLF_ERR_NOMEM, "%s: out of memory reading", path);
+  while (st == DLF_OK) {
+    if (n == size) {
+      if (size > cap) {
+        st = dlf_error(DLF_ERR_LIMIT, "%s: %s file larger than the %zu-byte limit", path, what,
+                       cap);
+        break;
+      }
+      char *t = realloc(buf, size * 2 + 1);
+      if (!t) {
+        st = dlf_error(DLF_ERR_NOMEM, "%s: out of memory reading", path);
+        break;
+      }
+      buf = t;
+      size *= 2;
+    }
+    size_t got = fread(buf + n, 1, size - n, f);
+    n += got;
+    if (got == 0) {
+      if (ferror(f)) st = dlf_error(DLF_ERR_IO, "%s: read error: %s", path, strerror(errno));
+      break;
+    }
+  }
+  fclose(f);
+  if (st == DLF_OK && n > cap)
+    st = dlf_error(DLF_ERR_LIMIT, "%s: %s file larger than the %zu-byte limit", path, what, cap);
+  if (st != DLF_OK) {
+    free(buf);
+    return st;
+  }
+  buf[n] = '\0';
+  *out = buf;
+  *len = n;
+  return DLF_OK;
+}
