@@ -78,7 +78,11 @@ $(BUILD)/dlf_tests: $(TEST_OBJ) $(BUILD)/libdlfusion.a
 .PHONY: bench
 bench:
 	@scripts/setup.sh --bench
-	@$(MAKE) --no-print-directory $(BUILD)/bench/threadpool_overhead $(BUILD)/bench/fusion_blocks
+	@$(MAKE) --no-print-directory $(BUILD)/bench/threadpool_overhead $(BUILD)/bench/fusion_blocks \
+	  $(BUILD)/bench/stem_bench
+$(BUILD)/bench/stem_bench: bench/stem_bench.c $(BUILD)/libdlfusion.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bench/fusion_blocks: bench/fusion_blocks.c $(BUILD)/libdlfusion.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -96,6 +100,7 @@ fuzz:
 run: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	$(BUILD)/dlfusion info zoo:resnet18
+	$(BUILD)/dlfusion tune zoo:resnet18 --target targets/mlu100.json --compare
 	$(BUILD)/dlfusion run zoo:resnet18
 
 test: setup

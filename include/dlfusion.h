@@ -52,6 +52,9 @@ typedef struct dlf_tensor {
  * whose data this call allocates; release it with dlf_tensor_release. The
  * tensor's name is NULL. */
 dlf_status dlf_npy_load(const char *path, dlf_tensor *out);
+/* The same with a cap on the tensor's size in bytes, checked before allocating
+ * (0 = the DLF_MAX_TENSOR_BYTES environment variable, else 16 GiB; at most 1 TiB). */
+dlf_status dlf_npy_load_capped(const char *path, int64_t max_tensor_bytes, dlf_tensor *out);
 /* Write a tensor (float32 or int64) as .npy. */
 dlf_status dlf_npy_save(const char *path, const dlf_tensor *t);
 /* Free data allocated by dlfusion (dlf_npy_load) and clear the tensor. */
@@ -83,6 +86,11 @@ typedef struct dlf_load_options {
   /* Skip the graph passes (BN folding, epilogue fusion, ...): the model is
    * executed exactly as imported. Used to test the passes. */
   int no_optimize;
+  /* Largest tensor (bytes) the load may allocate or declare: initializers, external
+   * data, folded constants, inputs, activations of sessions of this model. Files that
+   * declare more fail before anything is allocated. 0 = the DLF_MAX_TENSOR_BYTES
+   * environment variable ("4G", "512M", "65536"), else 16 GiB; at most 1 TiB. */
+  int64_t max_tensor_bytes;
 } dlf_load_options;
 
 /* Load a model. spec is a path to an .onnx file or "zoo:NAME" for a built-in
@@ -268,6 +276,157 @@ typedef struct dlf_block_info {
 } dlf_block_info;
 int dlf_plan_num_blocks(const dlf_plan *plan);
 dlf_status dlf_plan_block(const dlf_plan *plan, int index, dlf_block_info *out);
+
+/* --------------------------------------------------------------- targets -- */
+
+/* What dlfusion compiles for: the host CPU (times are measured by running) or a described
+ * multi-core accelerator (times are simulated by the latency model of docs/targets.md).
+ * Accelerators are JSON files (targets/mlu100.json; the format is docs/targets.md), read
+ * strictly: an unknown or duplicate key, a wrong type or an out-of-range value fails with a
+ * one-line error naming the file and the field. */
+typedef struct dlf_target dlf_target;
+
+/* Read a target file / a JSON text of len bytes. */
+dlf_status dlf_target_load(const char *path, dlf_target **out);
+dlf_status dlf_target_parse(const char *json, size_t len, dlf_target **out);
+/* The host CPU: `cores` cores (0 = all this process may use), core numbers 1..cores. */
+dlf_status dlf_target_host(int cores, dlf_target **out);
+void dlf_target_free(dlf_target *t);
+/* The target as JSON (dlf_target_parse reads it back to an equal target): a malloc'd
+ * NUL-terminated string (free() it); NULL on failure. */
+char *dlf_target_to_json(const dlf_target *t);
+
+typedef struct dlf_target_info {
+  const char *name;
+  const char *kind; /* "cpu" or "accelerator" */
+  int cores;
+  int n_core_numbers;
+  const int *core_numbers; /* ascending; valid while the target lives */
+  uint64_t fingerprint;    /* what profiles and plans made for the target record */
+  /* The accelerator model's parameters (docs/targets.md); 0 for a cpu target. */
+  double clock_ghz, peak_gflops_per_core;
+  int lanes;
+  int64_t onchip_bytes_per_core;
+  int dram_channels;
+  double dram_gbps_per_channel;
+  int cores_per_channel;
+  double launch_us, sync_base_us, sync_per_log2_us;
+} dlf_target_info;
+dlf_status dlf_target_get_info(const dlf_target *t, dlf_target_info *out);
+
+/* Simulated latency of an accelerator target running layers[0..n) as one block (one kernel;
+ * a single layer when n == 1) on `cores` cores, an allowed core number. The layers are
+ * consecutive in a chain: the block reads layers[0].act_in_bytes and writes
+ * layers[n-1].act_out_bytes from/to DRAM, and each other output is an intermediate that
+ * stays on chip when it fits. Bytes are taken as given (dlf_model_layer's are float32).
+ * Fields: see docs/targets.md. DLF_ERR_INVALID_ARG for a cpu target. */
+typedef struct dlf_block_time {
+  double total_us, launch_us, sync_us, compute_us, dram_us;
+  int64_t dram_bytes;
+  int spilled; /* 1 when some intermediate did not fit on chip */
+} dlf_block_time;
+dlf_status dlf_target_block_time(const dlf_target *t, const dlf_layer_info *layers, int n,
+                                 int cores, dlf_block_time *out);
+
+/* -------------------------------------------------------------- profiles -- */
+
+/* A target profile: latencies of synthesized layers (convs of many operation counts and
+ * channel sizes, depthwise convs, pools, fully connected layers) and of fused pairs of convs
+ * against the same pair unfused, on every allowed core number of a target: the data the
+ * DLFusion cost model is fitted on. Measured on the host CPU (medians of interleaved runs),
+ * simulated for an accelerator. The file format is JSON, docs/profile.md; it is read
+ * strictly (unknown or duplicate keys, wrong types, negative or non-finite numbers fail with
+ * a one-line error naming the file, the sample and the field). */
+typedef struct dlf_profile dlf_profile;
+
+/* Profile target: the full grid (under a minute on a 2-core host CPU) or, with quick, a small
+ * one (seconds; for tests and CI). */
+dlf_status dlf_profile_run(const dlf_target *target, int quick, dlf_profile **out);
+/* dlf_profile_run with every knob: runs = timed runs per sample on a CPU (0 = 7, 3 quick;
+ * large samples get fewer, at least 3, unless runs is given), seed = the random weights and
+ * inputs (0 = default). */
+typedef struct dlf_profile_options {
+  int quick;
+  int runs;
+  uint64_t seed;
+} dlf_profile_options;
+dlf_status dlf_profile_run_options(const dlf_target *target, const dlf_profile_options *opts,
+                                   dlf_profile **out);
+/* Read a profile file / a JSON text of len bytes; write one (dlf_profile_load reads it back to
+ * an equal profile, every time bit for bit). */
+dlf_status dlf_profile_load(const char *path, dlf_profile **out);
+dlf_status dlf_profile_parse(const char *json, size_t len, dlf_profile **out);
+dlf_status dlf_profile_save(const dlf_profile *p, const char *path);
+/* The JSON text as a malloc'd NUL-terminated string (free() it); NULL on failure. */
+char *dlf_profile_to_json(const dlf_profile *p);
+void dlf_profile_free(dlf_profile *p);
+int dlf_profile_num_samples(const dlf_profile *p);
+
+/* Where a profile was made. Strings point into the profile. */
+typedef struct dlf_profile_info {
+  const char *target_name;
+  const char *target_kind;     /* "cpu" or "accelerator" */
+  uint64_t target_fingerprint; /* dlf_target_info.fingerprint of the target profiled */
+  const char *machine;         /* CPU model string; "simulated" for an accelerator */
+  const char *isa;             /* kernel ISA the samples ran on; "sim" for an accelerator */
+} dlf_profile_info;
+dlf_status dlf_profile_get_info(const dlf_profile *p, dlf_profile_info *out);
+
+/* One sample: `fused` layers of op (a conv of kernel k x k, stride, cin -> cout channels on an
+ * h x w input with ReLU; "conv", "dwconv", "pool" or "gemm") run as one block on `cores` cores.
+ * macs is one layer's operation count (window visits for a pool); us the block's median
+ * latency; us_unfused (fused > 1) the same layers run unfused, measured interleaved, else 0. */
+typedef struct dlf_profile_sample {
+  const char *op; /* valid while the profile lives */
+  int64_t h, w, cin, cout, k, stride;
+  int fused, cores;
+  double macs, us, us_unfused;
+} dlf_profile_sample;
+dlf_status dlf_profile_get_sample(const dlf_profile *p, int index, dlf_profile_sample *out);
+
+/* ---------------------------------------------------------------- tuning -- */
+
+/* How dlf_tune decides the fusion scheme and the core numbers. Every strategy but NONE and
+ * BLOCKS searches all partitions of the layers into runs of consecutive layers (runs of
+ * row-local layers, up to max_block_layers long) with a core number each, by dynamic
+ * programming over a block cost; they differ in where the cost comes from. */
+typedef enum dlf_tune_strategy {
+  DLF_TUNE_DLFUSION = 0, /* the cost model fitted on the target's profile (needs one):
+                            the DLFusion method, well under a second */
+  DLF_TUNE_ORACLE,       /* the ground truth: the simulator on an accelerator; on a CPU,
+                            every candidate block measured by running it (minutes) */
+  DLF_TUNE_GREEDY,       /* grow each block while the profile's model says it pays */
+  DLF_TUNE_NONE,         /* no optimization: every layer alone on one core */
+  DLF_TUNE_BLOCKS,       /* the network's natural blocks on all cores (dlf_plan_fuse_blocks) */
+} dlf_tune_strategy;
+
+/* "dlfusion", "oracle", "greedy", "none", "blocks"; from_name returns -1 if unknown. */
+const char *dlf_tune_strategy_name(dlf_tune_strategy s);
+int dlf_tune_strategy_from_name(const char *name);
+
+typedef struct dlf_tune_options {
+  dlf_tune_strategy strategy;
+  const dlf_profile *profile; /* DLFUSION, GREEDY: a profile of this target */
+  int max_block_layers;       /* longest fused block considered; 0 = 12 */
+  int runs;                   /* ORACLE on a CPU: timed runs per measured plan; 0 = 5 */
+} dlf_tune_options;
+
+typedef struct dlf_tune_result {
+  double cost_us;      /* the plan's latency by the strategy's own cost (0 for NONE/BLOCKS) */
+  double simulated_us; /* accelerator targets: the simulator's latency of the plan */
+  double search_ms;    /* wall time of the decision (profiling not included) */
+  int64_t evaluations; /* block costs evaluated, or measured (ORACLE on a CPU) */
+} dlf_tune_result;
+
+/* Decide the plan of model on target. The plan records the target (an accelerator plan is
+ * simulated, not run: sessions refuse it). result may be NULL. */
+dlf_status dlf_tune(const dlf_model *model, const dlf_target *target,
+                    const dlf_tune_options *opts, dlf_plan **out, dlf_tune_result *result);
+
+/* The simulated latency in microseconds of plan (blocks of consecutive layers) on an
+ * accelerator target, and per block when block_us != NULL (dlf_plan_num_blocks entries). */
+dlf_status dlf_plan_simulate(const dlf_model *model, const dlf_target *target,
+                             const dlf_plan *plan, double *total_us, double *block_us);
 
 #ifdef __cplusplus
 }

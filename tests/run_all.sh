@@ -43,6 +43,8 @@ if [ "$quick" = "--valgrind" ]; then
     "unit-determinism-fixture|$vg/dlf_tests test_determinism_fixture"
     "unit-kernels-pool|$vg/dlf_tests test_kernels_pool"
     "unit-kernels-winograd|$vg/dlf_tests test_kernels_winograd"
+    "unit-target|$vg/dlf_tests test_target"
+    "unit-tune-search|$vg/dlf_tests test_tune_search"
   )
   for f in conv grouped depthwise maxpool avgpool gap gemm concat; do
     suites+=("unit-engine-$f|$vg/dlf_tests test_engine_$f")

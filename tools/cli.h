@@ -53,12 +53,14 @@ enum {
   CLI_OPT_ENGINE,
   CLI_OPT_SEED,
   CLI_OPT_ISA,
+  CLI_OPT_MAX_TENSOR_BYTES,
 };
 /* clang-format off */
 #define CLI_MODEL_LONGOPTS                                   \
   {"no-optimize", no_argument, NULL, CLI_OPT_NO_OPTIMIZE}, \
   {"shape", required_argument, NULL, CLI_OPT_SHAPE},       \
-  {"plan", required_argument, NULL, CLI_OPT_PLAN}
+  {"plan", required_argument, NULL, CLI_OPT_PLAN},         \
+  {"max-tensor-bytes", required_argument, NULL, CLI_OPT_MAX_TENSOR_BYTES}
 #define CLI_EXEC_LONGOPTS                                    \
   {"threads", required_argument, NULL, CLI_OPT_THREADS},   \
   {"engine", required_argument, NULL, CLI_OPT_ENGINE},     \
@@ -66,9 +68,11 @@ enum {
   {"isa", required_argument, NULL, CLI_OPT_ISA}
 /* clang-format on */
 
-/* How the model is loaded (--no-optimize, --shape) and which plan runs it (--plan). */
+/* How the model is loaded (--no-optimize, --shape, --max-tensor-bytes) and which plan runs
+ * it (--plan). */
 typedef struct cli_model_opts {
   int no_optimize;
+  int64_t max_tensor_bytes; /* 0: the library's default (DLF_MAX_TENSOR_BYTES or 16G) */
   int n_shapes;
   dlf_tensor shapes[64];
   char *shape_names[64];
@@ -134,5 +138,8 @@ int cmd_run(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_target(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
 
 #endif

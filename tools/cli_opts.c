@@ -1,5 +1,7 @@
 /* cli_opts.c — the options several subcommands share (--shape, --no-optimize, --plan,
- * --threads, --engine, --seed, --isa) and the checks every getopt loop ends with. */
+ * --max-tensor-bytes, --threads, --engine, --seed, --isa) and the checks every getopt loop
+ * ends with. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,8 +35,34 @@ void cli_model_opts_free(cli_model_opts *o) {
   o->n_shapes = 0;
 }
 
+/* "N", "NK", "NM", "NG", "NT" (binary multiples), 1 byte to 1 TiB (the library's range). */
+static int parse_bytes(const char *s, int64_t *out) {
+  long long v;
+  const char *units = "KMGT";
+  size_t n = strlen(s);
+  int shift = 0;
+  char digits[32];
+  if (n == 0 || n >= sizeof digits) return 0;
+  memcpy(digits, s, n + 1);
+  const char *u = strchr(units, toupper((unsigned char)digits[n - 1]));
+  if (u && *u) {
+    shift = 10 * (int)(u - units + 1);
+    digits[n - 1] = '\0';
+  }
+  if (!cli_parse_int(digits, &v) || v < 1 || v > (1LL << 40) >> shift) return 0;
+  *out = (int64_t)v << shift;
+  return 1;
+}
+
 int cli_model_option(const char *cmd, cli_model_opts *o, int c, const char *arg) {
   switch (c) {
+  case CLI_OPT_MAX_TENSOR_BYTES:
+    if (!parse_bytes(arg, &o->max_tensor_bytes))
+      return cli_usage_error(cmd,
+                             "--max-tensor-bytes wants a byte count from 1 to 1T: a number with "
+                             "an optional K, M, G or T suffix (e.g. 4G), got '%s'",
+                             arg);
+    return EXIT_OK;
   case CLI_OPT_NO_OPTIMIZE: o->no_optimize = 1; return EXIT_OK;
   case CLI_OPT_SHAPE: return cli_add_shape(cmd, o, arg);
   case CLI_OPT_PLAN:
@@ -52,7 +80,8 @@ int cli_exec_option(const char *cmd, cli_exec_opts *o, int c, const char *arg) {
   switch (c) {
   case CLI_OPT_THREADS:
     if (!cli_parse_int(arg, &o->threads) || o->threads > MAX_THREADS)
-      return cli_usage_error(cmd, "--threads wants a number (0 = all cores)");
+      return cli_usage_error(cmd, "--threads wants a number from 0 (all cores) to %d, got '%s'",
+                             MAX_THREADS, arg);
     return EXIT_OK;
   case CLI_OPT_ENGINE:
     if (!strcmp(arg, "ref") || !strcmp(arg, "reference"))
@@ -97,6 +126,7 @@ int cli_check_plan_opts(const char *cmd, const cli_model_opts *mo, const cli_exe
 void cli_load_options(const cli_model_opts *o, dlf_load_options *lo) {
   memset(lo, 0, sizeof *lo);
   lo->no_optimize = o->no_optimize;
+  lo->max_tensor_bytes = o->max_tensor_bytes;
   lo->bindings = o->shapes;
   lo->num_bindings = o->n_shapes;
 }

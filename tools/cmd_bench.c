@@ -37,6 +37,8 @@ static void usage(FILE *f) {
              "  --profile             also time every layer: mean ms, %% of the run, GFLOP/s\n"
              "  --seed N              seed of the random input data (0)\n"
              "  --shape NAME=DIMS     fix an input's shape (any dims of the same rank)\n"
+             "  --max-tensor-bytes N[K|M|G]  largest tensor the model may declare\n"
+             "                        (default: $DLF_MAX_TENSOR_BYTES, else 16G)\n"
              "  --no-optimize         run the graph as imported (no passes)\n"
              "  --help                this text\n");
 }

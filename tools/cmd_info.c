@@ -19,6 +19,8 @@ static void usage(FILE *f) {
              "\n"
              "  --no-optimize      show the graph as imported (no BN folding or fusion)\n"
              "  --shape NAME=DIMS  fix an input's shape, e.g. --shape input=2x3x224x224\n"
+             "  --max-tensor-bytes N[K|M|G]  largest tensor the model may declare\n"
+             "                     (default: $DLF_MAX_TENSOR_BYTES, else 16G)\n"
              "  --plan FILE        also print the plan's blocks: layers, cores, tile rows,\n"
              "                     algorithms, and the memory a session with it holds\n"
              "  --help             this text\n");

@@ -25,6 +25,8 @@ static void usage(FILE *f) {
              "  --cores N          every block's core number (0 = all cores; default 0)\n"
              "  --shape NAME=DIMS  fix an input's shape, e.g. --shape input=2x3x224x224\n"
              "  --no-optimize      plan the graph as imported (no passes)\n"
+             "  --max-tensor-bytes N[K|M|G]  largest tensor the model may declare\n"
+             "                     (default: $DLF_MAX_TENSOR_BYTES, else 16G)\n"
              "  --help             this text\n");
 }
 
@@ -38,6 +40,7 @@ int cmd_plan(int argc, char **argv) {
       {"fuse", required_argument, NULL, 'f'},
       {"no-optimize", no_argument, NULL, CLI_OPT_NO_OPTIMIZE},
       {"shape", required_argument, NULL, CLI_OPT_SHAPE},
+      {"max-tensor-bytes", required_argument, NULL, CLI_OPT_MAX_TENSOR_BYTES},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };

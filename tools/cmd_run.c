@@ -46,11 +46,18 @@ static void usage(FILE *f) {
              "  --repeat N                runs to time; the median is printed (1)\n"
              "  --no-optimize             run the graph as imported (no passes)\n"
              "  --shape NAME=DIMS         fix an input's shape (any dims of the same rank)\n"
+             "  --max-tensor-bytes N[K|M|G]  largest tensor a model or input file may declare\n"
+             "                            (default: $DLF_MAX_TENSOR_BYTES, else 16G)\n"
              "  --help                    this text\n");
 }
 
 static int add_file(named_file *list, int *n, const char *arg, const char *what) {
   if (*n == MAX_FILES) return cli_usage_error("run", "too many %s files", what);
+  /* "=x.npy" or "=": an empty name, not a file whose name starts with '=' (that one is
+   * ./=x.npy) */
+  if (arg[0] == '=')
+    return cli_usage_error("run", "--%s '%s': the name before '=' is empty (NAME=FILE or FILE)",
+                           what, arg);
   named_file *f = &list[(*n)++];
   memset(f, 0, sizeof *f);
   cli_split_named(arg, &f->name, &f->path);
@@ -269,7 +276,7 @@ int cmd_run(int argc, char **argv) {
   }
   /* Files first: their dtypes and shapes decide how they are bound. */
   for (int k = 0; k < a.n_in; k++)
-    if (dlf_npy_load(a.in[k].path, &a.in[k].t) != DLF_OK) {
+    if (dlf_npy_load_capped(a.in[k].path, a.mo.max_tensor_bytes, &a.in[k].t) != DLF_OK) {
       free_args(&a);
       return cli_fail();
     }

@@ -129,6 +129,9 @@ static void usage(FILE *f) {
              "  export MODEL   write a zoo model as an ONNX file\n"
              "  bench MODEL    time the model: median/min/p90, per-layer or per-block profile\n"
              "  plan MODEL     write the model's unfused plan (JSON) to edit and pass to --plan\n"
+             "  target [FILE]  check and show a target: the host cpu or an accelerator file\n"
+             "  profile        time synthesized layers on a target (the cost model's data)\n"
+             "  tune MODEL     choose fused blocks and core numbers for a target (a plan)\n"
              "\n"
              "options:\n"
              "  --help         this text ('dlfusion COMMAND --help' for a command)\n"
@@ -159,5 +162,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "export")) return cmd_export(argc - 1, argv + 1);
   if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
   if (!strcmp(cmd, "plan")) return cmd_plan(argc - 1, argv + 1);
+  if (!strcmp(cmd, "target")) return cmd_target(argc - 1, argv + 1);
+  if (!strcmp(cmd, "profile")) return cmd_profile(argc - 1, argv + 1);
+  if (!strcmp(cmd, "tune")) return cmd_tune(argc - 1, argv + 1);
   return cli_usage_error(NULL, "unknown command '%s'", cmd);
 }

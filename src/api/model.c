@@ -176,7 +176,10 @@ static dlf_status apply_bindings(ir_graph *g, const dlf_load_options *o) {
       if (!dlf_numel(b->dims, b->ndim, &numel) ||
           !dlf_mul_i64(numel, (int64_t)ir_dtype_size((ir_dtype)b->dtype), &bytes) ||
           bytes > DLF_MAX_TENSOR_BYTES) {
-        st = dlf_error(DLF_ERR_LIMIT, "%s: input '%s': binding is too large", g->source, t->name);
+        char cap[DLF_CAP_PHRASE_SIZE];
+        st =
+            dlf_error(DLF_ERR_LIMIT, "%s: input '%s': binding is negative, overflowing or above %s",
+                      g->source, t->name, dlf_cap_phrase(cap, sizeof cap));
         break;
       }
       void *copy = malloc(bytes ? (size_t)bytes : 1);
@@ -292,10 +295,47 @@ dlf_status dlf_model_load(const char *spec, const dlf_load_options *opts, dlf_mo
     free(m);
     return dlf_error(DLF_ERR_NOMEM, "%s: out of memory loading the model", spec);
   }
-  dlf_status st = load(m, spec, opts);
+  /* Every size check of the load (import, folding, bindings) reads the cap in force on
+   * this thread: the options' for the duration of this call. */
+  int64_t cap;
+  dlf_status st = dlf_cap_resolve(opts ? opts->max_tensor_bytes : 0, &cap);
+  if (st == DLF_OK) {
+    m->max_tensor_bytes = opts ? opts->max_tensor_bytes : 0;
+    int64_t saved = dlf_cap_push(cap);
+    st = load(m, spec, opts);
+    dlf_cap_pop(saved);
+  }
   if (st != DLF_OK) {
     /* lower layers name the model; make sure ours is there too */
     if (!strstr(dlf_last_error(), spec)) dlf_error_prefix(st, "%s", spec);
+    dlf_model_free(m);
+    return st;
+  }
+  *out = m;
+  return DLF_OK;
+}
+
+dlf_status dlf_model_from_graph(ir_graph *g, const char *spec, dlf_model **out) {
+  if (!out || !g) {
+    ir_graph_free(g);
+    return dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_from_graph: %s is NULL",
+                     out ? "graph" : "out");
+  }
+  *out = NULL;
+  if (!spec) spec = g->source;
+  dlf_model *m = calloc(1, sizeof *m);
+  if (!m || !(m->spec = dlf_strdup(spec))) {
+    free(m);
+    ir_graph_free(g);
+    return dlf_error(DLF_ERR_NOMEM, "%s: out of memory making a model", spec);
+  }
+  m->graph = g;
+  dlf_status st = prepare(g, NULL);
+  if (st == DLF_OK) st = count_params(g, &m->params);
+  if (st == DLF_OK) st = ir_passes_run(g);
+  if (st == DLF_OK) st = ir_graph_toposort(g);
+  if (st == DLF_OK) st = build_layers(m);
+  if (st != DLF_OK) {
     dlf_model_free(m);
     return st;
   }
@@ -310,8 +350,10 @@ dlf_status dlf_model_save_onnx(const dlf_model *m, const char *path) {
   if (!m->zoo) return dlf_error(DLF_ERR_UNSUPPORTED, "%s: export is for zoo models", m->spec);
   if (m->imported) return fe_onnx_export(m->imported, path);
   ir_graph *g = NULL; /* the zoo is deterministic: the same build as at load */
+  int64_t saved = dlf_cap_push(m->max_tensor_bytes);
   dlf_status st = import(m->spec, &m->load, &g);
   if (st == DLF_OK) st = prepare(g, &m->load);
+  dlf_cap_pop(saved);
   if (st == DLF_OK) st = fe_onnx_export(g, path);
   ir_graph_free(g);
   return st;

@@ -20,6 +20,14 @@ struct dlf_model {
   int n_layers;
   dlf_layer_info *layers;
   int64_t params; /* torchvision-style parameter count, before passes */
+  /* The tensor size cap the model was loaded with (0: the environment's or the default),
+   * in force again when sessions of it are created (their activations). */
+  int64_t max_tensor_bytes;
 };
+
+/* A model made from a graph built in memory (the profiler's synthesized layers): the steps of
+ * dlf_model_load after import (sort, validate, infer shapes, passes, layer table). Takes
+ * ownership of g in every case; spec is the model's name in messages (NULL = g->source). */
+dlf_status dlf_model_from_graph(ir_graph *g, const char *spec, dlf_model **out);
 
 #endif

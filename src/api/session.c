@@ -44,6 +44,8 @@ dlf_status dlf_session_create_with_config(const dlf_model *model, const dlf_sess
   s->threads = opts ? opts->threads : 0;
   dlf_status st;
   const plan *given = opts ? dlf_plan_get(opts->plan) : NULL;
+  /* Activation buffers are checked against the cap the model was loaded with. */
+  int64_t saved_cap = dlf_cap_push(model->max_tensor_bytes);
   if (engine == DLF_ENGINE_REFERENCE) {
     st = given ? dlf_error(DLF_ERR_INVALID_ARG,
                            "%s: a plan needs the default engine, not the reference executor",
@@ -51,6 +53,11 @@ dlf_status dlf_session_create_with_config(const dlf_model *model, const dlf_sess
                : ir_ref_exec_create(model->graph, &s->ref);
   } else if (given && (st = dlf_plan_check_model(opts->plan, model)) != DLF_OK) {
     /* a plan read for another model, or built by hand: the load-time checks again */
+  } else if (given && given->target_name[0]) {
+    st = dlf_error(DLF_ERR_INVALID_ARG,
+                   "%s: the plan was tuned for accelerator '%s': it is simulated (dlfusion tune "
+                   "--target), not run on this CPU; tune for the cpu target to run",
+                   model->spec, given->target_name);
   } else {
     rt_engine_options eo = {s->threads, cfg, 0, false, given};
     st = rt_engine_create(model->graph, &eo, &s->fast);
@@ -58,6 +65,7 @@ dlf_status dlf_session_create_with_config(const dlf_model *model, const dlf_sess
       st = given ? dlf_plan_copy(opts->plan, &s->plan)
                  : dlf_plan_unfused(model, rt_engine_threads(s->fast), &s->plan);
   }
+  dlf_cap_pop(saved_cap);
   if (st != DLF_OK) {
     rt_engine_free(s->fast);
     ir_ref_exec_free(s->ref);

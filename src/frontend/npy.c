@@ -1,15 +1,12 @@
 /* npy.c — reading and writing NumPy .npy files (format 1.0/2.0/3.0), the
  * interchange format for test inputs, reference outputs and shape bindings. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/checked.h"
+#include "core/file.h"
 #include "core/status.h"
 #include "dlfusion.h"
 #include "frontend/frontend.h"
@@ -188,11 +185,21 @@ static dlf_status load_buffer(const char *path, const unsigned char *buf, size_t
                      "'<i4' are converted)",
                      path, h.descr);
 
-  int64_t numel, src_bytes, dst_bytes;
+  /* The buffer holds the file's elements, then the converted ones in place: the larger
+   * of the two sizes is what is allocated and what the cap applies to. */
+  size_t out_size = dtype == DLF_INT64 ? 8 : 4;
+  int64_t numel, src_bytes, alloc_bytes;
+  char dims[200], cap[DLF_CAP_PHRASE_SIZE];
   if (!dlf_numel(h.dims, h.ndim, &numel) || !dlf_mul_i64(numel, src_size, &src_bytes) ||
-      !dlf_mul_i64(numel, 8, &dst_bytes) || src_bytes > DLF_MAX_TENSOR_BYTES)
-    return dlf_error(DLF_ERR_LIMIT, "%s: the declared shape is larger than %lld bytes", path,
-                     (long long)DLF_MAX_TENSOR_BYTES);
+      !dlf_mul_i64(numel, src_size > (int)out_size ? src_size : (int)out_size, &alloc_bytes))
+    return dlf_error(DLF_ERR_LIMIT, "%s: the declared shape is larger than %s (it overflows)", path,
+                     dlf_cap_phrase(cap, sizeof cap));
+  if (alloc_bytes > DLF_MAX_TENSOR_BYTES)
+    return dlf_error(
+        DLF_ERR_LIMIT,
+        "%s: the declared shape is larger than the limit: %s needs %lld bytes, above %s", path,
+        ir_dims_str(h.dims, h.ndim, dims, sizeof dims), (long long)alloc_bytes,
+        dlf_cap_phrase(cap, sizeof cap));
   /* The data must be exactly what the header declares: compare with the
    * bytes present before allocating. */
   int64_t avail = (int64_t)(size - pos);
@@ -203,7 +210,6 @@ static dlf_status load_buffer(const char *path, const unsigned char *buf, size_t
     return dlf_error(DLF_ERR_PARSE, "%s: %lld data bytes, the header declares only %lld", path,
                      (long long)avail, (long long)src_bytes);
 
-  size_t out_size = dtype == DLF_INT64 ? 8 : 4;
   void *data =
       dlf_malloc_array((size_t)numel, (size_t)src_size > out_size ? (size_t)src_size : out_size);
   if (!data)
@@ -240,34 +246,25 @@ dlf_status fe_npy_load_buffer(const void *data, size_t size, const char *name, d
   return load_buffer(name ? name : "tensor", data, size, out);
 }
 
-dlf_status dlf_npy_load(const char *path, dlf_tensor *out) {
+dlf_status dlf_npy_load_capped(const char *path, int64_t max_tensor_bytes, dlf_tensor *out) {
   dlf_error_clear();
   if (!path || !out) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_npy_load: NULL argument");
   memset(out, 0, sizeof *out);
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) return dlf_error(DLF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat sb;
-  if (fstat(fd, &sb) != 0) {
-    int err = errno;
-    close(fd);
-    return dlf_error(DLF_ERR_IO, "%s: cannot stat: %s", path, strerror(err));
-  }
-  if (!S_ISREG(sb.st_mode)) {
-    close(fd);
-    return dlf_error(DLF_ERR_IO, "%s: not a regular file", path);
-  }
-  size_t size = (size_t)sb.st_size;
-  if (size == 0) {
-    close(fd);
-    return load_buffer(path, (const unsigned char *)"", 0, out);
-  }
+  int64_t cap;
+  DLF_TRY(dlf_cap_resolve(max_tensor_bytes, &cap));
   /* Map rather than read: the data is copied once, into the tensor. */
-  void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (map == MAP_FAILED) return dlf_error(DLF_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
-  dlf_status st = load_buffer(path, map, size, out);
-  munmap(map, size);
+  const void *map;
+  size_t size;
+  DLF_TRY(dlf_map_file(path, &map, &size));
+  int64_t saved = dlf_cap_push(cap);
+  dlf_status st = load_buffer(path, map ? map : (const void *)"", size, out);
+  dlf_cap_pop(saved);
+  dlf_unmap_file(map, size);
   return st;
+}
+
+dlf_status dlf_npy_load(const char *path, dlf_tensor *out) {
+  return dlf_npy_load_capped(path, 0, out);
 }
 
 /* -------------------------------------------------------------- save -- */

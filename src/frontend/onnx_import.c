@@ -1,18 +1,16 @@
 /* onnx_import.c — ONNX ModelProto (protobuf-c over the official onnx.proto)
  * to the graph IR: initializers, external data, inputs, nodes, attributes. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/checked.h"
+#include "core/file.h"
 #include "frontend/frontend.h"
 #include "onnx.pb-c.h"
 
@@ -287,31 +285,38 @@ static dlf_status read_external(importer *imp, const Onnx__TensorProto *tp, cons
   free(real_base);
   dlf_status st = DLF_OK;
   uint8_t *buf = NULL;
-  FILE *f = fopen(real ? real : path, "rb");
-  free(real);
-  struct stat sb;
+  const char *opened = real ? real : path;
+  int fd = -1;
+  size_t fsize = 0;
   int64_t end;
-  if (!f) {
-    st = dlf_error(DLF_ERR_IO, "%s: initializer '%s': external data file '%s': cannot open: %s",
-                   imp->name, tname, path, strerror(errno));
-  } else if (fstat(fileno(f), &sb) != 0) {
-    st = dlf_error(DLF_ERR_IO, "%s: initializer '%s': external data file '%s': %s", imp->name,
-                   tname, path, strerror(errno));
-  } else if (!dlf_add_i64(offset, bytes, &end) || end > (int64_t)sb.st_size) {
+  if ((st = dlf_open_regular(opened, &fd, &fsize)) != DLF_OK) {
+    /* "<opened>: cannot open: ..." / "...: not a regular file": name the tensor too */
+    char why[256];
+    snprintf(why, sizeof why, "%s", dlf_last_error() + strlen(opened) + 2);
+    st = dlf_error(st, "%s: initializer '%s': external data file '%s': %s", imp->name, tname, path,
+                   why);
+  } else if (!dlf_add_i64(offset, bytes, &end) || end > (int64_t)fsize) {
     st = dlf_error(DLF_ERR_PARSE,
                    "%s: initializer '%s': external data file '%s' is too short: %lld bytes, "
                    "needs %lld at offset %lld",
-                   imp->name, tname, path, (long long)sb.st_size, (long long)bytes,
-                   (long long)offset);
+                   imp->name, tname, path, (long long)fsize, (long long)bytes, (long long)offset);
   } else if (!(buf = malloc(bytes ? (size_t)bytes : 1))) {
     st = dlf_error(DLF_ERR_NOMEM, "%s: initializer '%s': out of memory (%lld bytes)", imp->name,
                    tname, (long long)bytes);
-  } else if (fseeko(f, (off_t)offset, SEEK_SET) != 0 ||
-             (bytes && fread(buf, 1, (size_t)bytes, f) != (size_t)bytes)) {
-    st = dlf_error(DLF_ERR_IO, "%s: initializer '%s': reading external data file '%s' failed",
-                   imp->name, tname, path);
+  } else {
+    for (int64_t done = 0; done < bytes;) {
+      ssize_t got = pread(fd, buf + done, (size_t)(bytes - done), (off_t)(offset + done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) { /* an error, or the file shrank since the size check */
+        st = dlf_error(DLF_ERR_IO, "%s: initializer '%s': reading external data file '%s' failed",
+                       imp->name, tname, path);
+        break;
+      }
+      done += got;
+    }
   }
-  if (f) fclose(f);
+  free(real);
+  if (fd >= 0) close(fd);
   free(path);
   if (st != DLF_OK) {
     free(buf);
@@ -339,17 +344,26 @@ static dlf_status add_tensor_proto(importer *imp, Onnx__TensorProto *tp, const c
   ir_dtype out_dt = is_float_type(dt) ? IR_F32 : IR_I64;
   int64_t numel, src_bytes, out_bytes;
   if (!dlf_numel(tp->dims, (int)tp->n_dims, &numel) || !dlf_mul_i64(numel, esize, &src_bytes) ||
-      !dlf_mul_i64(numel, (int64_t)ir_dtype_size(out_dt), &out_bytes) ||
-      src_bytes > DLF_MAX_TENSOR_BYTES || out_bytes > DLF_MAX_TENSOR_BYTES) {
+      !dlf_mul_i64(numel, (int64_t)ir_dtype_size(out_dt), &out_bytes)) {
     char buf[200];
     int64_t dims[IR_MAX_DIMS];
     for (size_t k = 0; k < tp->n_dims; k++)
       dims[k] = tp->dims[k];
     return dlf_error(DLF_ERR_LIMIT,
-                     "%s: initializer '%s' declares shape %s: negative, overflowing or larger "
-                     "than the %lld-byte tensor size limit",
+                     "%s: initializer '%s' declares shape %s: negative or overflowing", imp->name,
+                     tname, ir_dims_str(dims, (int)tp->n_dims, buf, sizeof buf));
+  }
+  /* Both the file's bytes (external data is read into a buffer of that size) and the
+   * converted tensor are checked, before either is allocated. */
+  int64_t need = src_bytes > out_bytes ? src_bytes : out_bytes;
+  if (need > DLF_MAX_TENSOR_BYTES) {
+    char buf[200], cap[DLF_CAP_PHRASE_SIZE];
+    int64_t dims[IR_MAX_DIMS];
+    for (size_t k = 0; k < tp->n_dims; k++)
+      dims[k] = tp->dims[k];
+    return dlf_error(DLF_ERR_LIMIT, "%s: initializer '%s' declares shape %s (%lld bytes), above %s",
                      imp->name, tname, ir_dims_str(dims, (int)tp->n_dims, buf, sizeof buf),
-                     (long long)DLF_MAX_TENSOR_BYTES);
+                     (long long)need, dlf_cap_phrase(cap, sizeof cap));
   }
   void *data = NULL;
   const uint8_t *raw = NULL;
@@ -458,9 +472,14 @@ static dlf_status add_graph_input(importer *imp, const Onnx__ValueInfoProto *vi)
   }
   int64_t numel, bytes;
   if (!dlf_numel(dims, (int)tt->shape->n_dim, &numel) ||
-      !dlf_mul_i64(numel, (int64_t)ir_dtype_size(dtype), &bytes) || bytes > DLF_MAX_TENSOR_BYTES)
-    return dlf_error(DLF_ERR_LIMIT, "%s: input '%s' declares a shape beyond the %lld-byte limit",
-                     imp->name, name, (long long)DLF_MAX_TENSOR_BYTES);
+      !dlf_mul_i64(numel, (int64_t)ir_dtype_size(dtype), &bytes) || bytes > DLF_MAX_TENSOR_BYTES) {
+    char buf[200], cap[DLF_CAP_PHRASE_SIZE];
+    return dlf_error(
+        DLF_ERR_LIMIT,
+        "%s: input '%s' declares a shape beyond the limit: %s is negative, overflowing or above %s",
+        imp->name, name, ir_dims_str(dims, (int)tt->shape->n_dim, buf, sizeof buf),
+        dlf_cap_phrase(cap, sizeof cap));
+  }
   int idx;
   DLF_TRY(ir_graph_add_tensor(imp->g, name, dtype, (int)tt->shape->n_dim, dims, &idx));
   int *inputs = realloc(imp->g->inputs, (size_t)(imp->g->n_inputs + 1) * sizeof(int));
@@ -501,11 +520,40 @@ static Onnx__AttributeProto__AttributeType attr_type(const Onnx__AttributeProto 
   return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED;
 }
 
+static const char *attr_type_name(Onnx__AttributeProto__AttributeType t) {
+  static const char *const names[] = {"UNDEFINED",      "FLOAT",      "INT",        "STRING",
+                                      "TENSOR",         "GRAPH",      "FLOATS",     "INTS",
+                                      "STRINGS",        "TENSORS",    "GRAPHS",     "SPARSE_TENSOR",
+                                      "SPARSE_TENSORS", "TYPE_PROTO", "TYPE_PROTOS"};
+  return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "unknown";
+}
+
+/* The IR kind an ONNX attribute type becomes, or -1 for the types the IR cannot hold. */
+static int ir_kind_of(Onnx__AttributeProto__AttributeType t) {
+  switch (t) {
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT: return IR_ATTR_FLOAT;
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: return IR_ATTR_INT;
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING: return IR_ATTR_STRING;
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS: return IR_ATTR_FLOATS;
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS: return IR_ATTR_INTS;
+  case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR: return IR_ATTR_TENSOR;
+  default: return -1;
+  }
+}
+
 static dlf_status add_attr(importer *imp, int node, Onnx__AttributeProto *a) {
   ir_graph *g = imp->g;
   ir_node *n = &g->nodes[node];
   const char *an = a->name ? a->name : "";
   if (!an[0]) return ir_node_error(g, n, DLF_ERR_PARSE, "an attribute has no name");
+  /* An attribute the op reads must have its type: the getters would otherwise ignore a
+   * wrong one and use the default (a kernel_shape of "3x3" read as absent). */
+  const char *expected;
+  unsigned kinds = ir_op_attr_kinds(n->op, an, &expected);
+  int kind = ir_kind_of(attr_type(a));
+  if (kinds && (kind < 0 || !(kinds & (1u << kind))))
+    return ir_node_error(g, n, DLF_ERR_PARSE, "attribute '%s' must be %s, got %s", an, expected,
+                         attr_type_name(attr_type(a)));
   switch (attr_type(a)) {
   case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT: return ir_node_set_float(n, an, a->f);
   case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT: return ir_node_set_int(n, an, a->i);
@@ -767,29 +815,12 @@ dlf_status fe_onnx_import(const char *path, ir_graph **out) {
   dlf_error_clear();
   if (!path || !out) return dlf_error(DLF_ERR_INVALID_ARG, "fe_onnx_import: NULL argument");
   *out = NULL;
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) return dlf_error(DLF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat sb;
-  if (fstat(fd, &sb) != 0) {
-    int err = errno;
-    close(fd);
-    return dlf_error(DLF_ERR_IO, "%s: cannot stat: %s", path, strerror(err));
-  }
-  if (!S_ISREG(sb.st_mode)) {
-    close(fd);
-    return dlf_error(DLF_ERR_IO, "%s: not a regular file", path);
-  }
-  size_t size = (size_t)sb.st_size;
-  if (size == 0) {
-    close(fd);
-    return dlf_error(DLF_ERR_PARSE, "%s: empty file, not an ONNX model", path);
-  }
   /* Map rather than read: protobuf-c copies what it keeps, so the file's
    * bytes are needed only during unpacking. */
-  void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (map == MAP_FAILED) return dlf_error(DLF_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
-  madvise(map, size, MADV_SEQUENTIAL); /* one front-to-back pass; a hint only */
+  const void *map;
+  size_t size;
+  DLF_TRY(dlf_map_file(path, &map, &size));
+  if (size == 0) return dlf_error(DLF_ERR_PARSE, "%s: empty file, not an ONNX model", path);
 
   /* External data lives next to the model. */
   const char *slash = strrchr(path, '/');
@@ -808,6 +839,6 @@ dlf_status fe_onnx_import(const char *path, ir_graph **out) {
     st = import_buffer(map, size, path, dir, out);
   }
   free(dir);
-  munmap(map, size);
+  dlf_unmap_file(map, size);
   return st;
 }

@@ -36,8 +36,11 @@ static dlf_status param(zoo_b *z, const char *path, const char *suffix, int ndim
   char name[ZOO_PATH_MAX];
   snprintf(name, sizeof name, "%s.%s", path, suffix);
   int64_t numel;
-  if (!dlf_numel(dims, ndim, &numel) || numel > DLF_MAX_TENSOR_BYTES / 4)
-    return dlf_error(DLF_ERR_LIMIT, "%s: initializer '%s' is too large", z->g->source, name);
+  if (!dlf_numel(dims, ndim, &numel) || numel > DLF_MAX_TENSOR_BYTES / 4) {
+    char cap[DLF_CAP_PHRASE_SIZE];
+    return dlf_error(DLF_ERR_LIMIT, "%s: initializer '%s' is above %s", z->g->source, name,
+                     dlf_cap_phrase(cap, sizeof cap));
+  }
   float *data = dlf_malloc_array((size_t)numel, sizeof *data);
   if (!data) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory for '%s'", z->g->source, name);
   dlf_rng rng = dlf_rng_make(z->seed ^ name_hash(name));
@@ -259,8 +262,12 @@ dlf_status fe_zoo_build(const char *name, uint64_t seed, int batch, ir_graph **o
       strncat(list, n == fe_zoo_names() ? "" : ", ", sizeof list - strlen(list) - 1);
       strncat(list, *n, sizeof list - strlen(list) - 1);
     }
-    return dlf_error(DLF_ERR_INVALID_ARG, "zoo: unknown model '%s' (available: %s)",
-                     name ? name : "(null)", list);
+    /* The message starts with the spec ("zoo:NAME"), which callers would otherwise
+     * prepend to it. */
+    if (!name || !name[0])
+      return dlf_error(DLF_ERR_INVALID_ARG, "zoo: no model name after 'zoo:' (available: %s)",
+                       list);
+    return dlf_error(DLF_ERR_INVALID_ARG, "zoo:%s: unknown model (available: %s)", name, list);
   }
   if (batch < 1 || batch > ZOO_MAX_BATCH)
     return dlf_error(DLF_ERR_INVALID_ARG, "zoo:%s: batch %d is out of range (1..%d)", name, batch,

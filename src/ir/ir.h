@@ -153,6 +153,10 @@ float ir_node_float(const ir_node *n, const char *name, float dflt);
 const char *ir_node_string(const ir_node *n, const char *name, const char *dflt);
 /* Copies up to max ints into v; returns the count, or -1 if absent. */
 int ir_node_ints(const ir_node *n, const char *name, int64_t *v, int max);
+/* The kinds an attribute `name` of op may have, as a mask of (1u << ir_attr_kind) — what
+ * the getters above read meaningfully — and in *expected the ONNX type a well-formed file
+ * uses ("INTS"); 0 when op reads no such attribute (importers ignore those). */
+unsigned ir_op_attr_kinds(ir_op op, const char *name, const char **expected);
 
 /* The i-th input tensor of n, or NULL if absent/empty. */
 ir_tensor *ir_node_input(const ir_graph *g, const ir_node *n, int i);

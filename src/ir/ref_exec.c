@@ -48,7 +48,9 @@ dlf_status ir_ref_exec_create(const ir_graph *g, ir_ref_exec **out) {
           !dlf_mul_i64(numel, (int64_t)ir_dtype_size(t->dtype), &bytes) ||
           bytes > DLF_MAX_TENSOR_BYTES) {
         ir_ref_exec_free(x);
-        return ir_node_error(g, n, DLF_ERR_LIMIT, "output '%s' is too large", t->name);
+        char cap[DLF_CAP_PHRASE_SIZE];
+        return ir_node_error(g, n, DLF_ERR_LIMIT, "output '%s' is too large: above %s", t->name,
+                             dlf_cap_phrase(cap, sizeof cap));
       }
       x->bufs[n->outputs[o]] = malloc(bytes ? (size_t)bytes : 1);
       if (!x->bufs[n->outputs[o]]) {

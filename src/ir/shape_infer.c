@@ -57,7 +57,11 @@ static dlf_status fold_node(ir_graph *g, ir_node *n) {
     int64_t bytes;
     if (!t) continue;
     if (!ir_shape_ok(t->dtype, t->ndim, t->dims, &bytes)) {
-      st = ir_node_error(g, n, DLF_ERR_LIMIT, "constant output '%s' is too large", t->name);
+      char buf[160], capp[DLF_CAP_PHRASE_SIZE];
+      st = ir_node_error(g, n, DLF_ERR_LIMIT,
+                         "constant output '%s' of shape %s is negative, overflowing or above %s",
+                         t->name, ir_dims_str(t->dims, t->ndim, buf, sizeof buf),
+                         dlf_cap_phrase(capp, sizeof capp));
     } else if (bytes > cap) {
       st = ir_node_error(g, n, DLF_ERR_LIMIT,
                          "folding would make constant '%s' of %lld bytes from %lld input bytes "
@@ -88,10 +92,10 @@ static dlf_status fold_node(ir_graph *g, ir_node *n) {
 }
 
 static dlf_status shape_limit_error(const ir_graph *g, const ir_tensor *t) {
-  char buf[160];
-  return dlf_error(DLF_ERR_LIMIT, "%s: tensor '%s' has shape %s: negative, or beyond the %lld-byte limit",
-                   g->source, t->name, ir_dims_str(t->dims, t->ndim, buf, sizeof buf),
-                   (long long)DLF_MAX_TENSOR_BYTES);
+  char buf[160], cap[DLF_CAP_PHRASE_SIZE];
+  return dlf_error(DLF_ERR_LIMIT, "%s: tensor '%s' has shape %s: negative, or beyond %s", g->source,
+                   t->name, ir_dims_str(t->dims, t->ndim, buf, sizeof buf),
+                   dlf_cap_phrase(cap, sizeof cap));
 }
 
 dlf_status ir_graph_infer_shapes(ir_graph *g) {
@@ -114,11 +118,10 @@ dlf_status ir_graph_infer_shapes(ir_graph *g) {
       ir_tensor *t = ir_node_output(g, n, o);
       if (!t) continue;
       if (!ir_shape_ok(t->dtype, t->ndim, t->dims, NULL)) {
-        char buf[160];
-        return ir_node_error(g, n, DLF_ERR_LIMIT,
-                             "output '%s' has shape %s: negative, or beyond the %lld-byte limit",
-                             t->name, ir_dims_str(t->dims, t->ndim, buf, sizeof buf),
-                             (long long)DLF_MAX_TENSOR_BYTES);
+        char buf[160], cap[DLF_CAP_PHRASE_SIZE];
+        return ir_node_error(
+            g, n, DLF_ERR_LIMIT, "output '%s' has shape %s: negative, or beyond %s", t->name,
+            ir_dims_str(t->dims, t->ndim, buf, sizeof buf), dlf_cap_phrase(cap, sizeof cap));
       }
       t->shape_known = true;
     }

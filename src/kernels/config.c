@@ -18,6 +18,17 @@ _Static_assert(KERN_SGEMM_GENERIC_MR <= KERN_SGEMM_MR_MAX &&
                    KERN_SGEMM_AVX512_MR <= KERN_SGEMM_MR_MAX,
                "gemm.c sizes its A tile copy by KERN_SGEMM_MR_MAX");
 
+/* Largest input-channel count the direct small-C convolution runs (kern_conv2d_small_c).
+ * bench/stem_bench.c --sweep (Zen 5, AVX-512, 1 thread, 224x224 input, Cout 64): the direct
+ * kernel beat im2col + SGEMM at every C from 1 to 16 (7x7/2: 1.96x at C = 1, 1.67x at 3,
+ * 1.28x at 16; 3x3/1: 3.0x .. 1.56x). It stops at 4 because the zoo's small-C layers are
+ * the 3-channel stems, 3x3 stride-1 convs from C = 8 go to Winograd (fewer flops), and
+ * layers with 5..16 channels (deeper, smaller images, more output channels) were not
+ * measured. */
+#define SMALL_C_MAX_GENERIC 4
+#define SMALL_C_MAX_AVX2 4
+#define SMALL_C_MAX_AVX512 4
+
 static kern_config g_configs[KERN_ISA_COUNT];
 static bool g_supported[KERN_ISA_COUNT];
 static kern_config g_active;
@@ -135,6 +146,14 @@ static void build(void) {
    * 16-wide tile wastes half at N <= 8, which CNNs do not have.) */
   g_configs[KERN_ISA_AVX512].sgemm_narrow =
       (kern_sgemm_narrow_config){KERN_SGEMM_AVX512_NR / 2, kern_sgemm_narrow_avx512};
+  /* Direct small-C convolution: used up to max_c input channels, where it beat im2col +
+   * SGEMM in bench/stem_bench.c (see there for the sweep). */
+  g_configs[KERN_ISA_GENERIC].conv_small_c =
+      (kern_conv_small_c_config){SMALL_C_MAX_GENERIC, kern_conv2d_small_c_generic};
+  g_configs[KERN_ISA_AVX2].conv_small_c =
+      (kern_conv_small_c_config){SMALL_C_MAX_AVX2, kern_conv2d_small_c_avx2};
+  g_configs[KERN_ISA_AVX512].conv_small_c =
+      (kern_conv_small_c_config){SMALL_C_MAX_AVX512, kern_conv2d_small_c_avx512};
   g_supported[KERN_ISA_GENERIC] = true;
   g_supported[KERN_ISA_AVX2] = dlf_cpu_has_avx2(cpu);
   g_supported[KERN_ISA_AVX512] = dlf_cpu_has_avx512(cpu);

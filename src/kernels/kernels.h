@@ -215,6 +215,16 @@ typedef struct kern_sgemm_narrow_config {
   kern_sgemm_narrow_fn fn;
 } kern_sgemm_narrow_config;
 
+/* Direct NHWC convolution for few input channels (conv_small_c*.c): groups == 1 and
+ * C <= max_c (the measured crossover with im2col + SGEMM, see config.c); fn = NULL: none. */
+typedef void (*kern_conv2d_direct_fn)(const kern_conv2d_params *p, const float *x,
+                                      const float *packed_w, float *y, int64_t oh0, int64_t oh1,
+                                      const kern_epilogue *epi);
+typedef struct kern_conv_small_c_config {
+  int64_t max_c;
+  kern_conv2d_direct_fn fn;
+} kern_conv_small_c_config;
+
 typedef struct kern_config {
   kern_isa isa;
   const char *name;
@@ -226,6 +236,7 @@ typedef struct kern_config {
   kern_winograd_config winograd; /* appended: kern_winograd_f43 (winograd.c) */
   kern_eltwise_config eltwise;   /* appended: kern_eltwise_binary / kern_eltwise_unary */
   kern_sgemm_narrow_config sgemm_narrow; /* appended: kern_sgemm_narrow */
+  kern_conv_small_c_config conv_small_c; /* appended: kern_conv2d_small_c */
 } kern_config;
 
 /* The active config: the best ISA of this CPU, or DLF_ISA=generic|avx2|avx512 (read once,
@@ -321,6 +332,34 @@ bool kern_conv2d_nhwc_scratch_floats(const kern_config *cfg, const kern_conv2d_p
 void kern_conv2d_nhwc(const kern_config *cfg, const kern_conv2d_params *p, const float *x,
                       const float *packed_w, float *y, int64_t oh0, int64_t oh1, float *scratch,
                       const kern_epilogue *epi);
+
+/* ---- Direct NHWC convolution for few input channels (conv_small_c*.c) ----
+ * The stem of a CNN (C = 3: resnet 7x7/2, alexnet 11x11/4, vgg 3x3, mobilenet 3x3/2) without
+ * im2col: a register tile of output pixels x output channels accumulates over the
+ * kh*kw*C taps (conv_small_c_body.h). groups == 1, any kernel / stride / dilation / pads /
+ * Cout, x_stride / y_stride, bands; epilogue as kern_conv2d_nhwc (bias_n, residual with
+ * pixel stride ldr (0 = Cout), act, accumulate; bias_m ignored). No scratch. Weights packed
+ * as [kh][kw][C][Cout rounded up to 16] (the same for every ISA). */
+bool kern_conv2d_small_c_applies(const kern_config *cfg, const kern_conv2d_params *p);
+/* Floats of the packed weights. false on overflow. */
+bool kern_conv2d_small_c_packed_floats(const kern_conv2d_params *p, size_t *floats);
+/* Packs ONNX Conv weights W[Cout, C, kh, kw] (OIHW). */
+void kern_conv2d_small_c_pack(const kern_conv2d_params *p, const float *w_oihw, float *packed);
+/* Output rows [oh0, oh1) of one image. Single-threaded. cfg->conv_small_c.fn must be set
+ * (kern_conv2d_small_c_applies). */
+static inline void kern_conv2d_small_c(const kern_config *cfg, const kern_conv2d_params *p,
+                                       const float *x, const float *packed_w, float *y,
+                                       int64_t oh0, int64_t oh1, const kern_epilogue *epi) {
+  cfg->conv_small_c.fn(p, x, packed_w, y, oh0, oh1, epi);
+}
+void kern_conv2d_small_c_generic(const kern_conv2d_params *p, const float *x,
+                                 const float *packed_w, float *y, int64_t oh0, int64_t oh1,
+                                 const kern_epilogue *epi);
+void kern_conv2d_small_c_avx2(const kern_conv2d_params *p, const float *x, const float *packed_w,
+                              float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
+void kern_conv2d_small_c_avx512(const kern_conv2d_params *p, const float *x,
+                                const float *packed_w, float *y, int64_t oh0, int64_t oh1,
+                                const kern_epilogue *epi);
 
 /* ---- Depthwise NHWC convolution (dwconv_<isa>.c) ----
  * groups == C == Cout (channel multiplier 1), any kernel/stride/dilation/pads,

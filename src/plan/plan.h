@@ -42,6 +42,10 @@ typedef struct plan {
   char *model;         /* the model spec it was made for (informational) */
   uint64_t fingerprint; /* plan_fingerprint() of the model's optimized graph */
   int target_cores;    /* cores of the target the plan was made for */
+  /* "" for the host CPU; else the accelerator the plan was tuned for (its plans are
+   * simulated, not run: a session refuses them). JSON: "target": {"kind": "accelerator",
+   * "name": ..., "cores": ...}. */
+  char target_name[64];
   int n_blocks;
   plan_block *blocks;  /* in execution order */
 } plan;

@@ -9,13 +9,12 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/checked.h"
+#include "core/json.h"
 
-static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void plan_json_extra_free(plan_json_extra *e) {
   if (!e) return;
@@ -382,21 +381,37 @@ static dlf_status read_fingerprint(const reader *r, const cJSON *it, uint64_t *o
 
 static dlf_status read_target(const reader *r, const cJSON *t, plan *p) {
   char buf[64];
-  static const char *const keys[] = {"kind", "cores"};
+  static const char *const keys[] = {"kind", "cores", "name"};
   dlf_status st = DLF_OK;
   if (!cJSON_IsObject(t))
     return fail(r, DLF_ERR_PARSE, "'target' must be an object, got %s",
                 what_is(t, buf, sizeof buf));
-  DLF_TRY(check_keys(r, t, "'target'", keys, 2));
+  DLF_TRY(check_keys(r, t, "'target'", keys, 3));
   const cJSON *kind = require(r, t, "kind", "'target'", &st);
   const cJSON *cores = kind ? require(r, t, "cores", "'target'", &st) : NULL;
   if (st != DLF_OK) return st;
   if (!cJSON_IsString(kind))
     return fail(r, DLF_ERR_PARSE, "'kind' must be a string, got %s",
                 what_is(kind, buf, sizeof buf));
-  if (strcmp(kind->valuestring, "cpu") != 0)
-    return fail(r, DLF_ERR_UNSUPPORTED, "target kind '%s' is not supported (only \"cpu\")",
+  const bool accel = strcmp(kind->valuestring, "accelerator") == 0;
+  if (strcmp(kind->valuestring, "cpu") != 0 && !accel)
+    return fail(r, DLF_ERR_UNSUPPORTED,
+                "target kind '%s' is not supported (\"cpu\" or \"accelerator\")",
                 shown(kind->valuestring, buf, sizeof buf));
+  const cJSON *name = cJSON_GetObjectItemCaseSensitive(t, "name");
+  if (accel != (name != NULL))
+    return fail(r, DLF_ERR_PARSE, accel ? "an accelerator target needs a 'name'"
+                                        : "a cpu target has no 'name'");
+  if (name) {
+    if (!cJSON_IsString(name) || !name->valuestring[0] ||
+        strlen(name->valuestring) >= sizeof p->target_name)
+      return fail(r, DLF_ERR_PARSE, "target 'name' must be a string of 1 to %zu characters",
+                  sizeof p->target_name - 1);
+    for (const char *c = name->valuestring; *c; c++)
+      if ((unsigned char)*c < 0x20 || *c == 0x7f)
+        return fail(r, DLF_ERR_PARSE, "target 'name' has a control character");
+    strcpy(p->target_name, name->valuestring);
+  }
   DLF_TRY(get_int(r, cores, "cores", &p->target_cores));
   if (p->target_cores < 1 || p->target_cores > PLAN_MAX_CORES)
     return fail(r, DLF_ERR_INVALID_ARG, "target cores %d out of range (1 to %d)", p->target_cores,
@@ -507,11 +522,9 @@ dlf_status plan_json_read(const ir_graph *g, const char *source, const char *tex
                 PLAN_JSON_MAX_BYTES);
   DLF_TRY(prescan(&r, text, len));
   const char *end = NULL;
-  /* cJSON records a parse failure's position in a global: one parse at a time, so two
-   * threads reading plans cannot race on it (ThreadSanitizer would rightly flag it). */
-  pthread_mutex_lock(&parse_lock);
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-  pthread_mutex_unlock(&parse_lock);
+  /* cJSON records a parse failure's position in a global: one parse at a time in the whole
+   * library (plans, targets, profiles), or ThreadSanitizer would rightly flag a race. */
+  cJSON *root = dlf_json_parse_locked(text, len, &end);
   if (!root) {
     int line, col;
     size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
@@ -646,7 +659,13 @@ char *plan_json_write(const plan *p, const char *const *names, int n_names,
   putf(&b, "{\n  \"dlfusion_plan\": %d,\n  \"model\": ", p->version);
   put_string(&b, p->model ? p->model : "");
   putf(&b, ",\n  \"fingerprint\": \"%016" PRIx64 "\",\n", p->fingerprint);
-  putf(&b, "  \"target\": {\"kind\": \"cpu\", \"cores\": %d},\n", p->target_cores);
+  if (p->target_name[0]) {
+    puts_(&b, "  \"target\": {\"kind\": \"accelerator\", \"name\": ");
+    put_string(&b, p->target_name);
+    putf(&b, ", \"cores\": %d},\n", p->target_cores);
+  } else {
+    putf(&b, "  \"target\": {\"kind\": \"cpu\", \"cores\": %d},\n", p->target_cores);
+  }
   if (extra && extra->comment) {
     puts_(&b, "  \"comment\": ");
     puts_(&b, extra->comment);

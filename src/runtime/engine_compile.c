@@ -162,6 +162,17 @@ static dlf_status compile_conv(rt_engine *e, const ir_node *n, rt_step *s, int f
     s->packed = rt_alloc_floats(s->packed_floats);
     if (!s->packed) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory packing weights");
     kern_dwconv2d_nhwc_pack(p, wt->data, s->packed);
+  } else if (force == PLAN_ALGO_AUTO && kern_conv2d_small_c_applies(e->cfg, p)) {
+    /* Few input channels (a stem): the direct kernel, no im2col (bench/stem_bench.c). */
+    size_t pf;
+    if (!kern_conv2d_small_c_packed_floats(p, &pf))
+      return ir_node_error(g, n, DLF_ERR_LIMIT, "packed weights too large");
+    s->kind = STEP_CONV;
+    s->algo = RT_ALGO_DIRECT;
+    s->packed_floats = (int64_t)pf;
+    s->packed = rt_alloc_floats((int64_t)pf);
+    if (!s->packed) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory packing weights");
+    kern_conv2d_small_c_pack(p, wt->data, s->packed);
   } else {
     size_t pf, sf;
     /* Winograd F(4x4,3x3) for 3x3 stride-1 convs with enough channels (at C = 3 im2col is

@@ -59,6 +59,8 @@ void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in,
   case STEP_CONV:
     if (s->algo == RT_ALGO_WINOGRAD)
       kern_winograd_f43(e->cfg, &s->cp, in[0], s->packed, y, lo, hi, rt_thread_scratch(e, t), &ep);
+    else if (s->algo == RT_ALGO_DIRECT) /* few input channels (compile_conv) */
+      kern_conv2d_small_c(e->cfg, &s->cp, in[0], s->packed, y, lo, hi, &ep);
     else
       kern_conv2d_nhwc(e->cfg, &s->cp, in[0], s->packed, y, lo, hi, rt_thread_scratch(e, t), &ep);
     break;

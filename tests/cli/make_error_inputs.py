@@ -166,3 +166,19 @@ npy("npy_version_9.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 
 # Header length field larger than the file.
 with open(path("npy_header_past_end.npy"), "wb") as f:
     f.write(b"\x93NUMPY\x01\x00\xff\xff{'descr'")
+
+# ------------------------------------------ tensor size cap and attribute types (issue 8)
+# relu(x) with an initializer w of 1024 floats (4096 bytes): loads with a cap of 4096,
+# fails with 4095.
+save(model([relu], [X4], [Y], [nh.from_array(np.zeros([1024], np.float32), "w")]),
+     "cap_1024.onnx")
+# Attributes the ops read, each of the wrong type (the string kernel_shape is above).
+save(model([h.make_node("Gemm", ["a", "b"], ["y"], name="fc", transB=1.0)], [vi("a", [2, 3])], [Y],
+           [nh.from_array(np.ones([3, 5], np.float32), "b")]), "attr_gemm_transb_float.onnx")
+save(model([h.make_node("Pad", ["x", "pads"], ["y"], name="pad", mode=[1, 2])], [X4], [Y],
+           [nh.from_array(np.zeros([8], np.int64), "pads")]), "attr_pad_mode_ints.onnx")
+save(model([h.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[2, 2],
+                        strides=[1.0, 1.0])], [X4], [Y]), "attr_maxpool_strides_floats.onnx")
+# alpha=1 is written as an INT by onnx.helper: read as 1.0, so accepted.
+save(model([h.make_node("LeakyRelu", ["x"], ["y"], name="lrelu", alpha=1)], [X4], [Y]),
+     "attr_leakyrelu_alpha_int.onnx")

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dlfusion.h"
@@ -232,5 +233,63 @@ TEST(test_npy_success_clears_previous_error) {
   dlf_tensor t = {.dtype = DLF_INT64, .ndim = 0, .data = &v};
   REQUIRE_OK(dlf_npy_save(path, &t));
   CHECK_INT(0, strlen(dlf_last_error()));
+  remove(path);
+}
+
+TEST(test_npy_load_capped_rejects_a_tensor_just_above_the_cap) {
+  char path[256];
+  tmp_path(path, sizeof path, "cap_above");
+  float x[6] = {0};
+  write_npy(path, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", x, sizeof x);
+  dlf_tensor r;
+  CHECK_INT(DLF_ERR_LIMIT, dlf_npy_load_capped(path, 23, &r));
+  CHECK(strstr(dlf_last_error(), path) != NULL);
+  CHECK(strstr(dlf_last_error(), "2x3 needs 24 bytes, above the 23-byte limit") != NULL);
+  CHECK(strstr(dlf_last_error(), "--max-tensor-bytes") != NULL);
+  CHECK(r.data == NULL);
+  REQUIRE_OK(dlf_npy_load_capped(path, 24, &r)); /* exactly at the cap */
+  CHECK_INT(2, r.ndim);
+  dlf_tensor_release(&r);
+  remove(path);
+}
+
+TEST(test_npy_load_cap_counts_the_converted_size) {
+  /* '<i4' becomes int64: 3 elements are 12 bytes in the file, 24 in the tensor. */
+  char path[256];
+  tmp_path(path, sizeof path, "cap_i4");
+  int32_t x[3] = {1, 2, 3};
+  write_npy(path, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", x, sizeof x);
+  dlf_tensor r;
+  CHECK_INT(DLF_ERR_LIMIT, dlf_npy_load_capped(path, 23, &r));
+  REQUIRE_OK(dlf_npy_load_capped(path, 24, &r));
+  CHECK_INT(3, (int)((int64_t *)r.data)[2]);
+  dlf_tensor_release(&r);
+  remove(path);
+}
+
+TEST(test_npy_load_reads_the_cap_from_the_environment) {
+  char path[256];
+  tmp_path(path, sizeof path, "cap_env");
+  float x[6] = {0};
+  write_npy(path, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", x, sizeof x);
+  dlf_tensor r;
+  setenv("DLF_MAX_TENSOR_BYTES", "23", 1);
+  CHECK_INT(DLF_ERR_LIMIT, dlf_npy_load(path, &r));
+  CHECK_OK(dlf_npy_load_capped(path, 24, &r)); /* the argument wins */
+  dlf_tensor_release(&r);
+  unsetenv("DLF_MAX_TENSOR_BYTES");
+  CHECK_OK(dlf_npy_load(path, &r));
+  dlf_tensor_release(&r);
+  remove(path);
+}
+
+TEST(test_npy_load_fifo_fails_without_blocking) {
+  char path[256];
+  tmp_path(path, sizeof path, "fifo");
+  remove(path);
+  REQUIRE(mkfifo(path, 0600) == 0);
+  dlf_tensor r;
+  CHECK_INT(DLF_ERR_IO, dlf_npy_load(path, &r)); /* would hang in open() without O_NONBLOCK */
+  CHECK(strstr(dlf_last_error(), "not a regular file") != NULL);
   remove(path);
 }

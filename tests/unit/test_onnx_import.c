@@ -960,3 +960,281 @@ TEST(test_onnx_import_mutated_bytes_fail_cleanly) {
   free(buf);
   free(orig);
 }
+
+/* ------------------------------------------------- run-time tensor size cap (issue 8) -- */
+
+/* A model (in td) whose initializer "w" has 1024 floats: 4096 bytes of raw_data. */
+static void write_cap_model(tmpdir *td) {
+  static const int64_t d[1] = {1024};
+  static float w[1024];
+  mb m;
+  mb_relu(&m, "r");
+  Onnx__TensorProto *t = mb_tensor(&m, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 1, d);
+  t->has_raw_data = 1;
+  t->raw_data.len = sizeof w;
+  t->raw_data.data = (uint8_t *)w;
+  write_model(&m, td->model);
+}
+
+TEST(test_onnx_cap_initializer_just_above_a_lowered_cap_is_rejected) {
+  tmpdir td;
+  REQUIRE(make_tmpdir(&td));
+  write_cap_model(&td);
+  dlf_load_options o = {.max_tensor_bytes = 4095};
+  dlf_model *m = NULL;
+  CHECK_INT(DLF_ERR_LIMIT, dlf_model_load(td.model, &o, &m));
+  CHECK(m == NULL);
+  CHECK(contains(td.model));
+  CHECK(contains("initializer 'w' declares shape 1024 (4096 bytes)"));
+  CHECK(contains("the 4095-byte limit"));
+  CHECK(contains("--max-tensor-bytes"));
+  CHECK(contains("DLF_MAX_TENSOR_BYTES"));
+  remove_tmpdir(&td);
+}
+
+TEST(test_onnx_cap_initializer_exactly_at_a_lowered_cap_loads) {
+  tmpdir td;
+  REQUIRE(make_tmpdir(&td));
+  write_cap_model(&td);
+  dlf_load_options o = {.max_tensor_bytes = 4096};
+  dlf_model *m = NULL;
+  CHECK_OK(dlf_model_load(td.model, &o, &m));
+  dlf_model_free(m);
+  remove_tmpdir(&td);
+}
+
+TEST(test_onnx_cap_from_the_environment_and_options_override_it) {
+  tmpdir td;
+  REQUIRE(make_tmpdir(&td));
+  write_cap_model(&td);
+  dlf_model *m = NULL;
+  setenv("DLF_MAX_TENSOR_BYTES", "4095", 1);
+  CHECK_INT(DLF_ERR_LIMIT, dlf_model_load(td.model, NULL, &m));
+  CHECK(contains("the 4095-byte limit"));
+  dlf_load_options o = {.max_tensor_bytes = 4096};
+  CHECK_OK(dlf_model_load(td.model, &o, &m));
+  dlf_model_free(m);
+  m = NULL;
+  setenv("DLF_MAX_TENSOR_BYTES", "4K", 1); /* 4096: the suffix is binary */
+  CHECK_OK(dlf_model_load(td.model, NULL, &m));
+  dlf_model_free(m);
+  m = NULL;
+  unsetenv("DLF_MAX_TENSOR_BYTES");
+  remove_tmpdir(&td);
+}
+
+TEST(test_onnx_cap_malformed_environment_value_fails_naming_it) {
+  dlf_model *m = NULL;
+  setenv("DLF_MAX_TENSOR_BYTES", "4X", 1);
+  CHECK_INT(DLF_ERR_INVALID_ARG, dlf_model_load("zoo:squeezenet1_0", NULL, &m));
+  unsetenv("DLF_MAX_TENSOR_BYTES");
+  CHECK(m == NULL);
+  CHECK(contains("DLF_MAX_TENSOR_BYTES='4X' is not a byte count"));
+}
+
+TEST(test_onnx_cap_option_above_one_tib_is_refused) {
+  dlf_load_options o = {.max_tensor_bytes = ((int64_t)1 << 40) + 1};
+  dlf_model *m = NULL;
+  CHECK_INT(DLF_ERR_INVALID_ARG, dlf_model_load("zoo:squeezenet1_0", &o, &m));
+  CHECK(contains("max_tensor_bytes 1099511627777 is out of range"));
+}
+
+TEST(test_onnx_cap_applies_to_external_data_before_reading_it) {
+  tmpdir td;
+  REQUIRE(make_tmpdir(&td));
+  float bin[10] = {0};
+  write_file(td.bin, bin, sizeof bin);
+  mb m;
+  mb_external_model(&m, "weights.bin"); /* w: 2x3 floats, 24 bytes */
+  write_model(&m, td.model);
+  dlf_load_options o = {.max_tensor_bytes = 23};
+  dlf_model *model = NULL;
+  CHECK_INT(DLF_ERR_LIMIT, dlf_model_load(td.model, &o, &model));
+  CHECK(contains("initializer 'w' declares shape 2x3 (24 bytes), above the 23-byte limit"));
+  remove_tmpdir(&td);
+}
+
+TEST(test_onnx_cap_applies_to_graph_inputs) {
+  tmpdir td;
+  REQUIRE(make_tmpdir(&td));
+  mb m;
+  mb_relu(&m, "r"); /* x: 1x4 floats, 16 bytes */
+  write_model(&m, td.model);
+  dlf_load_options o = {.max_tensor_bytes = 15};
+  dlf_model *model = NULL;
+  CHECK_INT(DLF_ERR_LIMIT, dlf_model_load(td.model, &o, &model));
+  CHECK(contains("input 'x' declares a shape beyond the limit: 1x4"));
+  o.max_tensor_bytes = 16;
+  CHECK_OK(dlf_model_load(td.model, &o, &model));
+  dlf_model_free(model);
+  remove_tmpdir(&td);
+}
+
+TEST(test_onnx_cap_is_restored_after_a_load) {
+  tmpdir td;
+  REQUIRE(make_tmpdir(&td));
+  write_cap_model(&td);
+  dlf_load_options o = {.max_tensor_bytes = 4095};
+  dlf_model *m = NULL;
+  CHECK(dlf_model_load(td.model, &o, &m) != DLF_OK);
+  CHECK_OK(dlf_model_load(td.model, NULL, &m)); /* the default cap again */
+  dlf_model_free(m);
+  remove_tmpdir(&td);
+}
+
+/* ------------------------------------------- attributes of the wrong type (issue 8) -- */
+
+/* x [1,2,4,4] -> Conv(w [3,2,3,3]) -> y, its attribute added by the test. */
+static Onnx__NodeProto *mb_conv(mb *m) {
+  static const int64_t dx[4] = {1, 2, 4, 4}, dw[4] = {3, 2, 3, 3};
+  static float w[54];
+  static const char *const ins[2] = {"x", "w"}, *const outs[1] = {"y"};
+  mb_init(m, 13);
+  mb_input(m, "x", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, dx);
+  mb_output(m, "y");
+  Onnx__TensorProto *t = mb_tensor(m, "w", ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT, 4, dw);
+  t->has_raw_data = 1;
+  t->raw_data.len = sizeof w;
+  t->raw_data.data = (uint8_t *)w;
+  return mb_node(m, "convs", "Conv", 2, ins, 1, outs);
+}
+
+TEST(test_onnx_attr_string_kernel_shape_is_rejected_naming_node_op_attr_and_types) {
+  mb m;
+  Onnx__NodeProto *n = mb_conv(&m);
+  Onnx__AttributeProto *a =
+      mb_attr(&m, n, "kernel_shape", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+  a->has_s = 1;
+  a->s.data = (uint8_t *)"3x3";
+  a->s.len = 3;
+  ir_graph *g = NULL;
+  CHECK_INT(DLF_ERR_PARSE, mb_import(&m, &g));
+  CHECK(g == NULL);
+  CHECK(contains("t.onnx: node 'convs' (Conv): attribute 'kernel_shape' must be INTS, got STRING"));
+}
+
+TEST(test_onnx_attr_ints_kernel_shape_is_accepted) {
+  mb m;
+  Onnx__NodeProto *n = mb_conv(&m);
+  static int64_t k[2] = {3, 3};
+  Onnx__AttributeProto *a =
+      mb_attr(&m, n, "kernel_shape", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+  a->n_ints = 2;
+  a->ints = k;
+  ir_graph *g = NULL;
+  REQUIRE_OK(mb_import(&m, &g));
+  int64_t v[2];
+  CHECK_INT(2, ir_node_ints(&g->nodes[0], "kernel_shape", v, 2));
+  ir_graph_free(g);
+}
+
+TEST(test_onnx_attr_float_group_is_rejected) {
+  mb m;
+  Onnx__NodeProto *n = mb_conv(&m);
+  Onnx__AttributeProto *a = mb_attr(&m, n, "group", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+  a->has_f = 1;
+  a->f = 1.0f;
+  ir_graph *g = NULL;
+  CHECK_INT(DLF_ERR_PARSE, mb_import(&m, &g));
+  CHECK(contains("node 'convs' (Conv): attribute 'group' must be INT, got FLOAT"));
+}
+
+TEST(test_onnx_attr_tensor_for_an_ints_attribute_is_rejected) {
+  mb m;
+  Onnx__NodeProto *n = mb_conv(&m);
+  static const int64_t d[1] = {2};
+  static int64_t vals[2] = {1, 1};
+  Onnx__TensorProto t;
+  onnx__tensor_proto__init(&t);
+  t.has_data_type = 1;
+  t.data_type = ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+  t.n_dims = 1;
+  t.dims = (int64_t *)d;
+  t.n_int64_data = 2;
+  t.int64_data = vals;
+  Onnx__AttributeProto *a =
+      mb_attr(&m, n, "strides", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
+  a->t = &t;
+  ir_graph *g = NULL;
+  CHECK_INT(DLF_ERR_PARSE, mb_import(&m, &g));
+  CHECK(contains("attribute 'strides' must be INTS, got TENSOR"));
+}
+
+TEST(test_onnx_attr_int_for_a_float_attribute_is_read_as_its_value) {
+  /* onnx.helper writes alpha=1 as an INT: exact, so accepted. */
+  mb m;
+  mb_relu(&m, "lr");
+  m.nodes[0].op_type = "LeakyRelu";
+  Onnx__AttributeProto *a =
+      mb_attr(&m, &m.nodes[0], "alpha", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  a->has_i = 1;
+  a->i = 2;
+  ir_graph *g = NULL;
+  REQUIRE_OK(mb_import(&m, &g));
+  CHECK_NEAR(2.0f, ir_node_float(&g->nodes[0], "alpha", 0.01f), 0.0f);
+  ir_graph_free(g);
+}
+
+TEST(test_onnx_attr_unknown_attribute_of_any_type_is_ignored) {
+  mb m;
+  mb_relu(&m, "r");
+  Onnx__AttributeProto *a =
+      mb_attr(&m, &m.nodes[0], "note", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+  a->has_s = 1;
+  a->s.data = (uint8_t *)"hi";
+  a->s.len = 2;
+  ir_graph *g = NULL;
+  CHECK_OK(mb_import(&m, &g));
+  ir_graph_free(g);
+}
+
+TEST(test_onnx_attr_constant_value_float_given_as_int_is_rejected) {
+  mb m;
+  static const char *const outs[1] = {"y"};
+  mb_init(&m, 13);
+  mb_output(&m, "y");
+  Onnx__NodeProto *n = mb_node(&m, "c", "Constant", 0, NULL, 1, outs);
+  Onnx__AttributeProto *a =
+      mb_attr(&m, n, "value_float", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+  a->has_i = 1;
+  a->i = 3;
+  ir_graph *g = NULL;
+  CHECK_INT(DLF_ERR_PARSE, mb_import(&m, &g));
+  CHECK(contains("node 'c' (Constant): attribute 'value_float' must be FLOAT, got INT"));
+}
+
+TEST(test_onnx_attr_table_knows_the_attributes_the_ops_read) {
+  const char *e = NULL;
+  CHECK(ir_op_attr_kinds(IR_OP_CONV, "kernel_shape", &e) != 0);
+  CHECK(strcmp(e, "INTS") == 0);
+  CHECK(ir_op_attr_kinds(IR_OP_AVERAGEPOOL, "count_include_pad", &e) == 1u << IR_ATTR_INT);
+  CHECK(ir_op_attr_kinds(IR_OP_PAD, "mode", &e) == 1u << IR_ATTR_STRING);
+  CHECK(ir_op_attr_kinds(IR_OP_RELU, "kernel_shape", &e) == 0); /* not read: ignored */
+}
+
+TEST(test_onnx_cap_applies_to_constant_folding) {
+  /* ConstantOfShape([1024]) folds into a 4096-byte constant at load. */
+  static const int64_t d[1] = {1};
+  static int64_t shape[1] = {1024};
+  static const char *const ins[1] = {"shp"}, *const outs[1] = {"y"};
+  tmpdir td;
+  REQUIRE(make_tmpdir(&td));
+  mb m;
+  mb_init(&m, 13);
+  mb_output(&m, "y");
+  Onnx__TensorProto *t = mb_tensor(&m, "shp", ONNX__TENSOR_PROTO__DATA_TYPE__INT64, 1, d);
+  t->n_int64_data = 1;
+  t->int64_data = shape;
+  mb_node(&m, "cos", "ConstantOfShape", 1, ins, 1, outs);
+  write_model(&m, td.model);
+  dlf_load_options o = {.max_tensor_bytes = 4095};
+  dlf_model *model = NULL;
+  CHECK_INT(DLF_ERR_LIMIT, dlf_model_load(td.model, &o, &model));
+  CHECK(contains("node 'cos' (ConstantOfShape)"));
+  CHECK(contains("'y' has shape 1024"));
+  CHECK(contains("the 4095-byte limit"));
+  o.max_tensor_bytes = 4096;
+  CHECK_OK(dlf_model_load(td.model, &o, &model));
+  dlf_model_free(model);
+  remove_tmpdir(&td);
+}

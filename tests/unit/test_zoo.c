@@ -61,7 +61,7 @@ TEST(test_zoo_unknown_model_names_the_available_ones) {
   ir_graph *g = (ir_graph *)1;
   CHECK_INT(DLF_ERR_INVALID_ARG, fe_zoo_build("resnet19", 0, 1, &g));
   CHECK(g == NULL);
-  CHECK(strstr(dlf_last_error(), "zoo: unknown model 'resnet19'") != NULL);
+  CHECK(strstr(dlf_last_error(), "zoo:resnet19: unknown model (") != NULL);
   CHECK(strstr(dlf_last_error(), "available: alexnet, vgg16, resnet18") != NULL);
 }
 

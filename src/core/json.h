@@ -1,0 +1,34 @@
+/* json.h — one guarded entry to cJSON's parser for every JSON reader (plan, target, profile):
+ * pre-checks hostile text (NUL bytes, nesting depth), parses under one process-wide lock and
+ * reports syntax errors as "source: not valid JSON (error at line L, column C)". */
+#ifndef DLF_CORE_JSON_H
+#define DLF_CORE_JSON_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "dlfusion.h"
+
+/* Parse len bytes of text as exactly one JSON value (whitespace may follow it; anything else
+ * is an error). Refused before cJSON sees it: NUL bytes, raw or as \u0000 (cJSON would stop
+ * there and read a shorter string), and nesting deeper than max_depth (cJSON recurses per
+ * level). cJSON records parse failures in a global, so every caller in the library parses
+ * under the same lock. *out is cJSON_Delete'd by the caller. Errors: DLF_ERR_PARSE,
+ * DLF_ERR_LIMIT (depth), DLF_ERR_NOMEM; messages start with "source: ". */
+dlf_status dlf_json_parse(const char *source, const char *text, size_t len, int max_depth,
+                          cJSON **out);
+
+/* cJSON_ParseWithLengthOpts(text, len, end, 0) under the library's one cJSON lock, for a
+ * reader with its own pre-checks and messages (the plan reader). */
+cJSON *dlf_json_parse_locked(const char *text, size_t len, const char **end);
+
+/* The shortest of %.15g, %.16g, %.17g that reads back as d (so 0.1 prints as "0.1" and
+ * every finite double round-trips). NaN and infinities print as "nan", "inf": not JSON, so
+ * writers must not meet them. buf should hold 32 bytes. */
+const char *dlf_json_number(double d, char *buf, size_t size);
+
+/* "a string", "-3", "null", ...: what a value is, for messages "must be X, got Y" (a number
+ * prints as itself, via dlf_json_number; NULL as "nothing"). */
+const char *dlf_json_what(const cJSON *it, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,204 @@
+/* costmodel.c — the DLFusion cost model (costmodel.h): inverse-distance interpolation of the
+ * profile's time per operation over (log2 channels, log2 ops), per op class and core number,
+ * and of its fused/unfused ratios. */
+#include "tune/costmodel.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checked.h"
+#include "core/status.h"
+
+typedef enum op_class { CLASS_CONV3, CLASS_CONV1, CLASS_DW, CLASS_POOL, CLASS_GEMM, CLASS_NONE } op_class;
+
+static op_class sample_class(const profile_sample *s) {
+  if (!strcmp(s->op, "conv")) return s->k == 1 ? CLASS_CONV1 : CLASS_CONV3;
+  if (!strcmp(s->op, "dwconv")) return CLASS_DW;
+  if (!strcmp(s->op, "pool")) return CLASS_POOL;
+  if (!strcmp(s->op, "gemm")) return CLASS_GEMM;
+  return CLASS_NONE;
+}
+
+/* A layer's class, channel size, output/input channel ratio and operation count in the
+ * profile's units. */
+static op_class layer_class(const dlf_layer_info *li, double *channels, double *ratio,
+                            double *ops) {
+  *channels = (double)(li->in_channels > 0 ? li->in_channels : 1);
+  *ratio = li->in_channels > 0 && li->out_channels > 0
+               ? (double)li->out_channels / (double)li->in_channels
+               : 1.0;
+  *ops = (double)li->macs;
+  if (!strcmp(li->op, "Conv")) {
+    if (li->groups > 1 && li->groups == li->in_channels && li->groups == li->out_channels)
+      return CLASS_DW;
+    return li->kernel_h == 1 && li->kernel_w == 1 ? CLASS_CONV1 : CLASS_CONV3;
+  }
+  if (!strcmp(li->op, "Gemm") || !strcmp(li->op, "MatMul")) return CLASS_GEMM;
+  /* Pooling counts window visits; other layers one visit per output element. */
+  int64_t out = 1;
+  for (int d = 0; d < li->ndim_out; d++)
+    out *= li->out_dims[d] > 0 ? li->out_dims[d] : 1;
+  if (li->ndim_out == 4) *channels = (double)(li->out_dims[1] > 0 ? li->out_dims[1] : 1);
+  if (!strcmp(li->op, "MaxPool") || !strcmp(li->op, "AveragePool")) {
+    *ops = (double)out * (double)(li->kernel_h > 0 ? li->kernel_h : 1) *
+           (double)(li->kernel_w > 0 ? li->kernel_w : 1);
+  } else {
+    *ops = (double)out;
+  }
+  return CLASS_POOL;
+}
+
+/* Inverse squared distance over the nearest samples of class c on k cores; value(s) is what
+ * is interpolated. Returns < 0 when there are no samples. */
+typedef double (*sample_value)(const profile_sample *s, double ops);
+
+static double per_op(const profile_sample *s, double ops) {
+  return s->us / (s->fused > 1 ? s->fused : 1) / (ops > 0 ? ops : 1);
+}
+
+/* Microseconds one fused boundary saves: a pair's unfused minus fused time. Absolute, not a
+ * ratio: on an accelerator it is mostly a launch (constant), on a CPU the traffic of one
+ * intermediate (grows with the layer); negative when fusing loses (halo recomputation,
+ * weights streamed per tile). */
+static double fused_saving(const profile_sample *s, double ops) {
+  (void)ops;
+  return s->us_unfused > 0 ? (s->us_unfused - s->us) / (s->fused > 1 ? s->fused - 1 : 1) : NAN;
+}
+
+/* The same per byte of the intermediate kept on chip (one layer's output): a saving scales
+ * with the bytes fusion keeps out of DRAM, so the per-byte figure extrapolates to the large
+ * early feature maps the profile samples sparsely (interpolating the absolute saving of
+ * 56x56 pairs at 112x112 underestimated it 4x on MobileNetV2's first blocks). */
+static double fused_saving_per_byte(const profile_sample *s, double ops) {
+  const int64_t pad = (s->k - 1) / 2, st = s->stride > 0 ? s->stride : 1;
+  const double oh = (double)((s->h + 2 * pad - s->k) / st + 1);
+  const double ow = (double)((s->w + 2 * pad - s->k) / st + 1);
+  const double bytes = oh * ow * (double)s->cout * 4.0;
+  return bytes > 0 ? fused_saving(s, ops) / bytes : NAN;
+}
+
+/* log_space: interpolate log(value) (values > 0; time per op spans orders of magnitude),
+ * else the values themselves (any sign). Returns NAN when there are no samples. */
+static double interpolate(const profile *p, op_class c, int k, bool fused, double channels,
+                          double ratio, double ops, sample_value value, bool log_space) {
+  double best_d[TUNE_MODEL_NEIGHBOURS], best_v[TUNE_MODEL_NEIGHBOURS];
+  int found = 0;
+  const double lc = log2(channels > 1 ? channels : 1), lo = log2(ops > 1 ? ops : 1);
+  const double lr = log2(ratio > 0 ? ratio : 1);
+  for (int i = 0; i < p->n_samples; i++) {
+    const profile_sample *s = &p->samples[i];
+    if (s->cores != k || (s->fused > 1) != fused || sample_class(s) != c) continue;
+    const double sops = profile_sample_macs(s), v = value(s, sops);
+    if (!isfinite(v) || (log_space && !(v > 0))) continue;
+    const double dc = log2(s->cin > 1 ? (double)s->cin : 1) - lc;
+    const double dop = log2(sops > 1 ? sops : 1) - lo;
+    const double dr = (s->cin > 0 && s->cout > 0 ? log2((double)s->cout / (double)s->cin) : 0) - lr;
+    const double d = dc * dc + dop * dop + dr * dr;
+    /* keep the nearest TUNE_MODEL_NEIGHBOURS (insertion into a sorted array) */
+    int j = found < TUNE_MODEL_NEIGHBOURS ? found++ : TUNE_MODEL_NEIGHBOURS;
+    if (j == TUNE_MODEL_NEIGHBOURS) {
+      if (d >= best_d[TUNE_MODEL_NEIGHBOURS - 1]) continue;
+      j = TUNE_MODEL_NEIGHBOURS - 1;
+    }
+    while (j > 0 && best_d[j - 1] > d) {
+      best_d[j] = best_d[j - 1], best_v[j] = best_v[j - 1];
+      j--;
+    }
+    best_d[j] = d, best_v[j] = v;
+  }
+  if (found == 0) return NAN;
+  if (best_d[0] < 1e-12) return best_v[0]; /* a sample at this very point */
+  double wsum = 0, acc = 0;
+  for (int j = 0; j < found; j++) {
+    const double w = 1.0 / best_d[j];
+    wsum += w;
+    acc += w * (log_space ? log(best_v[j]) : best_v[j]);
+  }
+  return log_space ? exp(acc / wsum) : acc / wsum;
+}
+
+double tune_model_layer_us(const profile *prof, const dlf_layer_info *li, int k) {
+  double channels, ratio, ops;
+  op_class c = layer_class(li, &channels, &ratio, &ops);
+  if (ops <= 0) return 0; /* Flatten, Reshape: no work */
+  double t = interpolate(prof, c, k, false, channels, ratio, ops, per_op, true);
+  return isnan(t) ? -1 : t * ops;
+}
+
+/* Microseconds fusing layer li onto the layer before it saves on k cores. */
+static double layer_saving(const profile *prof, const dlf_layer_info *li, int k) {
+  double channels, ratio, ops;
+  op_class c = layer_class(li, &channels, &ratio, &ops);
+  /* The profile fuses conv chains; other classes inside a block take the nearest conv's
+   * saving at their channel size and ops. */
+  double r = interpolate(prof, c, k, true, channels, ratio, ops, fused_saving_per_byte, false);
+  if (isnan(r))
+    r = interpolate(prof, CLASS_CONV3, k, true, channels, ratio, ops, fused_saving_per_byte,
+                    false);
+  return isnan(r) ? 0.0 : r * (double)li->act_in_bytes;
+}
+
+dlf_status tune_model_prepare(const profile *prof, const target *t, const tune_problem *pr,
+                              tune_model *out) {
+  memset(out, 0, sizeof *out);
+  if (prof->target_kind != t->kind || prof->target_fingerprint != t->fingerprint)
+    return dlf_error(DLF_ERR_INVALID_ARG,
+                     "profile of target '%s' (fingerprint %016llx) does not match target '%s' "
+                     "(fingerprint %016llx): profile this target with `dlfusion profile`",
+                     prof->target_name, (unsigned long long)prof->target_fingerprint, t->name,
+                     (unsigned long long)t->fingerprint);
+  for (int c = 0; c < pr->n_core_numbers; c++) {
+    bool any = false;
+    for (int i = 0; i < prof->n_samples && !any; i++)
+      any = prof->samples[i].cores == pr->core_numbers[c];
+    if (!any)
+      return dlf_error(DLF_ERR_INVALID_ARG,
+                       "profile of target '%s' has no samples on %d cores: profile again with "
+                       "that core number",
+                       prof->target_name, pr->core_numbers[c]);
+  }
+  out->prof = prof;
+  out->n_layers = pr->n_layers;
+  out->n_k = pr->n_core_numbers;
+  size_t n = (size_t)pr->n_layers * (size_t)pr->n_core_numbers + 1;
+  out->layer_us = dlf_malloc_array(n, sizeof *out->layer_us);
+  out->fuse_saving = dlf_malloc_array(n, sizeof *out->fuse_saving);
+  if (!out->layer_us || !out->fuse_saving) {
+    tune_model_free(out);
+    return dlf_error(DLF_ERR_NOMEM, "out of memory preparing the cost model");
+  }
+  for (int l = 0; l < pr->n_layers; l++)
+    for (int c = 0; c < pr->n_core_numbers; c++) {
+      const int k = pr->core_numbers[c];
+      out->layer_us[l * out->n_k + c] = tune_model_layer_us(prof, &pr->info[l], k);
+      out->fuse_saving[l * out->n_k + c] = layer_saving(prof, &pr->info[l], k);
+    }
+  return DLF_OK;
+}
+
+void tune_model_free(tune_model *m) {
+  free(m->layer_us);
+  free(m->fuse_saving);
+  memset(m, 0, sizeof *m);
+}
+
+double tune_cost_model(void *ctx, const tune_problem *pr, int first, int last, int k) {
+  const tune_model *m = ctx;
+  int c = 0;
+  while (c < pr->n_core_numbers && pr->core_numbers[c] != k)
+    c++;
+  if (c == pr->n_core_numbers) return -1;
+  /* A block: its layers' unfused times less what each boundary inside it saves (the
+   * saving interpolated at the layer after the boundary), never below the slowest layer's
+   * share of its compute. */
+  double sum = 0, floor = 0;
+  for (int l = first; l <= last; l++) {
+    double t = m->layer_us[l * m->n_k + c];
+    if (t < 0) return -1;
+    sum += t;
+    if (l > first) sum -= m->fuse_saving[l * m->n_k + c];
+    if (t > floor) floor = t;
+  }
+  return sum > 0.5 * floor ? sum : 0.5 * floor;
+}

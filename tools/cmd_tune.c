@@ -1,0 +1,268 @@
+/* cmd_tune.c — `dlfusion tune MODEL`: decide the fusion scheme and core numbers for a target
+ * (the DLFusion strategy over a profile's cost model by default), print the plan and what it
+ * is predicted (or simulated) to cost, write it with -o; --compare puts every strategy side
+ * by side (search time, predicted / simulated latency, and on a CPU the measured one). */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: dlfusion tune MODEL [--target cpu|FILE] [--profile FILE]\n"
+          "                    [--strategy S] [--compare] [-o FILE] [--max-block-layers N]\n"
+          "                    [--runs N] [--shape NAME=DIMS]... [--no-optimize]\n"
+          "\n"
+          "Choose which consecutive layers of MODEL run fused and on how many cores each\n"
+          "block runs, for a target: this machine's CPU (default) or an accelerator\n"
+          "described by a JSON file (targets/mlu100.json). Prints the plan's blocks and\n"
+          "their predicted (accelerator: simulated) latency; -o writes the plan for\n"
+          "run/bench/info --plan (CPU plans; accelerator plans are simulated, not run).\n"
+          "\n"
+          "  --target cpu|FILE   the target (default: cpu, all cores)\n"
+          "  --profile FILE      the target's profile (dlfusion profile -o FILE); without\n"
+          "                      one the target is profiled now (accelerators: instantly;\n"
+          "                      the CPU: about a minute)\n"
+          "  --strategy S        dlfusion (default): dynamic programming over the profile's\n"
+          "                      cost model; oracle: over the ground truth (the simulator;\n"
+          "                      on a CPU every candidate block is run: minutes); greedy;\n"
+          "                      none: each layer alone on one core; blocks: the natural\n"
+          "                      blocks on all cores\n"
+          "  --compare           every strategy side by side (on a CPU, each plan also run\n"
+          "                      and timed, interleaved)\n"
+          "  -o, --output FILE   write the plan (of --strategy) as JSON\n"
+          "  --max-block-layers N  longest fused block considered (default 12)\n"
+          "  --runs N            timed runs per measurement on a CPU (default 5)\n"
+          "  --shape NAME=DIMS   fix an input's shape, e.g. --shape input=2x3x224x224\n"
+          "  --no-optimize       tune the graph as imported (no passes)\n"
+          "  --max-tensor-bytes N[K|M|G]  largest tensor the model may declare\n"
+          "                      (default: $DLF_MAX_TENSOR_BYTES, else 16G)\n"
+          "  --help              this text\n");
+}
+
+typedef struct tune_args {
+  const char *target, *profile, *output;
+  int strategy;
+  bool compare;
+  long long max_block_layers, runs;
+} tune_args;
+
+/* Median ms of whole runs of each plan's session, interleaved round by round. */
+static int measure_plans(const dlf_model *m, dlf_plan *const *plans, int n, int threads,
+                         int runs, double *ms) {
+  dlf_session **s = calloc((size_t)n, sizeof *s);
+  double *all = calloc((size_t)n * (size_t)runs + 1, sizeof *all);
+  cli_io io = {0};
+  int rc = EXIT_OK;
+  if (!s || !all) {
+    fprintf(stderr, "dlfusion: out of memory\n");
+    rc = EXIT_RUNTIME;
+    goto done;
+  }
+  if ((rc = cli_io_alloc(m, NULL, 0, &io)) != EXIT_OK) goto done;
+  for (int i = 0; i < n; i++) {
+    dlf_session_options so = {DLF_ENGINE_DEFAULT, threads, plans[i]};
+    if (dlf_session_create(m, &so, &s[i]) != DLF_OK ||
+        dlf_session_run(s[i], (const void *const *)io.in, io.out) != DLF_OK) {
+      rc = cli_fail();
+      goto done;
+    }
+  }
+  for (int r = 0; r < runs; r++)
+    for (int i = 0; i < n; i++) {
+      double t0 = cli_now_ms();
+      if (dlf_session_run(s[i], (const void *const *)io.in, io.out) != DLF_OK) {
+        rc = cli_fail();
+        goto done;
+      }
+      all[(size_t)i * runs + r] = cli_now_ms() - t0;
+    }
+  for (int i = 0; i < n; i++) {
+    qsort(all + (size_t)i * runs, (size_t)runs, sizeof *all, cli_cmp_double);
+    ms[i] = all[(size_t)i * runs + runs / 2];
+  }
+done:
+  for (int i = 0; s && i < n; i++)
+    dlf_session_free(s[i]);
+  free(s);
+  free(all);
+  cli_io_free(&io);
+  return rc;
+}
+
+static void print_plan(const dlf_model *m, const dlf_plan *p, const double *block_us) {
+  printf("   #  layers (first..last)                              n cores%s\n",
+         block_us ? "   sim us" : "");
+  for (int b = 0; b < dlf_plan_num_blocks(p); b++) {
+    dlf_block_info bi;
+    char names[128];
+    if (dlf_plan_block(p, b, &bi) != DLF_OK) continue;
+    printf("%4d  %-48s %2d %5d", b, cli_block_layers(m, &bi, names, sizeof names),
+           bi.num_layers, bi.cores);
+    if (block_us) printf(" %8.1f", block_us[b]);
+    printf("\n");
+  }
+}
+
+static int run(const dlf_model *m, const char *spec, const tune_args *a) {
+  dlf_target *t = NULL;
+  dlf_profile *prof = NULL;
+  dlf_plan *plans[5] = {0};
+  double *block_us = NULL;
+  int rc = EXIT_OK;
+  const bool host = !a->target || !strcmp(a->target, "cpu");
+  if ((host ? dlf_target_host(0, &t) : dlf_target_load(a->target, &t)) != DLF_OK) goto fail;
+  dlf_target_info ti;
+  if (dlf_target_get_info(t, &ti) != DLF_OK) goto fail;
+  const bool need_profile = a->compare || a->strategy == DLF_TUNE_DLFUSION ||
+                            a->strategy == DLF_TUNE_GREEDY;
+  if (need_profile) {
+    if (a->profile) {
+      if (dlf_profile_load(a->profile, &prof) != DLF_OK) goto fail;
+    } else {
+      if (host)
+        fprintf(stderr, "dlfusion tune: profiling this cpu (about a minute; `dlfusion profile "
+                        "-o FILE` keeps a profile to reuse with --profile)\n");
+      if (dlf_profile_run(t, 0, &prof) != DLF_OK) goto fail;
+    }
+  }
+  printf("model: %s\ntarget: %s (%s, %d cores)\n", spec, ti.name, ti.kind,
+         ti.cores);
+  const int order[5] = {DLF_TUNE_NONE, DLF_TUNE_BLOCKS, DLF_TUNE_GREEDY, DLF_TUNE_DLFUSION,
+                        DLF_TUNE_ORACLE};
+  dlf_tune_result res[5] = {{0}};
+  int n = 0, main_i = -1;
+  for (int i = 0; i < 5; i++) {
+    if (!a->compare && order[i] != a->strategy) continue;
+    dlf_tune_options o = {(dlf_tune_strategy)order[i], prof, (int)a->max_block_layers,
+                          (int)a->runs};
+    if (order[i] == DLF_TUNE_ORACLE && host)
+      fprintf(stderr, "dlfusion tune: oracle: running every candidate block (minutes)\n");
+    if (dlf_tune(m, t, &o, &plans[n], &res[n]) != DLF_OK) goto fail;
+    if (order[i] == a->strategy) main_i = n;
+    n++;
+  }
+  const bool accel = strcmp(ti.kind, "cpu") != 0;
+  double measured[5] = {0};
+  if (a->compare && !accel &&
+      (rc = measure_plans(m, plans, n, ti.cores, a->runs > 0 ? (int)a->runs * 4 : 20,
+                          measured)) != EXIT_OK)
+    goto done;
+  if (a->compare) {
+    printf("\n%-9s %6s %11s %12s %12s %9s\n", "strategy", "blocks", "search ms", "cost us",
+           accel ? "simulated us" : "measured ms", "vs none");
+    for (int i = 0; i < n; i++) {
+      double v = accel ? res[i].simulated_us : measured[i];
+      double none = accel ? res[0].simulated_us : measured[0];
+      printf("%-9s %6d %11.3f %12.1f %12.*f %8.2fx\n",
+             dlf_tune_strategy_name((dlf_tune_strategy)order[i]),
+             dlf_plan_num_blocks(plans[i]), res[i].search_ms, res[i].cost_us, accel ? 1 : 3, v,
+             v > 0 ? none / v : 0);
+    }
+  }
+  const dlf_plan *p = plans[main_i];
+  printf("\nplan (%s): %d blocks, search %.3f ms", dlf_tune_strategy_name(a->strategy),
+         dlf_plan_num_blocks(p), res[main_i].search_ms);
+  if (accel) printf(", simulated %.1f us", res[main_i].simulated_us);
+  else if (res[main_i].cost_us > 0) printf(", predicted %.1f us", res[main_i].cost_us);
+  printf("\n");
+  if (accel) {
+    block_us = calloc((size_t)dlf_plan_num_blocks(p) + 1, sizeof *block_us);
+    double total;
+    if (!block_us || dlf_plan_simulate(m, t, p, &total, block_us) != DLF_OK) goto fail;
+  }
+  print_plan(m, p, block_us);
+  if (a->output) {
+    if (dlf_plan_save(p, a->output) != DLF_OK) goto fail;
+    printf("wrote %s\n", a->output);
+  }
+  goto done;
+fail:
+  rc = cli_fail();
+done:
+  free(block_us);
+  for (int i = 0; i < 5; i++)
+    dlf_plan_free(plans[i]);
+  dlf_profile_free(prof);
+  dlf_target_free(t);
+  return rc;
+}
+
+int cmd_tune(int argc, char **argv) {
+  static const struct option longopts[] = {
+      {"output", required_argument, NULL, 'o'},
+      {"target", required_argument, NULL, 't'},
+      {"profile", required_argument, NULL, 'p'},
+      {"strategy", required_argument, NULL, 's'},
+      {"compare", no_argument, NULL, 'C'},
+      {"max-block-layers", required_argument, NULL, 'L'},
+      {"runs", required_argument, NULL, 'r'},
+      {"no-optimize", no_argument, NULL, CLI_OPT_NO_OPTIMIZE},
+      {"shape", required_argument, NULL, CLI_OPT_SHAPE},
+      {"max-tensor-bytes", required_argument, NULL, CLI_OPT_MAX_TENSOR_BYTES},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  cli_model_opts mo = {0};
+  tune_args a = {NULL, NULL, NULL, DLF_TUNE_DLFUSION, false, 0, 0};
+  dlf_model *m = NULL;
+  int c, rc = EXIT_OK;
+  opterr = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
+    if ((rc = cli_model_option("tune", &mo, c, optarg)) != CLI_NOT_MINE) {
+      if (rc != EXIT_OK) goto done;
+      continue;
+    }
+    rc = EXIT_OK;
+    switch (c) {
+    case 'o':
+      if (!optarg[0]) {
+        rc = cli_usage_error("tune", "-o wants a file name");
+        goto done;
+      }
+      a.output = optarg;
+      break;
+    case 't': a.target = optarg; break;
+    case 'p': a.profile = optarg; break;
+    case 's':
+      if ((a.strategy = dlf_tune_strategy_from_name(optarg)) < 0) {
+        rc = cli_usage_error("tune",
+                             "--strategy wants dlfusion, oracle, greedy, none or blocks, got '%s'",
+                             optarg);
+        goto done;
+      }
+      break;
+    case 'C': a.compare = true; break;
+    case 'L':
+      if (!cli_parse_int(optarg, &a.max_block_layers) || a.max_block_layers < 1 ||
+          a.max_block_layers > 64) {
+        rc = cli_usage_error("tune", "--max-block-layers wants 1 to 64, got '%s'", optarg);
+        goto done;
+      }
+      break;
+    case 'r':
+      if (!cli_parse_int(optarg, &a.runs) || a.runs < 1 || a.runs > 1000) {
+        rc = cli_usage_error("tune", "--runs wants 1 to 1000, got '%s'", optarg);
+        goto done;
+      }
+      break;
+    case 'h': usage(stdout); goto done;
+    default: rc = cli_option_error("tune", c, argv); goto done;
+    }
+  }
+  if ((rc = cli_one_model("tune", argc, argv)) != EXIT_OK) goto done;
+  dlf_load_options lo;
+  cli_load_options(&mo, &lo);
+  if (dlf_model_load(argv[optind], &lo, &m) != DLF_OK) {
+    rc = cli_fail();
+    goto done;
+  }
+  rc = run(m, argv[optind], &a);
+done:
+  dlf_model_free(m);
+  cli_model_opts_free(&mo);
+  return rc;
+}
