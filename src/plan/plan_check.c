@@ -116,10 +116,12 @@ bool plan_algo_supports(const ir_graph *g, const ir_node *n, plan_algo a, char *
     return false;
   case PLAN_ALGO_DIRECT:
     if (!conv) return true;
-    if (conv2d && c.group == c.c_in && c.c_in == c.c_out) return true;
+    /* depthwise: the depthwise kernels; group 1: the direct small-channel kernel (no im2col;
+     * fast for few input channels, correct for any) */
+    if (conv2d && (c.group == 1 || (c.group == c.c_in && c.c_in == c.c_out))) return true;
     snprintf(why, why_size,
-             "direct runs depthwise Conv (group = input channels = output channels), pooling and "
-             "elementwise ops, not a dense Conv; this one has %s",
+             "direct runs a Conv with group 1 or a depthwise Conv (group = input channels = "
+             "output channels), pooling and elementwise ops, not a grouped Conv; this one has %s",
              conv2d ? desc : "a non-2-D shape");
     return false;
   default: snprintf(why, why_size, "unknown algorithm %d", (int)a); return false;

@@ -162,7 +162,8 @@ static dlf_status compile_conv(rt_engine *e, const ir_node *n, rt_step *s, int f
     s->packed = rt_alloc_floats(s->packed_floats);
     if (!s->packed) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory packing weights");
     kern_dwconv2d_nhwc_pack(p, wt->data, s->packed);
-  } else if (force == PLAN_ALGO_AUTO && kern_conv2d_small_c_applies(e->cfg, p)) {
+  } else if ((force == PLAN_ALGO_AUTO && kern_conv2d_small_c_applies(e->cfg, p)) ||
+             (force == PLAN_ALGO_DIRECT && p->groups == 1 && e->cfg->conv_small_c.fn)) {
     /* Few input channels (a stem): the direct kernel, no im2col (bench/stem_bench.c). */
     size_t pf;
     if (!kern_conv2d_small_c_packed_floats(p, &pf))

@@ -11,8 +11,8 @@
  * TUNE_MODEL_NEIGHBOURS nearest samples, then multiplied by the layer's ops. Small layers
  * have a high time per op (fixed costs), narrow channels too (wasted lanes): both are axes
  * of the interpolation. Fusion: each boundary inside a block saves what the profile's fused
- * pairs saved (us_unfused - us) near that layer's channels and ops at the same k,
- * interpolated the same way on a linear scale (savings can be negative). */
+ * pairs saved (us_unfused - us) near that layer's channels, ops and channel ratio at the
+ * same k, interpolated the same way on a linear scale (savings can be negative). */
 #ifndef DLF_TUNE_COSTMODEL_H
 #define DLF_TUNE_COSTMODEL_H
 

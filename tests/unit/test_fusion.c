@@ -94,6 +94,9 @@ static plan *random_plan(const ir_graph *g, dlf_rng *r, int cores, int max_block
         b->algo[j] = c == 0 ? PLAN_ALGO_AUTO : c == 1 ? PLAN_ALGO_IM2COL : PLAN_ALGO_WINOGRAD;
       else if (depthwise(g, n))
         b->algo[j] = c == 0 ? PLAN_ALGO_AUTO : c == 1 ? PLAN_ALGO_IM2COL : PLAN_ALGO_DIRECT;
+      else if (n->op == IR_OP_CONV && g->tensors[n->inputs[0]].dims[1] <= 8 &&
+               ir_node_int(n, "group", 1) == 1) /* stems: the direct small-channel kernel */
+        b->algo[j] = c == 0 ? PLAN_ALGO_AUTO : c == 1 ? PLAN_ALGO_IM2COL : PLAN_ALGO_DIRECT;
       else if (n->op == IR_OP_CONV)
         b->algo[j] = c == 0 ? PLAN_ALGO_AUTO : PLAN_ALGO_IM2COL;
     }

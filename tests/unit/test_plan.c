@@ -1,11 +1,16 @@
 /* test_plan.c — the plan file format and its checks (docs/plan.md): round trips, names vs
  * indices, the fingerprint, and every kind of invalid plan with the error it must produce. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/model.h"
 #include "api/plan_internal.h"
+#include "graph_builder.h"
+#include "ir/ref_exec.h"
+#include "runtime/engine.h"
+#include "runtime/engine_internal.h"
 #include "plan/plan_json.h"
 #include "test.h"
 
@@ -486,10 +491,6 @@ static const bad_plan bad_plans[] = {
      " \"algorithms\": {\"1\": \"im2col\"}}, S(2,39)]}",
      DLF_ERR_INVALID_ARG,
      "block 1: layer 'features.2' (#1, MaxPool): im2col runs only Conv, this is MaxPool"},
-    {"direct on a dense conv",
-     "{" HEAD ", \"blocks\": [{\"layers\": [0], \"cores\": 1,"
-     " \"algorithms\": {\"0\": \"direct\"}}, S(1,39)]}",
-     DLF_ERR_INVALID_ARG, "direct runs depthwise Conv (group = input channels = output channels)"},
     {"algorithm for a layer outside the block",
      "{" HEAD ", \"blocks\": [{\"layers\": [0], \"cores\": 1, \"algorithms\": {\"1\": \"auto\"}},"
      " S(1,39)]}",
@@ -774,3 +775,58 @@ TEST(test_plan_random_valid_plans_check_and_round_trip_squeezenet) {
   random_plans("squeezenet1_0", 50);
 }
 TEST(test_plan_random_valid_plans_check_and_round_trip_resnet18) { random_plans("resnet18", 50); }
+
+/* "direct" runs a group-1 Conv (the small-channel kernel) or a depthwise one, never a
+ * grouped non-depthwise Conv; the plan checker and the engine agree, and a plan forcing it
+ * on a dense conv computes what the reference executor computes. */
+TEST(test_plan_direct_accepts_dense_and_depthwise_conv_not_grouped) {
+  eg b = eg_begin();
+  int64_t xd[4] = {2, 8, 9, 7}, pads[4] = {1, 1, 1, 1};
+  int x = eg_input(&b, 4, xd), y[3];
+  int dense = eg_conv(&b, x, 8, 8, 3, 1, pads, 1, &y[0]);
+  int grouped = eg_conv(&b, y[0], 8, 8, 3, 1, pads, 2, &y[1]);
+  int dw = eg_conv(&b, y[1], 8, 8, 3, 1, pads, 8, &y[2]);
+  eg_output(&b, y[2]);
+  REQUIRE_OK(ir_graph_infer_shapes(b.g));
+  char why[400];
+  CHECK(plan_algo_supports(b.g, &b.g->nodes[dense], PLAN_ALGO_DIRECT, why, sizeof why));
+  CHECK(plan_algo_supports(b.g, &b.g->nodes[dw], PLAN_ALGO_DIRECT, why, sizeof why));
+  CHECK(!plan_algo_supports(b.g, &b.g->nodes[grouped], PLAN_ALGO_DIRECT, why, sizeof why));
+  CHECK(strstr(why, "not a grouped Conv; this one has") != NULL);
+  /* run: the dense conv forced to direct, on 1 and 2 cores, against the reference */
+  const int64_t ni = 2 * 8 * 9 * 7;
+  float *in = malloc(sizeof *in * ni), *want = malloc(sizeof *want * ni),
+        *got = malloc(sizeof *got * ni);
+  REQUIRE(in && want && got);
+  for (int64_t i = 0; i < ni; i++)
+    in[i] = (float)((i * 29) % 53) / 26.0f - 1.0f;
+  const void *ins[1] = {in};
+  void *o1[1] = {want}, *o2[1] = {got};
+  ir_ref_exec *rx;
+  REQUIRE_OK(ir_ref_exec_create(b.g, &rx));
+  REQUIRE_OK(ir_ref_exec_run(rx, ins, o1));
+  ir_ref_exec_free(rx);
+  for (int threads = 1; threads <= 2; threads++) {
+    plan *p;
+    REQUIRE_OK(plan_unfused(b.g, "g", threads, &p));
+    p->blocks[0].algo[0] = PLAN_ALGO_DIRECT;
+    CHECK_OK(plan_check(b.g, p, "g"));
+    rt_engine_options o = {threads, kern_config_get(), -1, false, p};
+    rt_engine *e;
+    REQUIRE_OK(rt_engine_create(b.g, &o, &e));
+    CHECK_INT(RT_ALGO_DIRECT, e->steps[0].algo);
+    REQUIRE_OK(rt_engine_run(e, ins, o2, NULL, NULL));
+    double worst = 0, range = 0;
+    for (int64_t i = 0; i < ni; i++) {
+      worst = fmax(worst, fabs((double)want[i] - got[i]));
+      range = fmax(range, fabs((double)want[i]));
+    }
+    CHECK(range > 0 && worst <= 1e-4 * range);
+    rt_engine_free(e);
+    plan_free(p);
+  }
+  free(in);
+  free(want);
+  free(got);
+  ir_graph_free(b.g);
+}
