@@ -3,6 +3,7 @@
 #include "core/json.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,4 +111,67 @@ const char *dlf_json_what(const cJSON *it, char *buf, size_t size) {
   if (cJSON_IsNull(it)) return "null";
   if (cJSON_IsNumber(it)) return dlf_json_number(it->valuedouble, buf, size);
   return "an unknown value";
+}
+
+/* ------------------------------------------------------------ the writer -- */
+
+void dlf_jbuf_put(dlf_jbuf *b, const char *s, size_t n) {
+  if (b->failed) return;
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 1024;
+    while (cap < b->len + n + 1)
+      cap *= 2;
+    char *t = realloc(b->s, cap);
+    if (!t) {
+      b->failed = true;
+      return;
+    }
+    b->s = t;
+    b->cap = cap;
+  }
+  memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = '\0';
+}
+
+void dlf_jbuf_puts(dlf_jbuf *b, const char *s) { dlf_jbuf_put(b, s, strlen(s)); }
+
+void dlf_jbuf_printf(dlf_jbuf *b, const char *fmt, ...) {
+  char tmp[256];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    b->failed = true;
+  } else if ((size_t)n < sizeof tmp) {
+    dlf_jbuf_put(b, tmp, (size_t)n);
+  } else { /* longer than the scratch: format again into a buffer of its size */
+    char *big = malloc((size_t)n + 1);
+    if (!big) {
+      b->failed = true;
+      return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    dlf_jbuf_put(b, big, (size_t)n);
+    free(big);
+  }
+}
+
+void dlf_jbuf_string(dlf_jbuf *b, const char *s) {
+  dlf_jbuf_put(b, "\"", 1);
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') {
+      char e[2] = {'\\', (char)c};
+      dlf_jbuf_put(b, e, 2);
+    } else if (c < 0x20 || c == 0x7f) {
+      dlf_jbuf_printf(b, "\\u%04x", c);
+    } else {
+      dlf_jbuf_put(b, s, 1);
+    }
+  }
+  dlf_jbuf_put(b, "\"", 1);
 }

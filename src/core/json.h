@@ -5,6 +5,7 @@
 #define DLF_CORE_JSON_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dlfusion.h"
@@ -30,5 +31,21 @@ const char *dlf_json_number(double d, char *buf, size_t size);
 /* "a string", "-3", "null", ...: what a value is, for messages "must be X, got Y" (a number
  * prints as itself, via dlf_json_number; NULL as "nothing"). */
 const char *dlf_json_what(const cJSON *it, char *buf, size_t size);
+
+/* A growing JSON text for the writers (plans, targets, profiles). Appends never report an
+ * error one by one: `failed` records an allocation failure and the writer checks it once at
+ * the end. s is NUL-terminated (or NULL before the first append); free(b->s) when done. */
+typedef struct dlf_jbuf {
+  char *s;
+  size_t len, cap;
+  bool failed;
+} dlf_jbuf;
+
+void dlf_jbuf_put(dlf_jbuf *b, const char *s, size_t n);
+void dlf_jbuf_puts(dlf_jbuf *b, const char *s);
+void dlf_jbuf_printf(dlf_jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A JSON string literal: quotes, backslashes, control characters and DEL escaped; other
+ * bytes (UTF-8) as they are. */
+void dlf_jbuf_string(dlf_jbuf *b, const char *s);
 
 #endif

@@ -588,114 +588,58 @@ dlf_status plan_json_layer_names(const ir_graph *g, char ***out, int *out_n) {
 
 /* ------------------------------------------------------------ the writer -- */
 
-typedef struct sbuf {
-  char *s;
-  size_t len, cap;
-  bool failed;
-} sbuf;
 
-static void put(sbuf *b, const char *s, size_t n) {
-  if (b->failed) return;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    char *t = realloc(b->s, cap);
-    if (!t) {
-      b->failed = true;
-      return;
-    }
-    b->s = t;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = '\0';
-}
-
-static void puts_(sbuf *b, const char *s) { put(b, s, strlen(s)); }
-
-static void DLF_PRINTF(2, 3) putf(sbuf *b, const char *fmt, ...) {
-  char tmp[128];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= sizeof tmp)
-    b->failed = true;
-  else
-    put(b, tmp, (size_t)n);
-}
-
-/* A JSON string literal: quotes, backslashes and control characters escaped; other bytes
- * (UTF-8) as they are. */
-static void put_string(sbuf *b, const char *s) {
-  put(b, "\"", 1);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') {
-      char e[2] = {'\\', (char)c};
-      put(b, e, 2);
-    } else if (c < 0x20) {
-      putf(b, "\\u%04x", c);
-    } else {
-      put(b, s, 1);
-    }
-  }
-  put(b, "\"", 1);
-}
-
-static void put_layer(sbuf *b, int layer, const char *const *names, int n_names, bool as_key) {
+static void put_layer(dlf_jbuf *b, int layer, const char *const *names, int n_names, bool as_key) {
   const char *name = names && layer >= 0 && layer < n_names ? names[layer] : NULL;
   if (name)
-    put_string(b, name);
+    dlf_jbuf_string(b, name);
   else
-    putf(b, as_key ? "\"%d\"" : "%d", layer);
+    dlf_jbuf_printf(b, as_key ? "\"%d\"" : "%d", layer);
 }
 
 char *plan_json_write(const plan *p, const char *const *names, int n_names,
                       const plan_json_extra *extra) {
-  sbuf b = {0};
-  putf(&b, "{\n  \"dlfusion_plan\": %d,\n  \"model\": ", p->version);
-  put_string(&b, p->model ? p->model : "");
-  putf(&b, ",\n  \"fingerprint\": \"%016" PRIx64 "\",\n", p->fingerprint);
+  dlf_jbuf b = {0};
+  dlf_jbuf_printf(&b, "{\n  \"dlfusion_plan\": %d,\n  \"model\": ", p->version);
+  dlf_jbuf_string(&b, p->model ? p->model : "");
+  dlf_jbuf_printf(&b, ",\n  \"fingerprint\": \"%016" PRIx64 "\",\n", p->fingerprint);
   if (p->target_name[0]) {
-    puts_(&b, "  \"target\": {\"kind\": \"accelerator\", \"name\": ");
-    put_string(&b, p->target_name);
-    putf(&b, ", \"cores\": %d},\n", p->target_cores);
+    dlf_jbuf_puts(&b, "  \"target\": {\"kind\": \"accelerator\", \"name\": ");
+    dlf_jbuf_string(&b, p->target_name);
+    dlf_jbuf_printf(&b, ", \"cores\": %d},\n", p->target_cores);
   } else {
-    putf(&b, "  \"target\": {\"kind\": \"cpu\", \"cores\": %d},\n", p->target_cores);
+    dlf_jbuf_printf(&b, "  \"target\": {\"kind\": \"cpu\", \"cores\": %d},\n", p->target_cores);
   }
   if (extra && extra->comment) {
-    puts_(&b, "  \"comment\": ");
-    puts_(&b, extra->comment);
-    puts_(&b, ",\n");
+    dlf_jbuf_puts(&b, "  \"comment\": ");
+    dlf_jbuf_puts(&b, extra->comment);
+    dlf_jbuf_puts(&b, ",\n");
   }
-  puts_(&b, "  \"blocks\": [");
+  dlf_jbuf_puts(&b, "  \"blocks\": [");
   for (int i = 0; i < p->n_blocks; i++) {
     const plan_block *bl = &p->blocks[i];
-    puts_(&b, i ? ",\n    {\"layers\": [" : "\n    {\"layers\": [");
+    dlf_jbuf_puts(&b, i ? ",\n    {\"layers\": [" : "\n    {\"layers\": [");
     for (int k = 0; k < bl->n_layers; k++) {
-      if (k) puts_(&b, ", ");
+      if (k) dlf_jbuf_puts(&b, ", ");
       put_layer(&b, bl->layers[k], names, n_names, false);
     }
-    putf(&b, "], \"cores\": %d, \"tile_rows\": %d", bl->cores, bl->tile_rows);
+    dlf_jbuf_printf(&b, "], \"cores\": %d, \"tile_rows\": %d", bl->cores, bl->tile_rows);
     bool any = false;
     for (int k = 0; k < bl->n_layers; k++) {
       if (bl->algo[k] == PLAN_ALGO_AUTO) continue;
-      puts_(&b, any ? ", " : ", \"algorithms\": {");
+      dlf_jbuf_puts(&b, any ? ", " : ", \"algorithms\": {");
       any = true;
       put_layer(&b, bl->layers[k], names, n_names, true);
-      putf(&b, ": \"%s\"", plan_algo_name(bl->algo[k]));
+      dlf_jbuf_printf(&b, ": \"%s\"", plan_algo_name(bl->algo[k]));
     }
-    puts_(&b, any ? "}}" : "}");
+    dlf_jbuf_puts(&b, any ? "}}" : "}");
   }
-  puts_(&b, p->n_blocks ? "\n  ]" : "]");
+  dlf_jbuf_puts(&b, p->n_blocks ? "\n  ]" : "]");
   if (extra && extra->tuner) {
-    puts_(&b, ",\n  \"tuner\": ");
-    puts_(&b, extra->tuner);
+    dlf_jbuf_puts(&b, ",\n  \"tuner\": ");
+    dlf_jbuf_puts(&b, extra->tuner);
   }
-  puts_(&b, "\n}\n");
+  dlf_jbuf_puts(&b, "\n}\n");
   if (b.failed) {
     free(b.s);
     dlf_error(DLF_ERR_NOMEM, "out of memory writing a plan");

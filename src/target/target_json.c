@@ -349,84 +349,28 @@ dlf_status target_load(const char *path, target *out) {
 
 /* ------------------------------------------------------------ the writer -- */
 
-typedef struct sbuf {
-  char *s;
-  size_t len, cap;
-  bool failed;
-} sbuf;
-
-static void put(sbuf *b, const char *s, size_t n) {
-  if (b->failed) return;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    char *t = realloc(b->s, cap);
-    if (!t) {
-      b->failed = true;
-      return;
-    }
-    b->s = t;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = '\0';
-}
-
-static void puts_(sbuf *b, const char *s) { put(b, s, strlen(s)); }
-
-static void DLF_PRINTF(2, 3) putf(sbuf *b, const char *fmt, ...) {
-  char tmp[160];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= sizeof tmp)
-    b->failed = true;
-  else
-    put(b, tmp, (size_t)n);
-}
-
-/* A JSON string literal: quotes, backslashes and control characters escaped; other bytes
- * (UTF-8) as they are. */
-static void put_string(sbuf *b, const char *s) {
-  put(b, "\"", 1);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') {
-      char e[2] = {'\\', (char)c};
-      put(b, e, 2);
-    } else if (c < 0x20 || c == 0x7f) {
-      putf(b, "\\u%04x", c);
-    } else {
-      put(b, s, 1);
-    }
-  }
-  put(b, "\"", 1);
-}
 
 char *target_to_json(const target *t) {
-  sbuf b = {0};
+  dlf_jbuf b = {0};
   char num[40];
-  putf(&b, "{\n  \"dlfusion_target\": %d,\n  \"name\": ", TARGET_FORMAT_VERSION);
-  put_string(&b, t->name);
-  putf(&b, ",\n  \"kind\": \"%s\",\n  \"cores\": %d,\n  \"core_numbers\": [",
+  dlf_jbuf_printf(&b, "{\n  \"dlfusion_target\": %d,\n  \"name\": ", TARGET_FORMAT_VERSION);
+  dlf_jbuf_string(&b, t->name);
+  dlf_jbuf_printf(&b, ",\n  \"kind\": \"%s\",\n  \"cores\": %d,\n  \"core_numbers\": [",
        t->kind == TARGET_ACCEL ? "accelerator" : "cpu", t->cores);
   for (int i = 0; i < t->n_core_numbers && i < TARGET_MAX_CORE_NUMBERS; i++)
-    putf(&b, "%s%d", i ? ", " : "", t->core_numbers[i]);
-  puts_(&b, "]");
+    dlf_jbuf_printf(&b, "%s%d", i ? ", " : "", t->core_numbers[i]);
+  dlf_jbuf_puts(&b, "]");
   if (t->kind == TARGET_ACCEL) {
-    puts_(&b, ",\n  \"accel\": {");
+    dlf_jbuf_puts(&b, ",\n  \"accel\": {");
     for (int i = 0; i < N_ACCEL_FIELDS; i++) {
       const accel_field *f = &accel_fields[i];
       double v = field_get(&t->accel, f);
       if (!isfinite(v)) b.failed = true; /* not JSON; the reader never makes one */
-      putf(&b, "%s\n    \"%s\": %s", i ? "," : "", f->key, dlf_json_number(v, num, sizeof num));
+      dlf_jbuf_printf(&b, "%s\n    \"%s\": %s", i ? "," : "", f->key, dlf_json_number(v, num, sizeof num));
     }
-    puts_(&b, "\n  }");
+    dlf_jbuf_puts(&b, "\n  }");
   }
-  puts_(&b, "\n}\n");
+  dlf_jbuf_puts(&b, "\n}\n");
   if (b.failed) {
     free(b.s);
     dlf_error(DLF_ERR_NOMEM,

@@ -382,62 +382,6 @@ bool profile_equal(const profile *a, const profile *b) {
 
 /* ------------------------------------------------------------ the writer -- */
 
-typedef struct sbuf {
-  char *s;
-  size_t len, cap;
-  bool failed;
-} sbuf;
-
-static void put(sbuf *b, const char *s, size_t n) {
-  if (b->failed) return;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    char *t = realloc(b->s, cap);
-    if (!t) {
-      b->failed = true;
-      return;
-    }
-    b->s = t;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = '\0';
-}
-
-static void put_lit(sbuf *b, const char *s) { put(b, s, strlen(s)); }
-
-static void DLF_PRINTF(2, 3) putf(sbuf *b, const char *fmt, ...) {
-  char tmp[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n < 0 || (size_t)n >= sizeof tmp) {
-    b->failed = true;
-    return;
-  }
-  put(b, tmp, (size_t)n);
-}
-
-/* A JSON string literal: quotes, backslashes and control characters escaped. */
-static void put_str(sbuf *b, const char *s) {
-  put(b, "\"", 1);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') {
-      char e[2] = {'\\', (char)c};
-      put(b, e, 2);
-    } else if (c < 0x20) {
-      putf(b, "\\u%04x", c);
-    } else {
-      put(b, s, 1);
-    }
-  }
-  put(b, "\"", 1);
-}
 
 /* The JSON text of p into *out (malloc'd); p is checked first, so that what is written
  * reads back. */
@@ -450,19 +394,19 @@ static dlf_status write_json(const profile *p, char **out) {
     r.sample = i;
     DLF_TRY(check_sample(&r, &p->samples[i]));
   }
-  sbuf b = {0};
-  putf(&b, "{\"dlfusion_profile\": %d,\n \"target\": {\"name\": ", p->version);
-  put_str(&b, p->target_name);
-  putf(&b, ", \"kind\": \"%s\", \"fingerprint\": \"%016" PRIx64 "\"},\n \"machine\": ",
+  dlf_jbuf b = {0};
+  dlf_jbuf_printf(&b, "{\"dlfusion_profile\": %d,\n \"target\": {\"name\": ", p->version);
+  dlf_jbuf_string(&b, p->target_name);
+  dlf_jbuf_printf(&b, ", \"kind\": \"%s\", \"fingerprint\": \"%016" PRIx64 "\"},\n \"machine\": ",
        kind_name(p->target_kind), p->target_fingerprint);
-  put_str(&b, p->machine);
-  put_lit(&b, ",\n \"isa\": ");
-  put_str(&b, p->isa);
-  put_lit(&b, ",\n \"samples\": [");
+  dlf_jbuf_string(&b, p->machine);
+  dlf_jbuf_puts(&b, ",\n \"isa\": ");
+  dlf_jbuf_string(&b, p->isa);
+  dlf_jbuf_puts(&b, ",\n \"samples\": [");
   for (int i = 0; i < p->n_samples; i++) {
     const profile_sample *s = &p->samples[i];
     /* %.17g: every double reads back to the same bits */
-    putf(&b,
+    dlf_jbuf_printf(&b,
          "%s\n  {\"op\": \"%s\", \"h\": %" PRId64 ", \"w\": %" PRId64 ", \"cin\": %" PRId64
          ", \"cout\": %" PRId64 ", \"k\": %" PRId64 ", \"stride\": %" PRId64
          ", \"fused\": %d, \"cores\": %d, \"macs\": %.17g, \"us\": %.17g, "
@@ -471,7 +415,7 @@ static dlf_status write_json(const profile *p, char **out) {
          s->macs == 0 ? 0.0 : s->macs, s->us == 0 ? 0.0 : s->us,
          s->us_unfused == 0 ? 0.0 : s->us_unfused);
   }
-  put_lit(&b, p->n_samples ? "\n ]\n}\n" : "]\n}\n");
+  dlf_jbuf_puts(&b, p->n_samples ? "\n ]\n}\n" : "]\n}\n");
   if (b.failed) {
     free(b.s);
     return dlf_error(DLF_ERR_NOMEM, "out of memory writing a profile");
