@@ -67,6 +67,18 @@ static const grid_family full_grid[] = {
     {"gemm", 1, 1, 1, 0, 1, 1000, {1}, {512, 1280, 2048}},
 };
 
+/* Fused pairs of memory-bound layers (1x1 and depthwise: MobileNet's blocks), CPU targets
+ * only (full grid). On this CPU they are what the tuner needs to fuse MobileNetV2 and
+ * SqueezeNet blocks (`dlfusion tune --compare`, quiet machine, 2 cores: mobilenet_v2
+ * 4.25 -> 3.30 ms, squeezenet1_0 6.09 -> 4.77 ms with them). On the simulated MLU100 they
+ * made mobilenet_v2's plan worse (dlfusion/oracle 1.27 -> 1.74): summing pair savings
+ * cannot follow the simulator's max(compute, traffic) over a long on-chip block
+ * (docs/tuning.md). */
+static const grid_family cpu_fused_grid[] = {
+    {"conv", 1, 1, 2, 1, 1, 0, {56, 28, 14}, {32, 96, 192}},
+    {"dwconv", 3, 1, 2, 1, 1, 0, {56, 28, 14}, {96, 192}},
+};
+
 static const grid_family quick_grid[] = {
     {"conv", 3, 1, 1, 1, 1, 0, {28, 7}, {16, 64}},
     {"conv", 1, 1, 1, 1, 1, 0, {28, 7}, {16, 64}},
@@ -81,6 +93,7 @@ static const grid_family quick_grid[] = {
 
 #define N_FULL ((int)(sizeof full_grid / sizeof full_grid[0]))
 #define N_QUICK ((int)(sizeof quick_grid / sizeof quick_grid[0]))
+#define N_CPU_FUSED ((int)(sizeof cpu_fused_grid / sizeof cpu_fused_grid[0]))
 
 /* Timed runs per sample when the caller does not say: medians of 7 (3 quick) on a noisy
  * shared machine. A sample whose runs would take longer than RUN_BUDGET_MS gets fewer, but
@@ -118,19 +131,23 @@ static void point_sample(const grid_family *f, int size, int cin, int cores, pro
 
 /* Every (family, size, channel, core number) of the grid, in that order. */
 static dlf_status build_samples(const target *t, int quick, profile *out) {
-  const grid_family *grid = quick ? quick_grid : full_grid;
-  int nf = quick ? N_QUICK : N_FULL, n = 0;
+  const grid_family *grids[2] = {quick ? quick_grid : full_grid, cpu_fused_grid};
+  const int nfs[2] = {quick ? N_QUICK : N_FULL, !quick && t->kind == TARGET_CPU ? N_CPU_FUSED : 0};
+  int n = 0;
   for (int pass = 0; pass < 2; pass++) {
     n = 0;
-    for (int f = 0; f < nf; f++)
-      for (int si = 0; grid[f].sizes[si]; si++)
-        for (int ci = 0; grid[f].channels[ci]; ci++)
-          for (int k = 0; k < t->n_core_numbers; k++) {
-            if (pass)
-              point_sample(&grid[f], grid[f].sizes[si], grid[f].channels[ci], t->core_numbers[k],
-                           &out->samples[n]);
-            n++;
-          }
+    for (int gi = 0; gi < 2; gi++)
+      for (int f = 0; f < nfs[gi]; f++) {
+        const grid_family *fam = &grids[gi][f];
+        for (int si = 0; fam->sizes[si]; si++)
+          for (int ci = 0; fam->channels[ci]; ci++)
+            for (int k = 0; k < t->n_core_numbers; k++) {
+              if (pass)
+                point_sample(fam, fam->sizes[si], fam->channels[ci], t->core_numbers[k],
+                             &out->samples[n]);
+              n++;
+            }
+      }
     if (!pass && !(out->samples = dlf_calloc_array((size_t)n + 1, sizeof *out->samples)))
       return dlf_error(DLF_ERR_NOMEM, "profile: out of memory for %d samples", n);
   }
