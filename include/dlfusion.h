@@ -174,6 +174,10 @@ typedef struct dlf_session_options {
    * Needs DLF_ENGINE_DEFAULT; every block's core number must be <= the session's
    * threads. Only read during dlf_session_create. */
   const dlf_plan *plan;
+  /* Kernel path of the fast engine: "generic", "avx2" or "avx512", never above what this
+   * CPU runs (a higher request gets the best it has). NULL or "" = the DLF_ISA environment
+   * variable (same names), else the best this CPU has. Another name fails. */
+  const char *isa;
 } dlf_session_options;
 
 /* Create once, run many: shapes and buffers are prepared here. The model must

@@ -78,10 +78,12 @@ typedef struct cli_model_opts {
   char *shape_names[64];
   const char *plan_path; /* NULL: no --plan */
 } cli_model_opts;
-/* How it runs: --threads, --engine, --seed (of the random inputs), --isa (sets DLF_ISA). */
+/* How it runs: --threads, --engine, --seed (of the random inputs), --isa (the session's
+ * kernel path; NULL: the library's default, $DLF_ISA else the best). */
 typedef struct cli_exec_opts {
   long long threads, seed;
   dlf_engine engine;
+  const char *isa;
 } cli_exec_opts;
 
 /* Handle --shape NAME=DIMS; returns EXIT_OK or EXIT_USAGE. */

@@ -95,11 +95,9 @@ int cli_exec_option(const char *cmd, cli_exec_opts *o, int c, const char *arg) {
     if (!cli_parse_int(arg, &o->seed)) return cli_usage_error(cmd, "--seed wants a number");
     return EXIT_OK;
   case CLI_OPT_ISA:
-    /* The library reads DLF_ISA once, at its first kernel lookup: options are parsed
-     * before any session exists, so setting it here forces the path for this run. */
     if (strcmp(arg, "generic") && strcmp(arg, "avx2") && strcmp(arg, "avx512"))
       return cli_usage_error(cmd, "--isa wants generic, avx2 or avx512, got '%s'", arg);
-    if (setenv("DLF_ISA", arg, 1) != 0) return cli_usage_error(cmd, "--isa: cannot set DLF_ISA");
+    o->isa = arg; /* dlf_session_options.isa */
     return EXIT_OK;
   default: return CLI_NOT_MINE;
   }

@@ -23,7 +23,8 @@ int cli_session_open(const dlf_model *m, const cli_model_opts *mo, const cli_exe
     int rc = cli_plan_load(m, mo->plan_path, &plan);
     if (rc != EXIT_OK) return rc;
   }
-  dlf_session_options so = {.engine = eo->engine, .threads = (int)eo->threads, .plan = plan};
+  dlf_session_options so = {
+      .engine = eo->engine, .threads = (int)eo->threads, .plan = plan, .isa = eo->isa};
   dlf_status st = dlf_session_create(m, &so, out);
   dlf_plan_free(plan); /* the session keeps its own copy */
   return st == DLF_OK ? EXIT_OK : cli_fail();

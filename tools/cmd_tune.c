@@ -63,7 +63,7 @@ static int measure_plans(const dlf_model *m, dlf_plan *const *plans, int n, int 
   }
   if ((rc = cli_io_alloc(m, NULL, 0, &io)) != EXIT_OK) goto done;
   for (int i = 0; i < n; i++) {
-    dlf_session_options so = {DLF_ENGINE_DEFAULT, threads, plans[i]};
+    dlf_session_options so = {.engine = DLF_ENGINE_DEFAULT, .threads = threads, .plan = plans[i]};
     if (dlf_session_create(m, &so, &s[i]) != DLF_OK ||
         dlf_session_run(s[i], (const void *const *)io.in, io.out) != DLF_OK) {
       rc = cli_fail();

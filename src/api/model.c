@@ -20,15 +20,11 @@ dlf_status dlf_model_load(const char *spec, const dlf_load_options *opts, dlf_mo
   if (!out) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_load: out is NULL");
   *out = NULL;
   if (!spec || !spec[0]) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_load: no model given");
-  /* Every size check of the load (import, folding, bindings) reads the cap in force on
-   * this thread: the options' for the duration of this call. */
-  int64_t cap;
-  dlf_status st = dlf_cap_resolve(opts ? opts->max_tensor_bytes : 0, &cap);
-  if (st == DLF_OK) {
-    int64_t saved = dlf_cap_push(cap);
-    st = model_build(spec, NULL, opts, out);
-    dlf_cap_pop(saved);
-  }
+  /* The cap, resolved here once (option, else $DLF_MAX_TENSOR_BYTES, else the default), goes
+   * down explicitly: importer, bindings, folding, and the graph every session reads. */
+  dlf_load_options o = opts ? *opts : (dlf_load_options){0};
+  dlf_status st = dlf_cap_resolve(o.max_tensor_bytes, &o.max_tensor_bytes);
+  if (st == DLF_OK) st = model_build(spec, NULL, &o, out);
   /* lower layers name the model; make sure ours is there too */
   if (st != DLF_OK && !strstr(dlf_last_error(), spec)) dlf_error_prefix(st, "%s", spec);
   return st;

@@ -20,9 +20,30 @@ struct dlf_session {
   dlf_plan *plan;    /* what fast runs (a copy, or the unfused plan) */
 };
 
+/* The kernels opts->isa asks for: NULL (the DLF_ISA default, kern_config_get) for none. */
+static dlf_status isa_config(const dlf_model *model, const char *isa, const kern_config **cfg) {
+  *cfg = NULL;
+  if (!isa || !isa[0]) return DLF_OK;
+  int want = -1;
+  for (int i = 0; i < KERN_ISA_COUNT; i++)
+    if (!strcmp(isa, kern_isa_name((kern_isa)i))) want = i;
+  if (want < 0)
+    return dlf_error(DLF_ERR_INVALID_ARG, "%s: isa '%.32s' is not one of generic, avx2, avx512",
+                     model->spec, isa);
+  /* never above what the CPU runs: the best below the request (generic always runs) */
+  while (want > 0 && !kern_config_for_isa((kern_isa)want))
+    want--;
+  *cfg = kern_config_for_isa((kern_isa)want);
+  return DLF_OK;
+}
+
 dlf_status dlf_session_create(const dlf_model *model, const dlf_session_options *opts,
                               dlf_session **out) {
-  return dlf_session_create_with_config(model, opts, NULL, out);
+  dlf_error_clear();
+  if (out) *out = NULL;
+  const kern_config *cfg = NULL;
+  if (model && opts) DLF_TRY(isa_config(model, opts->isa, &cfg));
+  return dlf_session_create_with_config(model, opts, cfg, out);
 }
 
 dlf_status dlf_session_create_with_config(const dlf_model *model, const dlf_session_options *opts,
@@ -44,8 +65,6 @@ dlf_status dlf_session_create_with_config(const dlf_model *model, const dlf_sess
   s->threads = opts ? opts->threads : 0;
   dlf_status st;
   const plan *given = opts ? dlf_plan_get(opts->plan) : NULL;
-  /* Activation buffers are checked against the cap the model was loaded with. */
-  int64_t saved_cap = dlf_cap_push(model->max_tensor_bytes);
   if (engine == DLF_ENGINE_REFERENCE) {
     st = given ? dlf_error(DLF_ERR_INVALID_ARG,
                            "%s: a plan needs the default engine, not the reference executor",
@@ -65,7 +84,6 @@ dlf_status dlf_session_create_with_config(const dlf_model *model, const dlf_sess
       st = given ? dlf_plan_copy(opts->plan, &s->plan)
                  : dlf_plan_unfused(model, rt_engine_threads(s->fast), &s->plan);
   }
-  dlf_cap_pop(saved_cap);
   if (st != DLF_OK) {
     rt_engine_free(s->fast);
     ir_ref_exec_free(s->ref);

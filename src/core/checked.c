@@ -1,5 +1,5 @@
-/* checked.c — the run-time tensor size cap: parsing "4G"-style byte counts, the
- * per-thread cap a load or session brackets its work with, and the message tail. */
+/* checked.c — the run-time tensor size cap: parsing "4G"-style byte counts, resolving a
+ * load's cap (option, environment, default) and the message tail naming it. */
 #include "core/checked.h"
 
 #include <ctype.h>
@@ -10,10 +10,6 @@
 #include "core/status.h"
 
 #define CAP_ENV "DLF_MAX_TENSOR_BYTES"
-
-/* 0: no load or session on this thread set a cap; the environment or default applies.
- * Per thread: concurrent loads with different caps must not see each other's. */
-static _Thread_local int64_t t_cap;
 
 bool dlf_parse_bytes(const char *s, int64_t *out) {
   if (!s || !isdigit((unsigned char)s[0])) return false;
@@ -50,13 +46,6 @@ static int64_t env_cap(const char **text) {
   return v;
 }
 
-int64_t dlf_max_tensor_bytes(void) {
-  if (t_cap > 0) return t_cap;
-  const char *text;
-  int64_t v = env_cap(&text);
-  return v > 0 ? v : DLF_DEFAULT_MAX_TENSOR_BYTES;
-}
-
 dlf_status dlf_cap_resolve(int64_t requested, int64_t *out) {
   if (requested < 0 || requested > DLF_MAX_TENSOR_BYTES_LIMIT)
     return dlf_error(DLF_ERR_INVALID_ARG,
@@ -77,16 +66,8 @@ dlf_status dlf_cap_resolve(int64_t requested, int64_t *out) {
   return DLF_OK;
 }
 
-int64_t dlf_cap_push(int64_t cap) {
-  int64_t saved = t_cap;
-  t_cap = cap;
-  return saved;
-}
-
-void dlf_cap_pop(int64_t saved) { t_cap = saved; }
-
-const char *dlf_cap_phrase(char *buf, size_t size) {
-  int64_t cap = dlf_max_tensor_bytes();
+const char *dlf_cap_phrase(int64_t cap, char *buf, size_t size) {
+  cap = dlf_cap_or_default(cap);
   static const char *const units[] = {"", "K", "M", "G", "T"};
   int u = 0;
   int64_t v = cap;

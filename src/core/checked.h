@@ -54,37 +54,35 @@ static inline char *dlf_strdup(const char *s) {
 /* --------------------------------------------------------- tensor size cap --
  * Largest tensor dlfusion will allocate (bytes). Files that declare more are rejected
  * before allocation. The default, 16 GiB, is above any CNN's weights (VGG-16 is
- * 0.55 GB); a user with less memory (or more) sets the cap at run time:
- * dlf_load_options.max_tensor_bytes for one load, else the DLF_MAX_TENSOR_BYTES
- * environment variable ("4G", "512M", "65536"). */
+ * 0.55 GB); a user with less memory (or more) sets the cap per load:
+ * dlf_load_options.max_tensor_bytes, else the DLF_MAX_TENSOR_BYTES environment variable
+ * ("4G", "512M", "65536"). The cap is passed down explicitly: the public API resolves it
+ * once (dlf_cap_resolve), the importers take it and store it in the graph
+ * (ir_graph.max_tensor_bytes), and shape inference, folding, the memory planner and the
+ * executors read it there. Nothing below the API reads the environment. */
 #define DLF_DEFAULT_MAX_TENSOR_BYTES ((int64_t)16 << 30)
 /* The largest cap that can be set: 1 TiB. Dims up to the cap are allowed through shape
  * arithmetic (see ir_shape_ok), so the cap also bounds every intermediate product. */
 #define DLF_MAX_TENSOR_BYTES_LIMIT ((int64_t)1 << 40)
 
-/* The cap in force on this thread: the innermost dlf_cap_push, else the environment
- * variable (when it parses), else the default. Every check of a declared size reads it
- * (through this macro, so code written against the old constant keeps working). */
-int64_t dlf_max_tensor_bytes(void);
-#define DLF_MAX_TENSOR_BYTES dlf_max_tensor_bytes()
+/* cap if set (> 0), else the default: what an internal "0 = default" cap means. */
+static inline int64_t dlf_cap_or_default(int64_t cap) {
+  return cap > 0 ? cap : DLF_DEFAULT_MAX_TENSOR_BYTES;
+}
 
 /* "N", "NK", "NM", "NG" (binary multiples; lower case too) into *out; false when
  * malformed, zero or overflowing. */
 bool dlf_parse_bytes(const char *s, int64_t *out);
 
-/* The cap for one load: requested (> 0) if given, else the environment's, else the
- * default. Fails with DLF_ERR_INVALID_ARG on a negative or too large request or a
- * malformed environment value, naming where the value came from. */
+/* The cap for one load (the public API's entry points only): requested (> 0) if given, else
+ * the DLF_MAX_TENSOR_BYTES environment variable's, else the default. Fails with
+ * DLF_ERR_INVALID_ARG on a negative or too large request or a malformed environment value,
+ * naming where the value came from. */
 dlf_status dlf_cap_resolve(int64_t requested, int64_t *out);
-
-/* Make cap the thread's cap until the matching dlf_cap_pop (which gets push's return
- * value): loads and session creation bracket their work with these. */
-int64_t dlf_cap_push(int64_t cap);
-void dlf_cap_pop(int64_t saved);
 
 /* "the N-byte limit on a tensor's size (16G); raise it with ..." — the end of every
  * over-the-cap message, naming the cap and the three ways to raise it. */
-const char *dlf_cap_phrase(char *buf, size_t size);
+const char *dlf_cap_phrase(int64_t cap, char *buf, size_t size);
 #define DLF_CAP_PHRASE_SIZE 256
 
 #endif

@@ -139,9 +139,10 @@ static uint32_t read_le(const unsigned char *p, int bytes) {
 
 /* -------------------------------------------------------------- load -- */
 
-/* Parse .npy bytes; the data is copied (and converted) into a new buffer. */
+/* Parse .npy bytes; the data is copied (and converted) into a new buffer of at most cap_bytes
+ * bytes. */
 static dlf_status load_buffer(const char *path, const unsigned char *buf, size_t size,
-                              dlf_tensor *out) {
+                              int64_t cap_bytes, dlf_tensor *out) {
   if (size < 10 || memcmp(buf, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
     return dlf_error(DLF_ERR_PARSE, "%s: not a .npy file (bad magic)", path);
   int major = buf[6], minor = buf[7];
@@ -193,13 +194,13 @@ static dlf_status load_buffer(const char *path, const unsigned char *buf, size_t
   if (!dlf_numel(h.dims, h.ndim, &numel) || !dlf_mul_i64(numel, src_size, &src_bytes) ||
       !dlf_mul_i64(numel, src_size > (int)out_size ? src_size : (int)out_size, &alloc_bytes))
     return dlf_error(DLF_ERR_LIMIT, "%s: the declared shape is larger than %s (it overflows)", path,
-                     dlf_cap_phrase(cap, sizeof cap));
-  if (alloc_bytes > DLF_MAX_TENSOR_BYTES)
+                     dlf_cap_phrase(cap_bytes, cap, sizeof cap));
+  if (alloc_bytes > cap_bytes)
     return dlf_error(
         DLF_ERR_LIMIT,
         "%s: the declared shape is larger than the limit: %s needs %lld bytes, above %s", path,
         ir_dims_str(h.dims, h.ndim, dims, sizeof dims), (long long)alloc_bytes,
-        dlf_cap_phrase(cap, sizeof cap));
+        dlf_cap_phrase(cap_bytes, cap, sizeof cap));
   /* The data must be exactly what the header declares: compare with the
    * bytes present before allocating. */
   int64_t avail = (int64_t)(size - pos);
@@ -238,12 +239,14 @@ static dlf_status load_buffer(const char *path, const unsigned char *buf, size_t
   return DLF_OK;
 }
 
-dlf_status fe_npy_load_buffer(const void *data, size_t size, const char *name, dlf_tensor *out) {
+dlf_status fe_npy_load_buffer(const void *data, size_t size, const char *name,
+                              int64_t max_tensor_bytes, dlf_tensor *out) {
   dlf_error_clear();
   if (!out || (!data && size))
     return dlf_error(DLF_ERR_INVALID_ARG, "fe_npy_load_buffer: NULL argument");
   memset(out, 0, sizeof *out);
-  return load_buffer(name ? name : "tensor", data, size, out);
+  return load_buffer(name ? name : "tensor", data, size, dlf_cap_or_default(max_tensor_bytes),
+                     out);
 }
 
 dlf_status dlf_npy_load_capped(const char *path, int64_t max_tensor_bytes, dlf_tensor *out) {
@@ -256,9 +259,7 @@ dlf_status dlf_npy_load_capped(const char *path, int64_t max_tensor_bytes, dlf_t
   const void *map;
   size_t size;
   DLF_TRY(dlf_map_file(path, &map, &size));
-  int64_t saved = dlf_cap_push(cap);
-  dlf_status st = load_buffer(path, map ? map : (const void *)"", size, out);
-  dlf_cap_pop(saved);
+  dlf_status st = load_buffer(path, map ? map : (const void *)"", size, cap, out);
   dlf_unmap_file(map, size);
   return st;
 }

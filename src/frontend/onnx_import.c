@@ -40,6 +40,7 @@ typedef struct importer {
   const char *name;     /* for messages */
   const char *base_dir; /* external data root, or NULL */
   ir_graph *g;
+  int64_t cap; /* max_tensor_bytes, resolved */
 } importer;
 
 enum {
@@ -356,14 +357,14 @@ static dlf_status add_tensor_proto(importer *imp, Onnx__TensorProto *tp, const c
   /* Both the file's bytes (external data is read into a buffer of that size) and the
    * converted tensor are checked, before either is allocated. */
   int64_t need = src_bytes > out_bytes ? src_bytes : out_bytes;
-  if (need > DLF_MAX_TENSOR_BYTES) {
+  if (need > imp->cap) {
     char buf[200], cap[DLF_CAP_PHRASE_SIZE];
     int64_t dims[IR_MAX_DIMS];
     for (size_t k = 0; k < tp->n_dims; k++)
       dims[k] = tp->dims[k];
     return dlf_error(DLF_ERR_LIMIT, "%s: initializer '%s' declares shape %s (%lld bytes), above %s",
                      imp->name, tname, ir_dims_str(dims, (int)tp->n_dims, buf, sizeof buf),
-                     (long long)need, dlf_cap_phrase(cap, sizeof cap));
+                     (long long)need, dlf_cap_phrase(imp->cap, cap, sizeof cap));
   }
   void *data = NULL;
   const uint8_t *raw = NULL;
@@ -472,13 +473,13 @@ static dlf_status add_graph_input(importer *imp, const Onnx__ValueInfoProto *vi)
   }
   int64_t numel, bytes;
   if (!dlf_numel(dims, (int)tt->shape->n_dim, &numel) ||
-      !dlf_mul_i64(numel, (int64_t)ir_dtype_size(dtype), &bytes) || bytes > DLF_MAX_TENSOR_BYTES) {
+      !dlf_mul_i64(numel, (int64_t)ir_dtype_size(dtype), &bytes) || bytes > imp->cap) {
     char buf[200], cap[DLF_CAP_PHRASE_SIZE];
     return dlf_error(
         DLF_ERR_LIMIT,
         "%s: input '%s' declares a shape beyond the limit: %s is negative, overflowing or above %s",
         imp->name, name, ir_dims_str(dims, (int)tt->shape->n_dim, buf, sizeof buf),
-        dlf_cap_phrase(cap, sizeof cap));
+        dlf_cap_phrase(imp->cap, cap, sizeof cap));
   }
   int idx;
   DLF_TRY(ir_graph_add_tensor(imp->g, name, dtype, (int)tt->shape->n_dim, dims, &idx));
@@ -640,6 +641,7 @@ static dlf_status import_model(importer *imp, Onnx__ModelProto *m) {
   DLF_TRY(ir_graph_create(imp->name, &imp->g));
   ir_graph *g = imp->g;
   g->opset = opset;
+  g->max_tensor_bytes = imp->cap;
 
   for (size_t k = 0; k < gp->n_initializer; k++) {
     Onnx__TensorProto *tp = gp->initializer[k];
@@ -777,7 +779,7 @@ static scan_result scan_message(const uint8_t *p, const uint8_t *end,
 }
 
 static dlf_status import_buffer(const void *data, size_t size, const char *name,
-                                const char *base_dir, ir_graph **out) {
+                                const char *base_dir, int64_t cap, ir_graph **out) {
   if (size == 0) return dlf_error(DLF_ERR_PARSE, "%s: empty file, not an ONNX model", name);
   scan_result scan = scan_message(data, (const uint8_t *)data + size,
                                   &onnx__model_proto__descriptor, 1);
@@ -791,7 +793,7 @@ static dlf_status import_buffer(const void *data, size_t size, const char *name,
                             : onnx__model_proto__unpack(&g_pb_allocator, size, data);
   if (!m)
     return dlf_error(DLF_ERR_PARSE, "%s: not a valid ONNX model (protobuf parse failed)", name);
-  importer imp = {name, base_dir, NULL};
+  importer imp = {name, base_dir, NULL, dlf_cap_or_default(cap)};
   dlf_status st = import_model(&imp, m);
   onnx__model_proto__free_unpacked(m, &g_pb_allocator);
   if (st != DLF_OK) {
@@ -803,15 +805,15 @@ static dlf_status import_buffer(const void *data, size_t size, const char *name,
 }
 
 dlf_status fe_onnx_import_buffer(const void *data, size_t size, const char *name,
-                                 const char *base_dir, ir_graph **out) {
+                                 const char *base_dir, int64_t max_tensor_bytes, ir_graph **out) {
   dlf_error_clear();
   if (!out || (!data && size))
     return dlf_error(DLF_ERR_INVALID_ARG, "fe_onnx_import_buffer: NULL argument");
   *out = NULL;
-  return import_buffer(data, size, name ? name : "model", base_dir, out);
+  return import_buffer(data, size, name ? name : "model", base_dir, max_tensor_bytes, out);
 }
 
-dlf_status fe_onnx_import(const char *path, ir_graph **out) {
+dlf_status fe_onnx_import(const char *path, int64_t max_tensor_bytes, ir_graph **out) {
   dlf_error_clear();
   if (!path || !out) return dlf_error(DLF_ERR_INVALID_ARG, "fe_onnx_import: NULL argument");
   *out = NULL;
@@ -836,7 +838,7 @@ dlf_status fe_onnx_import(const char *path, ir_graph **out) {
       dir[0] = '.';
     if (slash && dlen == 0) dir[dlen++] = '/'; /* "/model.onnx" */
     dir[dlen] = '\0';
-    st = import_buffer(map, size, path, dir, out);
+    st = import_buffer(map, size, path, dir, max_tensor_bytes, out);
   }
   free(dir);
   dlf_unmap_file(map, size);

@@ -36,10 +36,10 @@ static dlf_status param(zoo_b *z, const char *path, const char *suffix, int ndim
   char name[ZOO_PATH_MAX];
   snprintf(name, sizeof name, "%s.%s", path, suffix);
   int64_t numel;
-  if (!dlf_numel(dims, ndim, &numel) || numel > DLF_MAX_TENSOR_BYTES / 4) {
+  if (!dlf_numel(dims, ndim, &numel) || numel > z->g->max_tensor_bytes / 4) {
     char cap[DLF_CAP_PHRASE_SIZE];
     return dlf_error(DLF_ERR_LIMIT, "%s: initializer '%s' is above %s", z->g->source, name,
-                     dlf_cap_phrase(cap, sizeof cap));
+                     dlf_cap_phrase(z->g->max_tensor_bytes, cap, sizeof cap));
   }
   float *data = dlf_malloc_array((size_t)numel, sizeof *data);
   if (!data) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory for '%s'", z->g->source, name);
@@ -251,7 +251,8 @@ static dlf_status build(const zoo_entry *e, uint64_t seed, int batch, ir_graph *
   return DLF_OK;
 }
 
-dlf_status fe_zoo_build(const char *name, uint64_t seed, int batch, ir_graph **out) {
+dlf_status fe_zoo_build(const char *name, uint64_t seed, int batch, int64_t max_tensor_bytes,
+                        ir_graph **out) {
   *out = NULL;
   const zoo_entry *e = NULL;
   for (int i = 0; i < ZOO_COUNT; i++)
@@ -276,6 +277,7 @@ dlf_status fe_zoo_build(const char *name, uint64_t seed, int batch, ir_graph **o
   snprintf(source, sizeof source, "zoo:%s", name);
   ir_graph *g;
   DLF_TRY(ir_graph_create(source, &g));
+  g->max_tensor_bytes = dlf_cap_or_default(max_tensor_bytes);
   dlf_status st = build(e, seed, batch, g);
   if (st != DLF_OK) {
     ir_graph_free(g);

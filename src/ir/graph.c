@@ -38,6 +38,7 @@ dlf_status ir_graph_create(const char *source, ir_graph **out) {
     return dlf_error(DLF_ERR_NOMEM, "out of memory creating a graph");
   }
   g->opset = 18;
+  g->max_tensor_bytes = DLF_DEFAULT_MAX_TENSOR_BYTES;
   *out = g;
   return DLF_OK;
 }
@@ -350,13 +351,15 @@ int ir_node_const_ints(const ir_graph *g, const ir_node *n, int i, int64_t *v, i
   return (int)(count > 1 << 30 ? 1 << 30 : count);
 }
 
-bool ir_shape_ok(ir_dtype dtype, int ndim, const int64_t *dims, int64_t *bytes) {
+bool ir_shape_ok(const ir_graph *g, ir_dtype dtype, int ndim, const int64_t *dims,
+                 int64_t *bytes) {
+  const int64_t cap = dlf_cap_or_default(g->max_tensor_bytes);
   int64_t numel = 1, b;
   if (ndim < 0 || ndim > IR_MAX_DIMS) return false;
   for (int i = 0; i < ndim; i++)
-    if (dims[i] < 0 || dims[i] > DLF_MAX_TENSOR_BYTES) return false;
+    if (dims[i] < 0 || dims[i] > cap) return false;
   if (!dlf_numel(dims, ndim, &numel) || !dlf_mul_i64(numel, (int64_t)ir_dtype_size(dtype), &b) ||
-      b > DLF_MAX_TENSOR_BYTES)
+      b > cap)
     return false;
   if (bytes) *bytes = b;
   return true;

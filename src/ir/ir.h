@@ -116,6 +116,10 @@ typedef struct ir_graph {
   int n_outputs;
   int *outputs;
   int opset;   /* default-domain opset of the model */
+  /* Largest tensor (bytes) the graph may declare or its users allocate: set by the importer
+   * from the load's options (ir_graph_create: DLF_DEFAULT_MAX_TENSOR_BYTES); read by shape
+   * inference, constant folding, the memory planner and the executors. */
+  int64_t max_tensor_bytes;
   /* Name -> tensor index (open addressing); rebuilt on growth. */
   int *name_index;
   int name_index_cap;
@@ -179,11 +183,12 @@ dlf_status ir_graph_validate(const ir_graph *g);
  * Errors name the node: "model.onnx: node 'conv1' (Conv): ...". */
 dlf_status ir_graph_infer_shapes(ir_graph *g);
 
-/* True when a shape is safe to allocate and index: no negative dim, no dim
+/* True when a shape is safe to allocate and index in g: no negative dim, no dim
  * above the byte cap (a zero dim must not license a huge one: shape
  * arithmetic on it would overflow), and numel * dtype size within
- * DLF_MAX_TENSOR_BYTES. The byte count goes to *bytes when not NULL. */
-bool ir_shape_ok(ir_dtype dtype, int ndim, const int64_t *dims, int64_t *bytes);
+ * g->max_tensor_bytes. The byte count goes to *bytes when not NULL. */
+bool ir_shape_ok(const ir_graph *g, ir_dtype dtype, int ndim, const int64_t *dims,
+                 int64_t *bytes);
 
 /* Number of elements of a tensor (its shape must be known). */
 int64_t ir_tensor_numel(const ir_tensor *t);

@@ -46,11 +46,11 @@ dlf_status ir_ref_exec_create(const ir_graph *g, ir_ref_exec **out) {
       int64_t numel, bytes;
       if (!dlf_numel(t->dims, t->ndim, &numel) ||
           !dlf_mul_i64(numel, (int64_t)ir_dtype_size(t->dtype), &bytes) ||
-          bytes > DLF_MAX_TENSOR_BYTES) {
+          bytes > dlf_cap_or_default(g->max_tensor_bytes)) {
         ir_ref_exec_free(x);
         char cap[DLF_CAP_PHRASE_SIZE];
         return ir_node_error(g, n, DLF_ERR_LIMIT, "output '%s' is too large: above %s", t->name,
-                             dlf_cap_phrase(cap, sizeof cap));
+                             dlf_cap_phrase(g->max_tensor_bytes, cap, sizeof cap));
       }
       x->bufs[n->outputs[o]] = malloc(bytes ? (size_t)bytes : 1);
       if (!x->bufs[n->outputs[o]]) {

@@ -48,7 +48,7 @@ static dlf_status fold_node(ir_graph *g, ir_node *n) {
   int64_t in_bytes = 0, cap;
   for (int k = 0; k < n_in; k++) {
     int64_t b;
-    if (in[k].data && ir_shape_ok(in[k].dtype, in[k].ndim, in[k].dims, &b)) in_bytes += b;
+    if (in[k].data && ir_shape_ok(g, in[k].dtype, in[k].ndim, in[k].dims, &b)) in_bytes += b;
   }
   cap = in_bytes > FOLD_MAX_GROWTH_BYTES ? in_bytes : FOLD_MAX_GROWTH_BYTES;
   dlf_status st = DLF_OK;
@@ -56,12 +56,12 @@ static dlf_status fold_node(ir_graph *g, ir_node *n) {
     const ir_tensor *t = ir_node_output(g, n, o);
     int64_t bytes;
     if (!t) continue;
-    if (!ir_shape_ok(t->dtype, t->ndim, t->dims, &bytes)) {
+    if (!ir_shape_ok(g, t->dtype, t->ndim, t->dims, &bytes)) {
       char buf[160], capp[DLF_CAP_PHRASE_SIZE];
       st = ir_node_error(g, n, DLF_ERR_LIMIT,
                          "constant output '%s' of shape %s is negative, overflowing or above %s",
                          t->name, ir_dims_str(t->dims, t->ndim, buf, sizeof buf),
-                         dlf_cap_phrase(capp, sizeof capp));
+                         dlf_cap_phrase(g->max_tensor_bytes, capp, sizeof capp));
     } else if (bytes > cap) {
       st = ir_node_error(g, n, DLF_ERR_LIMIT,
                          "folding would make constant '%s' of %lld bytes from %lld input bytes "
@@ -95,14 +95,14 @@ static dlf_status shape_limit_error(const ir_graph *g, const ir_tensor *t) {
   char buf[160], cap[DLF_CAP_PHRASE_SIZE];
   return dlf_error(DLF_ERR_LIMIT, "%s: tensor '%s' has shape %s: negative, or beyond %s", g->source,
                    t->name, ir_dims_str(t->dims, t->ndim, buf, sizeof buf),
-                   dlf_cap_phrase(cap, sizeof cap));
+                   dlf_cap_phrase(g->max_tensor_bytes, cap, sizeof cap));
 }
 
 dlf_status ir_graph_infer_shapes(ir_graph *g) {
   /* Inputs and constants first: shape functions may assume sane dims. */
   for (int t = 0; t < g->n_tensors; t++) {
     const ir_tensor *x = &g->tensors[t];
-    if (x->shape_known && x->producer < 0 && !ir_shape_ok(x->dtype, x->ndim, x->dims, NULL))
+    if (x->shape_known && x->producer < 0 && !ir_shape_ok(g, x->dtype, x->ndim, x->dims, NULL))
       return shape_limit_error(g, x);
   }
   for (int i = 0; i < g->n_nodes; i++) {
@@ -117,11 +117,11 @@ dlf_status ir_graph_infer_shapes(ir_graph *g) {
     for (int o = 0; o < n->n_outputs; o++) {
       ir_tensor *t = ir_node_output(g, n, o);
       if (!t) continue;
-      if (!ir_shape_ok(t->dtype, t->ndim, t->dims, NULL)) {
+      if (!ir_shape_ok(g, t->dtype, t->ndim, t->dims, NULL)) {
         char buf[160], cap[DLF_CAP_PHRASE_SIZE];
         return ir_node_error(
             g, n, DLF_ERR_LIMIT, "output '%s' has shape %s: negative, or beyond %s", t->name,
-            ir_dims_str(t->dims, t->ndim, buf, sizeof buf), dlf_cap_phrase(cap, sizeof cap));
+            ir_dims_str(t->dims, t->ndim, buf, sizeof buf), dlf_cap_phrase(g->max_tensor_bytes, cap, sizeof cap));
       }
       t->shape_known = true;
     }

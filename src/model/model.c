@@ -160,11 +160,11 @@ static dlf_status apply_bindings(ir_graph *g, const dlf_load_options *o) {
       }
       if (!dlf_numel(b->dims, b->ndim, &numel) ||
           !dlf_mul_i64(numel, (int64_t)ir_dtype_size((ir_dtype)b->dtype), &bytes) ||
-          bytes > DLF_MAX_TENSOR_BYTES) {
+          bytes > g->max_tensor_bytes) {
         char cap[DLF_CAP_PHRASE_SIZE];
         st =
             dlf_error(DLF_ERR_LIMIT, "%s: input '%s': binding is negative, overflowing or above %s",
-                      g->source, t->name, dlf_cap_phrase(cap, sizeof cap));
+                      g->source, t->name, dlf_cap_phrase(g->max_tensor_bytes, cap, sizeof cap));
         break;
       }
       void *copy = malloc(bytes ? (size_t)bytes : 1);
@@ -206,9 +206,9 @@ static dlf_status import(const char *spec, const dlf_load_options *o, ir_graph *
     int batch = o && o->zoo_batch > 0 ? o->zoo_batch : 1;
     if (o && o->zoo_batch < 0)
       return dlf_error(DLF_ERR_INVALID_ARG, "%s: batch size %d is negative", spec, o->zoo_batch);
-    return fe_zoo_build(spec + strlen(ZOO_PREFIX), seed, batch, out);
+    return fe_zoo_build(spec + strlen(ZOO_PREFIX), seed, batch, o ? o->max_tensor_bytes : 0, out);
   }
-  return fe_onnx_import(spec, out);
+  return fe_onnx_import(spec, o ? o->max_tensor_bytes : 0, out);
 }
 
 /* torchvision's count: float constants read as weights (each once). */
@@ -275,7 +275,7 @@ dlf_status model_build(const char *spec, ir_graph *g, const dlf_load_options *o,
     return dlf_error(DLF_ERR_NOMEM, "%s: out of memory making a model", spec);
   }
   m->graph = g;
-  m->max_tensor_bytes = o ? o->max_tensor_bytes : 0;
+  m->max_tensor_bytes = dlf_cap_or_default(o ? o->max_tensor_bytes : 0);
   m->zoo = !g && strncmp(spec, ZOO_PREFIX, strlen(ZOO_PREFIX)) == 0;
   dlf_status st = g ? DLF_OK : import(spec, o, &m->graph);
   if (st == DLF_OK) st = prepare(m->graph, o);
@@ -300,10 +300,8 @@ dlf_status model_export_onnx(const model *m, const char *path) {
   if (!m->zoo) return dlf_error(DLF_ERR_UNSUPPORTED, "%s: export is for zoo models", m->spec);
   if (m->imported) return fe_onnx_export(m->imported, path);
   ir_graph *g = NULL; /* the zoo is deterministic: the same build as at load */
-  int64_t saved = dlf_cap_push(m->max_tensor_bytes);
   dlf_status st = import(m->spec, &m->load, &g);
   if (st == DLF_OK) st = prepare(g, &m->load);
-  dlf_cap_pop(saved);
   if (st == DLF_OK) st = fe_onnx_export(g, path);
   ir_graph_free(g);
   return st;

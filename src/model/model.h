@@ -26,8 +26,8 @@ struct dlf_model {
   int n_layers;
   dlf_layer_info *layers;
   int64_t params; /* torchvision-style parameter count, before passes */
-  /* The tensor size cap the model was loaded with (0: the environment's or the default),
-   * in force again when sessions of it are created (their activations). */
+  /* The tensor size cap the model was loaded with (also graph->max_tensor_bytes, where
+   * sessions of it read it for their activations). */
   int64_t max_tensor_bytes;
 };
 
@@ -35,7 +35,8 @@ struct dlf_model {
  * options o (NULL = defaults). With g: a graph built in memory (the profiler's synthesized
  * layers, tests), owned from here on in every case; spec names it in messages (NULL =
  * g->source). Either way: bindings (o's), sort, validate, infer shapes, passes (unless
- * o->no_optimize), layer table. */
+ * o->no_optimize), layer table. o->max_tensor_bytes is the cap itself (0 = the default):
+ * resolving it from the environment is the public API's job. */
 dlf_status model_build(const char *spec, ir_graph *g, const dlf_load_options *o, model **out);
 void model_free(model *m);
 

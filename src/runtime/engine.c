@@ -102,7 +102,7 @@ static dlf_status plan_arena(rt_engine *e) {
     if (s->in_tile && !s->materialize && s->y == t) continue;
     const ir_tensor *tt = &g->tensors[t];
     int64_t bytes;
-    if (!ir_shape_ok(tt->dtype, tt->ndim, tt->dims, &bytes)) {
+    if (!ir_shape_ok(g, tt->dtype, tt->ndim, tt->dims, &bytes)) {
       st = dlf_error(DLF_ERR_LIMIT, "%s: tensor '%s' is too large", g->source, tt->name);
       goto out;
     }

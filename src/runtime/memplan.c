@@ -162,7 +162,7 @@ dlf_status rt_memplan_lifetimes(const ir_graph *g, rt_memplan_item **items_out, 
       }
       if (!dlf_numel(tt->dims, tt->ndim, &numel) ||
           !dlf_mul_i64(numel, (int64_t)ir_dtype_size(tt->dtype), &bytes) ||
-          bytes > DLF_MAX_TENSOR_BYTES) {
+          bytes > dlf_cap_or_default(g->max_tensor_bytes)) {
         st = ir_node_error(g, node, DLF_ERR_LIMIT, "output '%s' is too large", tt->name);
         break;
       }

@@ -9,7 +9,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   dlf_tensor t;
-  if (fe_npy_load_buffer(data, size, "fuzz.npy", &t) != DLF_OK) return 0;
+  if (fe_npy_load_buffer(data, size, "fuzz.npy", 0, &t) != DLF_OK) return 0;
   /* Touch every element so that a size mismatch shows as an ASan report. */
   int64_t numel = 1;
   for (int d = 0; d < t.ndim; d++)

@@ -23,7 +23,7 @@ static void load_pipeline(ir_graph *g) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   ir_graph *g = NULL;
   /* No base_dir: external data must be refused, never read from disk. */
-  if (fe_onnx_import_buffer(data, size, "fuzz.onnx", NULL, &g) == DLF_OK) load_pipeline(g);
+  if (fe_onnx_import_buffer(data, size, "fuzz.onnx", NULL, 0, &g) == DLF_OK) load_pipeline(g);
   ir_graph_free(g);
   return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "core/checked.h"
 #include "core/file.h"
+#include "ir/ir.h"
 #include "test.h"
 
 static void tmp_file(char *buf, size_t size, const char *tag) {
@@ -94,26 +95,33 @@ TEST(test_cap_parse_bytes_rejects_malformed_values) {
   CHECK(!dlf_parse_bytes("9223372036854775807K", &v)); /* overflows */
 }
 
-TEST(test_cap_push_and_pop_scope_the_cap) {
-  int64_t before = dlf_max_tensor_bytes();
-  int64_t saved = dlf_cap_push(1000);
-  CHECK(dlf_max_tensor_bytes() == 1000);
-  int64_t inner = dlf_cap_push(2000);
-  CHECK(dlf_max_tensor_bytes() == 2000);
-  dlf_cap_pop(inner);
-  CHECK(dlf_max_tensor_bytes() == 1000);
-  dlf_cap_pop(saved);
-  CHECK(dlf_max_tensor_bytes() == before);
+/* The cap is data of the graph, not of the thread: two graphs with different caps checked
+ * in turn on one thread each see their own. */
+TEST(test_cap_is_the_graphs_own) {
+  ir_graph *small, *big;
+  REQUIRE_OK(ir_graph_create("small", &small));
+  REQUIRE_OK(ir_graph_create("big", &big));
+  CHECK(small->max_tensor_bytes == (int64_t)16 << 30); /* the default */
+  small->max_tensor_bytes = 1000;
+  big->max_tensor_bytes = 4000;
+  int64_t dims[2] = {10, 50}, bytes = 0; /* 2000 bytes of float32 */
+  CHECK(!ir_shape_ok(small, IR_F32, 2, dims, &bytes));
+  CHECK(ir_shape_ok(big, IR_F32, 2, dims, &bytes));
+  CHECK(bytes == 2000);
+  CHECK(!ir_shape_ok(small, IR_F32, 2, dims, NULL)); /* checking big changed nothing */
+  ir_graph_free(small);
+  ir_graph_free(big);
 }
 
 TEST(test_cap_default_is_16_gib_and_the_environment_changes_it) {
-  unsetenv("DLF_MAX_TENSOR_BYTES");
-  CHECK(dlf_max_tensor_bytes() == (int64_t)16 << 30);
-  setenv("DLF_MAX_TENSOR_BYTES", "2M", 1);
-  CHECK(dlf_max_tensor_bytes() == (int64_t)2 << 20);
-  setenv("DLF_MAX_TENSOR_BYTES", "junk", 1); /* malformed: loads fail; the getter falls back */
-  CHECK(dlf_max_tensor_bytes() == (int64_t)16 << 30);
   int64_t cap;
+  unsetenv("DLF_MAX_TENSOR_BYTES");
+  CHECK_OK(dlf_cap_resolve(0, &cap));
+  CHECK(cap == (int64_t)16 << 30);
+  setenv("DLF_MAX_TENSOR_BYTES", "2M", 1);
+  CHECK_OK(dlf_cap_resolve(0, &cap));
+  CHECK(cap == (int64_t)2 << 20);
+  setenv("DLF_MAX_TENSOR_BYTES", "junk", 1); /* malformed: loads fail */
   CHECK_INT(DLF_ERR_INVALID_ARG, dlf_cap_resolve(0, &cap));
   CHECK_OK(dlf_cap_resolve(5, &cap)); /* an explicit cap does not need the environment */
   CHECK(cap == 5);
@@ -122,11 +130,11 @@ TEST(test_cap_default_is_16_gib_and_the_environment_changes_it) {
 
 TEST(test_cap_phrase_names_the_cap_and_how_to_raise_it) {
   char buf[DLF_CAP_PHRASE_SIZE];
-  int64_t saved = dlf_cap_push((int64_t)3 << 20);
-  dlf_cap_phrase(buf, sizeof buf);
-  dlf_cap_pop(saved);
+  dlf_cap_phrase((int64_t)3 << 20, buf, sizeof buf);
   CHECK(strstr(buf, "the 3145728-byte limit on a tensor's size (3M)") == buf);
   CHECK(strstr(buf, "--max-tensor-bytes") != NULL);
   CHECK(strstr(buf, "DLF_MAX_TENSOR_BYTES") != NULL);
   CHECK(strstr(buf, "dlf_load_options.max_tensor_bytes") != NULL);
+  dlf_cap_phrase(0, buf, sizeof buf); /* 0: the default */
+  CHECK(strstr(buf, "(16G)") != NULL);
 }

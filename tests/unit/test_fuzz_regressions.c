@@ -16,7 +16,7 @@ static bool err_contains(const char *s) { return strstr(dlf_last_error(), s) != 
  * dlf_model_load. Returns the first failing status (or DLF_OK). */
 static dlf_status import_and_load(const uint8_t *data, size_t size) {
   ir_graph *g = NULL;
-  dlf_status st = fe_onnx_import_buffer(data, size, "fuzz.onnx", NULL, &g);
+  dlf_status st = fe_onnx_import_buffer(data, size, "fuzz.onnx", NULL, 0, &g);
   if (st == DLF_OK) st = ir_graph_toposort(g);
   if (st == DLF_OK) st = ir_graph_validate(g);
   if (st == DLF_OK) st = ir_graph_infer_shapes(g);
@@ -138,7 +138,7 @@ TEST(test_fuzz_onnx_deeply_nested_graph_attributes_are_refused) {
   size_t size;
   uint8_t *buf = nested_model(1 << 20, false, &size);
   ir_graph *g = NULL;
-  CHECK_INT(DLF_ERR_LIMIT, fe_onnx_import_buffer(buf, size, "deep.onnx", NULL, &g));
+  CHECK_INT(DLF_ERR_LIMIT, fe_onnx_import_buffer(buf, size, "deep.onnx", NULL, 0, &g));
   CHECK(err_contains("deep.onnx: protobuf messages nested more than 64 deep"));
   CHECK(g == NULL);
   free(buf);
@@ -148,7 +148,7 @@ TEST(test_fuzz_onnx_deeply_nested_types_are_refused) {
   size_t size;
   uint8_t *buf = nested_model(1 << 20, true, &size);
   ir_graph *g = NULL;
-  CHECK_INT(DLF_ERR_LIMIT, fe_onnx_import_buffer(buf, size, "deep.onnx", NULL, &g));
+  CHECK_INT(DLF_ERR_LIMIT, fe_onnx_import_buffer(buf, size, "deep.onnx", NULL, 0, &g));
   CHECK(err_contains("nested more than 64 deep"));
   free(buf);
 }
@@ -159,7 +159,7 @@ TEST(test_fuzz_onnx_shallow_nesting_reaches_the_importer) {
   size_t size;
   uint8_t *buf = nested_model(40, false, &size);
   ir_graph *g = NULL;
-  dlf_status st = fe_onnx_import_buffer(buf, size, "shallow.onnx", NULL, &g);
+  dlf_status st = fe_onnx_import_buffer(buf, size, "shallow.onnx", NULL, 0, &g);
   CHECK(st != DLF_OK && st != DLF_ERR_LIMIT);
   CHECK(!err_contains("nested"));
   ir_graph_free(g);
@@ -170,7 +170,7 @@ TEST(test_fuzz_onnx_shallow_nesting_reaches_the_importer) {
 TEST(test_fuzz_onnx_length_past_end_is_a_parse_error) {
   static const uint8_t bad[] = {0x3a, 0x10, 0x0a, 0x02}; /* graph: 16 bytes declared, 2 present */
   ir_graph *g = NULL;
-  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import_buffer(bad, sizeof bad, "bad.onnx", NULL, &g));
+  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import_buffer(bad, sizeof bad, "bad.onnx", NULL, 0, &g));
   CHECK(err_contains("bad.onnx: not a valid ONNX model (protobuf parse failed)"));
 }
 
@@ -194,7 +194,7 @@ TEST(test_fuzz_npy_buffer_reads_i4_as_int64) {
   size_t n = npy_bytes(buf, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", 118, v,
                        sizeof v);
   dlf_tensor t;
-  REQUIRE_OK(fe_npy_load_buffer(buf, n, "mem.npy", &t));
+  REQUIRE_OK(fe_npy_load_buffer(buf, n, "mem.npy", 0, &t));
   CHECK_INT(DLF_INT64, t.dtype);
   CHECK_INT(1, t.ndim);
   CHECK_INT(3, t.dims[0]);
@@ -207,7 +207,7 @@ TEST(test_fuzz_npy_buffer_header_longer_than_buffer_fails) {
   uint8_t buf[256];
   size_t n = npy_bytes(buf, "{'descr': '<f4', 'fortran_order': False, 'shape': (), }", 118, NULL, 0);
   dlf_tensor t;
-  CHECK_INT(DLF_ERR_PARSE, fe_npy_load_buffer(buf, n - 20, "cut.npy", &t));
+  CHECK_INT(DLF_ERR_PARSE, fe_npy_load_buffer(buf, n - 20, "cut.npy", 0, &t));
   CHECK(err_contains("cut.npy: truncated .npy header"));
   CHECK(t.data == NULL);
 }
@@ -217,7 +217,7 @@ TEST(test_fuzz_npy_buffer_declared_shape_beyond_data_fails_before_allocating) {
   size_t n = npy_bytes(buf, "{'descr': '<f4', 'fortran_order': False, 'shape': (1000, 1000, 1000), }",
                        118, NULL, 0);
   dlf_tensor t;
-  CHECK_INT(DLF_ERR_PARSE, fe_npy_load_buffer(buf, n, "big.npy", &t));
+  CHECK_INT(DLF_ERR_PARSE, fe_npy_load_buffer(buf, n, "big.npy", 0, &t));
   CHECK(err_contains("big.npy: truncated: 0 data bytes, the header declares 4000000000"));
 }
 

@@ -59,7 +59,7 @@ static bool err_has(const char *s) { return strstr(dlf_last_error(), s) != NULL;
 TEST(test_limits_onnx_more_than_65536_nodes_is_refused) {
   wire m = model_of_bare_nodes(65537, 0); /* 131 KB */
   ir_graph *g = NULL;
-  CHECK_INT(DLF_ERR_LIMIT, fe_onnx_import_buffer(m.p, m.n, "many.onnx", NULL, &g));
+  CHECK_INT(DLF_ERR_LIMIT, fe_onnx_import_buffer(m.p, m.n, "many.onnx", NULL, 0, &g));
   CHECK(g == NULL);
   CHECK(err_has("many.onnx: the graph has 65537 nodes (at most 65536 supported)"));
   free(m.p);
@@ -69,7 +69,7 @@ TEST(test_limits_onnx_65536_nodes_pass_the_count_check) {
   /* The bare nodes then fail for having no operator: the count is not what stops them. */
   wire m = model_of_bare_nodes(65536, 0);
   ir_graph *g = NULL;
-  CHECK_INT(DLF_ERR_UNSUPPORTED, fe_onnx_import_buffer(m.p, m.n, "many.onnx", NULL, &g));
+  CHECK_INT(DLF_ERR_UNSUPPORTED, fe_onnx_import_buffer(m.p, m.n, "many.onnx", NULL, 0, &g));
   CHECK(err_has("many.onnx: node '#0' (): unsupported operator"));
   free(m.p);
 }
@@ -77,7 +77,7 @@ TEST(test_limits_onnx_65536_nodes_pass_the_count_check) {
 TEST(test_limits_onnx_more_than_65536_node_outputs_is_refused) {
   wire m = model_of_bare_nodes(65, 1024 + 1); /* 65 * 1025 = 66625 outputs in 133 KB */
   ir_graph *g = NULL;
-  CHECK_INT(DLF_ERR_LIMIT, fe_onnx_import_buffer(m.p, m.n, "wide.onnx", NULL, &g));
+  CHECK_INT(DLF_ERR_LIMIT, fe_onnx_import_buffer(m.p, m.n, "wide.onnx", NULL, 0, &g));
   CHECK(err_has("wide.onnx: the graph's nodes have 66625 outputs (at most 65536 supported)"));
   free(m.p);
 }

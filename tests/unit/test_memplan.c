@@ -332,7 +332,7 @@ TEST(test_memplan_graph_diamond) {
 TEST(test_memplan_zoo_peak_within_twice_the_largest_layer) {
   for (const char *const *name = fe_zoo_names(); *name; name++) {
     ir_graph *g;
-    REQUIRE_OK(fe_zoo_build(*name, 1, 1, &g));
+    REQUIRE_OK(fe_zoo_build(*name, 1, 1, 0, &g));
     dlf_status st = ir_graph_toposort(g);
     if (st == DLF_OK) st = ir_graph_validate(g);
     if (st == DLF_OK) st = ir_graph_infer_shapes(g);

@@ -169,7 +169,7 @@ static uint8_t *mb_pack(mb *m, size_t *size) {
 static dlf_status mb_import(mb *m, ir_graph **g) {
   size_t size;
   uint8_t *buf = mb_pack(m, &size);
-  dlf_status st = fe_onnx_import_buffer(buf, size, "t.onnx", NULL, g);
+  dlf_status st = fe_onnx_import_buffer(buf, size, "t.onnx", NULL, 0, g);
   free(buf);
   return st;
 }
@@ -277,7 +277,7 @@ TEST(test_onnx_import_truncated_bytes_fail) {
   uint8_t *buf = mb_pack(&m, &size);
   ir_graph *g = NULL;
   /* Cut inside the graph message (which is most of the bytes). */
-  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import_buffer(buf, size / 2, "cut.onnx", NULL, &g));
+  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import_buffer(buf, size / 2, "cut.onnx", NULL, 0, &g));
   CHECK(strcmp(dlf_last_error(), "cut.onnx: not a valid ONNX model (protobuf parse failed)") == 0);
   CHECK(g == NULL);
   free(buf);
@@ -290,7 +290,7 @@ TEST(test_onnx_import_random_bytes_fail) {
     for (size_t i = 0; i < sizeof buf; i++)
       buf[i] = (uint8_t)dlf_rng_next(&r);
     ir_graph *g = NULL;
-    CHECK(fe_onnx_import_buffer(buf, sizeof buf, "rnd.onnx", NULL, &g) == DLF_ERR_PARSE);
+    CHECK(fe_onnx_import_buffer(buf, sizeof buf, "rnd.onnx", NULL, 0, &g) == DLF_ERR_PARSE);
     CHECK(contains("rnd.onnx: "));
     CHECK(g == NULL);
   }
@@ -298,7 +298,7 @@ TEST(test_onnx_import_random_bytes_fail) {
 
 TEST(test_onnx_import_empty_buffer_fails) {
   ir_graph *g = NULL;
-  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import_buffer("", 0, "e.onnx", NULL, &g));
+  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import_buffer("", 0, "e.onnx", NULL, 0, &g));
   CHECK(strcmp(dlf_last_error(), "e.onnx: empty file, not an ONNX model") == 0);
 }
 
@@ -306,14 +306,14 @@ TEST(test_onnx_import_file_errors) {
   ir_graph *g = NULL;
   char path[256];
   snprintf(path, sizeof path, "/tmp/dlf_test_onnx_%d_missing.onnx", (int)getpid());
-  CHECK_INT(DLF_ERR_IO, fe_onnx_import(path, &g));
+  CHECK_INT(DLF_ERR_IO, fe_onnx_import(path, 0, &g));
   char want[300];
   snprintf(want, sizeof want, "%s: cannot open: No such file or directory", path);
   CHECK(strcmp(dlf_last_error(), want) == 0);
   FILE *f = fopen(path, "wb");
   REQUIRE(f != NULL);
   fclose(f);
-  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import(path, &g));
+  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import(path, 0, &g));
   snprintf(want, sizeof want, "%s: empty file, not an ONNX model", path);
   CHECK(strcmp(dlf_last_error(), want) == 0);
   remove(path);
@@ -337,7 +337,7 @@ TEST(test_onnx_import_huge_initializer_fails_before_allocating) {
   uint8_t *buf = mb_pack(&m, &size);
   CHECK(size < 200);
   ir_graph *g = NULL;
-  CHECK_INT(DLF_ERR_LIMIT, fe_onnx_import_buffer(buf, size, "t.onnx", NULL, &g));
+  CHECK_INT(DLF_ERR_LIMIT, fe_onnx_import_buffer(buf, size, "t.onnx", NULL, 0, &g));
   CHECK(contains("'big'"));
   CHECK(contains("1000000x1000000"));
   CHECK(contains("limit"));
@@ -689,7 +689,7 @@ TEST(test_onnx_import_external_data_with_offset) {
   mb_external_model(&m, "weights.bin");
   write_model(&m, td.model);
   ir_graph *g;
-  dlf_status st = fe_onnx_import(td.model, &g);
+  dlf_status st = fe_onnx_import(td.model, 0, &g);
   CHECK_OK(st);
   if (st == DLF_OK) {
     const ir_tensor *w = &g->tensors[ir_graph_find_tensor(g, "w")];
@@ -706,7 +706,7 @@ TEST(test_onnx_import_external_data_missing_file) {
   mb_external_model(&m, "nothere.bin");
   write_model(&m, td.model);
   ir_graph *g;
-  CHECK_INT(DLF_ERR_IO, fe_onnx_import(td.model, &g));
+  CHECK_INT(DLF_ERR_IO, fe_onnx_import(td.model, 0, &g));
   CHECK(contains("initializer 'w'"));
   CHECK(contains("nothere.bin"));
   CHECK(contains("No such file"));
@@ -722,7 +722,7 @@ TEST(test_onnx_import_external_data_short_file) {
   mb_external_model(&m, "weights.bin");
   write_model(&m, td.model);
   ir_graph *g;
-  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import(td.model, &g));
+  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import(td.model, 0, &g));
   CHECK(contains("too short"));
   CHECK(contains("initializer 'w'"));
   remove_tmpdir(&td);
@@ -735,14 +735,14 @@ TEST(test_onnx_import_external_data_rejects_escaping_paths) {
   ir_graph *g;
   mb_external_model(&m, "../weights.bin");
   write_model(&m, td.model);
-  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import(td.model, &g));
+  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import(td.model, 0, &g));
   CHECK(contains("relative path"));
   mb_external_model(&m, "sub/../../etc/passwd");
   write_model(&m, td.model);
-  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import(td.model, &g));
+  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import(td.model, 0, &g));
   mb_external_model(&m, "/etc/passwd");
   write_model(&m, td.model);
-  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import(td.model, &g));
+  CHECK_INT(DLF_ERR_PARSE, fe_onnx_import(td.model, 0, &g));
   CHECK(contains("'/etc/passwd'"));
   remove_tmpdir(&td);
 }
@@ -852,7 +852,7 @@ TEST(test_onnx_export_import_round_trip) {
   snprintf(path, sizeof path, "/tmp/dlf_test_onnx_%d_rt.onnx", (int)getpid());
   REQUIRE_OK(fe_onnx_export(g, path));
   ir_graph *h;
-  dlf_status st = fe_onnx_import(path, &h);
+  dlf_status st = fe_onnx_import(path, 0, &h);
   CHECK_OK(st);
   if (st != DLF_OK) {
     ir_graph_free(g);
@@ -945,7 +945,7 @@ TEST(test_onnx_import_mutated_bytes_fail_cleanly) {
     for (int k = 0; k < flips; k++)
       buf[dlf_rng_next(&r) % size] = (uint8_t)dlf_rng_next(&r);
     ir_graph *g = NULL;
-    dlf_status st = fe_onnx_import_buffer(buf, size, "mut.onnx", NULL, &g);
+    dlf_status st = fe_onnx_import_buffer(buf, size, "mut.onnx", NULL, 0, &g);
     if (st == DLF_OK) {
       ok++;
       ir_graph_free(g);

@@ -39,7 +39,7 @@ TEST(test_tune_api_every_strategy_on_mlu100) {
     REQUIRE_OK(dlf_plan_parse(m, json, strlen(json), &back));
     REQUIRE_OK(dlf_plan_simulate(m, t, back, &total, NULL));
     CHECK_NEAR(r.simulated_us, total, 1e-9 * total);
-    dlf_session_options so = {DLF_ENGINE_DEFAULT, 1, back};
+    dlf_session_options so = {.engine = DLF_ENGINE_DEFAULT, .threads = 1, .plan = back};
     dlf_session *sess = NULL;
     CHECK_INT(DLF_ERR_INVALID_ARG, dlf_session_create(m, &so, &sess));
     CHECK(strstr(dlf_last_error(), "accelerator 'mlu100'") != NULL);
@@ -123,7 +123,8 @@ TEST(test_tune_api_cpu_oracle_measures_blocks_and_its_plan_runs) {
   REQUIRE(xin && want && got);
   for (int64_t i = 0; i < ni; i++)
     xin[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
-  dlf_session_options ro = {DLF_ENGINE_REFERENCE, 1, NULL}, fo = {DLF_ENGINE_DEFAULT, 2, p};
+  dlf_session_options ro = {.engine = DLF_ENGINE_REFERENCE, .threads = 1},
+                      fo = {.engine = DLF_ENGINE_DEFAULT, .threads = 2, .plan = p};
   dlf_session *rs, *fs;
   REQUIRE_OK(dlf_session_create(m, &ro, &rs));
   REQUIRE_OK(dlf_session_create(m, &fo, &fs));

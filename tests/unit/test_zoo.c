@@ -39,7 +39,7 @@ static bool ends_with(const char *s, const char *suffix) {
 
 /* Build, sort, validate and infer shapes. */
 static dlf_status build_inferred(const char *name, uint64_t seed, int batch, ir_graph **g) {
-  DLF_TRY(fe_zoo_build(name, seed, batch, g));
+  DLF_TRY(fe_zoo_build(name, seed, batch, 0, g));
   dlf_status st = ir_graph_toposort(*g);
   if (st == DLF_OK) st = ir_graph_validate(*g);
   if (st == DLF_OK) st = ir_graph_infer_shapes(*g);
@@ -59,7 +59,7 @@ TEST(test_zoo_names_lists_the_six_models) {
 
 TEST(test_zoo_unknown_model_names_the_available_ones) {
   ir_graph *g = (ir_graph *)1;
-  CHECK_INT(DLF_ERR_INVALID_ARG, fe_zoo_build("resnet19", 0, 1, &g));
+  CHECK_INT(DLF_ERR_INVALID_ARG, fe_zoo_build("resnet19", 0, 1, 0, &g));
   CHECK(g == NULL);
   CHECK(strstr(dlf_last_error(), "zoo:resnet19: unknown model (") != NULL);
   CHECK(strstr(dlf_last_error(), "available: alexnet, vgg16, resnet18") != NULL);
@@ -67,7 +67,7 @@ TEST(test_zoo_unknown_model_names_the_available_ones) {
 
 TEST(test_zoo_rejects_batch_below_one) {
   ir_graph *g;
-  CHECK_INT(DLF_ERR_INVALID_ARG, fe_zoo_build("resnet18", 0, 0, &g));
+  CHECK_INT(DLF_ERR_INVALID_ARG, fe_zoo_build("resnet18", 0, 0, 0, &g));
   CHECK(strstr(dlf_last_error(), "batch 0") != NULL);
 }
 
@@ -77,7 +77,7 @@ TEST(test_zoo_rejects_batch_below_one) {
 TEST(test_zoo_parameter_counts_and_names_match_torchvision) {
   for (int m = 0; m < N_REFS; m++) {
     ir_graph *g;
-    REQUIRE_OK(fe_zoo_build(g_refs[m].name, 0, 1, &g));
+    REQUIRE_OK(fe_zoo_build(g_refs[m].name, 0, 1, 0, &g));
     int64_t params = 0;
     int keys = 0;
     for (int i = 0; i < g->n_tensors; i++) {
@@ -126,7 +126,7 @@ TEST(test_zoo_initializers_carry_torchvision_state_dict_names) {
   };
   for (int m = 0; m < N_REFS; m++) {
     ir_graph *g;
-    REQUIRE_OK(fe_zoo_build(g_refs[m].name, 0, 1, &g));
+    REQUIRE_OK(fe_zoo_build(g_refs[m].name, 0, 1, 0, &g));
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
       if (strcmp(keys[k].model, g_refs[m].name) != 0) continue;
       int t = ir_graph_find_tensor(g, keys[k].key);
@@ -141,7 +141,7 @@ TEST(test_zoo_initializers_carry_torchvision_state_dict_names) {
     ir_graph_free(g);
   }
   ir_graph *g;
-  REQUIRE_OK(fe_zoo_build("resnet18", 0, 1, &g));
+  REQUIRE_OK(fe_zoo_build("resnet18", 0, 1, 0, &g));
   CHECK_INT(-1, ir_graph_find_tensor(g, "layer1.0.downsample.0.weight")); /* 64 → 64: none */
   CHECK_INT(-1, ir_graph_find_tensor(g, "conv1.bias"));                   /* bias=False */
   ir_graph_free(g);
@@ -193,10 +193,10 @@ TEST(test_zoo_output_is_batch_by_1000) {
 
 TEST(test_zoo_weights_are_deterministic_from_the_seed) {
   ir_graph *a, *b, *c, *d;
-  REQUIRE_OK(fe_zoo_build("squeezenet1_0", 7, 1, &a));
-  REQUIRE_OK(fe_zoo_build("squeezenet1_0", 7, 1, &b));
-  REQUIRE_OK(fe_zoo_build("squeezenet1_0", 8, 1, &c));
-  REQUIRE_OK(fe_zoo_build("squeezenet1_0", 0, 1, &d));
+  REQUIRE_OK(fe_zoo_build("squeezenet1_0", 7, 1, 0, &a));
+  REQUIRE_OK(fe_zoo_build("squeezenet1_0", 7, 1, 0, &b));
+  REQUIRE_OK(fe_zoo_build("squeezenet1_0", 8, 1, 0, &c));
+  REQUIRE_OK(fe_zoo_build("squeezenet1_0", 0, 1, 0, &d));
   int t = ir_graph_find_tensor(a, "features.5.expand3x3.weight");
   REQUIRE(t >= 0);
   size_t bytes = (size_t)ir_tensor_numel(&a->tensors[t]) * sizeof(float);
@@ -213,7 +213,7 @@ TEST(test_zoo_weights_are_deterministic_from_the_seed) {
  * sqrt(2 / fan_in * (1 - 1/fan_in)) after) and every filter zero-mean. */
 TEST(test_zoo_conv_weights_are_centred_with_he_scale) {
   ir_graph *g;
-  REQUIRE_OK(fe_zoo_build("resnet18", 0, 1, &g));
+  REQUIRE_OK(fe_zoo_build("resnet18", 0, 1, 0, &g));
   int t = ir_graph_find_tensor(g, "layer1.0.conv1.weight"); /* 64x64x3x3 */
   REQUIRE(t >= 0);
   const float *w = g->tensors[t].data;
