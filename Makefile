@@ -4,8 +4,9 @@ CC      ?= gcc
 BUILD   ?= build
 OPT     ?= -O2
 NPROC   := $(shell nproc 2>/dev/null || echo 2)
+# -fvisibility=hidden: the shared library exports only what include/dlfusion.h marks DLF_API.
 CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Wno-unused-parameter -fPIC -D_GNU_SOURCE \
-           -Iinclude -Isrc -I$(BUILD)/gen
+           -fvisibility=hidden -Iinclude -Isrc -I$(BUILD)/gen
 LDLIBS  += -lprotobuf-c -lcjson -lm -lpthread
 
 ifeq ($(SAN),1)
@@ -40,7 +41,12 @@ KERN_AVX512_FLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma
 $(BUILD)/src/kernels/%_avx2.o: CFLAGS += $(KERN_AVX2_FLAGS)
 $(BUILD)/src/kernels/%_avx512.o: CFLAGS += $(KERN_AVX512_FLAGS)
 
-.PHONY: all setup run test test-unit test-san test-valgrind clean format
+# The library's version is the header's; the SONAME carries the major version.
+VERSION   := $(shell sed -n 's/^\#define DLF_VERSION_STRING "\(.*\)"/\1/p' include/dlfusion.h)
+SOVERSION := $(firstword $(subst ., ,$(VERSION)))
+SONAME    := libdlfusion.so.$(SOVERSION)
+
+.PHONY: all setup run test test-unit test-san test-valgrind clean format install
 all: $(BUILD)/libdlfusion.a $(BUILD)/libdlfusion.so $(BUILD)/dlfusion $(BUILD)/dlf_tests
 
 setup:
@@ -61,8 +67,13 @@ $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 $(BUILD)/libdlfusion.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/libdlfusion.so: $(LIB_OBJ)
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# libdlfusion.so -> libdlfusion.so.0 -> libdlfusion.so.0.1.0 (the file, SONAME libdlfusion.so.0).
+$(BUILD)/libdlfusion.so.$(VERSION): $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libdlfusion.so: $(BUILD)/libdlfusion.so.$(VERSION)
+	ln -sf libdlfusion.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
 
 CLI_SRC    := $(sort $(wildcard tools/*.c))
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -131,6 +142,38 @@ test-tsan: setup
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD)-tsan/dlf_tests concurrency
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD)-tsan/dlf_tests fusion_random_plans_squeezenet
 	TSAN_OPTIONS=halt_on_error=1 $(BUILD)-tsan/dlf_tests fusion_residual
+
+# `make install PREFIX=/usr/local DESTDIR=`: the header, the shared library (versioned, with
+# its SONAME links), the static library, the CLI, dlfusion.pc for pkg-config, the man page made
+# from the --help texts, and the Python package (PYTHONDIR) that loads the installed library.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR     ?= $(PREFIX)/share/man
+PYTHONDIR  ?= $(LIBDIR)/python3/dist-packages
+PY_SRC     := $(sort $(wildcard python/dlfusion/*.py))
+
+$(BUILD)/dlfusion.1: $(BUILD)/dlfusion scripts/make_man.sh
+	scripts/make_man.sh $(BUILD)/dlfusion $(VERSION) >$@
+
+# dlfusion.pc and _installed.py name the install's own directories: written here, each time.
+install: $(BUILD)/libdlfusion.a $(BUILD)/libdlfusion.so $(BUILD)/dlfusion $(BUILD)/dlfusion.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PYTHONDIR)/dlfusion
+	install -m 644 include/dlfusion.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 755 $(BUILD)/libdlfusion.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libdlfusion.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libdlfusion.so
+	install -m 644 $(BUILD)/libdlfusion.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/dlfusion $(DESTDIR)$(BINDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' scripts/dlfusion.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/dlfusion.pc
+	install -m 644 $(BUILD)/dlfusion.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(PY_SRC) $(DESTDIR)$(PYTHONDIR)/dlfusion/
+	printf '# written by make install: where the shared library is\nLIBRARY = "%s"\n' \
+	  '$(LIBDIR)/$(SONAME)' >$(DESTDIR)$(PYTHONDIR)/dlfusion/_installed.py
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -13,6 +13,16 @@ extern "C" {
 
 #define DLF_VERSION_STRING "0.1.0"
 
+/* Marks the library's exported functions: it is built with -fvisibility=hidden, so what is
+ * declared here (and nothing internal) is what libdlfusion.so exports. */
+#ifndef DLF_API
+#if defined(__GNUC__) || defined(__clang__)
+#define DLF_API __attribute__((visibility("default")))
+#else
+#define DLF_API
+#endif
+#endif
+
 typedef enum dlf_status {
   DLF_OK = 0,
   DLF_ERR_INVALID_ARG = 1, /* a caller passed something that cannot be right */
@@ -26,12 +36,12 @@ typedef enum dlf_status {
 } dlf_status;
 
 /* A short constant name for a status ("parse error", ...). */
-const char *dlf_status_string(dlf_status status);
+DLF_API const char *dlf_status_string(dlf_status status);
 
 /* The message of the last failed call on this thread ("" if none). The text
  * names the file, node, op and values involved. Valid until the next call
  * into dlfusion on this thread. */
-const char *dlf_last_error(void);
+DLF_API const char *dlf_last_error(void);
 
 typedef enum dlf_dtype { DLF_FLOAT32 = 1, DLF_INT64 = 7 } dlf_dtype;
 
@@ -51,14 +61,14 @@ typedef struct dlf_tensor {
 /* Read a .npy file (float32 or int64, C order, little endian) into a tensor
  * whose data this call allocates; release it with dlf_tensor_release. The
  * tensor's name is NULL. */
-dlf_status dlf_npy_load(const char *path, dlf_tensor *out);
+DLF_API dlf_status dlf_npy_load(const char *path, dlf_tensor *out);
 /* The same with a cap on the tensor's size in bytes, checked before allocating
  * (0 = the DLF_MAX_TENSOR_BYTES environment variable, else 16 GiB; at most 1 TiB). */
-dlf_status dlf_npy_load_capped(const char *path, int64_t max_tensor_bytes, dlf_tensor *out);
+DLF_API dlf_status dlf_npy_load_capped(const char *path, int64_t max_tensor_bytes, dlf_tensor *out);
 /* Write a tensor (float32 or int64) as .npy. */
-dlf_status dlf_npy_save(const char *path, const dlf_tensor *t);
+DLF_API dlf_status dlf_npy_save(const char *path, const dlf_tensor *t);
 /* Free data allocated by dlfusion (dlf_npy_load) and clear the tensor. */
-void dlf_tensor_release(dlf_tensor *t);
+DLF_API void dlf_tensor_release(dlf_tensor *t);
 
 /* ---------------------------------------------------------------- models -- */
 
@@ -95,21 +105,21 @@ typedef struct dlf_load_options {
 
 /* Load a model. spec is a path to an .onnx file or "zoo:NAME" for a built-in
  * model (see dlf_zoo_names). opts may be NULL. */
-dlf_status dlf_model_load(const char *spec, const dlf_load_options *opts, dlf_model **out);
-void dlf_model_free(dlf_model *model);
+DLF_API dlf_status dlf_model_load(const char *spec, const dlf_load_options *opts, dlf_model **out);
+DLF_API void dlf_model_free(dlf_model *model);
 
 /* NULL-terminated list of the built-in zoo's model names. */
-const char *const *dlf_zoo_names(void);
+DLF_API const char *const *dlf_zoo_names(void);
 
 /* Write a model (e.g. a zoo model with its weights) as an ONNX file. */
-dlf_status dlf_model_save_onnx(const dlf_model *model, const char *path);
+DLF_API dlf_status dlf_model_save_onnx(const dlf_model *model, const char *path);
 
 /* Graph inputs (those that are not constants) and outputs, with shapes. The
  * returned dlf_tensor's data is NULL; name points into the model. */
-int dlf_model_num_inputs(const dlf_model *model);
-int dlf_model_num_outputs(const dlf_model *model);
-dlf_status dlf_model_input(const dlf_model *model, int index, dlf_tensor *out);
-dlf_status dlf_model_output(const dlf_model *model, int index, dlf_tensor *out);
+DLF_API int dlf_model_num_inputs(const dlf_model *model);
+DLF_API int dlf_model_num_outputs(const dlf_model *model);
+DLF_API dlf_status dlf_model_input(const dlf_model *model, int index, dlf_tensor *out);
+DLF_API dlf_status dlf_model_output(const dlf_model *model, int index, dlf_tensor *out);
 
 /* ---------------------------------------------------------------- layers -- */
 
@@ -122,8 +132,8 @@ typedef struct dlf_layer_info {
   const char *op;       /* "Conv", "MaxPool", "Gemm", ... */
   const char *epilogue; /* "relu", "add+relu", "" ... (static string) */
   int ndim_in, ndim_out;
-  int64_t in_dims[DLF_MAX_DIMS];  /* first activation input */
-  int64_t out_dims[DLF_MAX_DIMS]; /* first output */
+  int64_t in_dims[DLF_MAX_DIMS];                          /* first activation input */
+  int64_t out_dims[DLF_MAX_DIMS];                         /* first output */
   int64_t kernel_h, kernel_w, stride_h, stride_w, groups; /* 0 where n/a */
   int64_t in_channels, out_channels;
   int64_t macs;          /* multiply-accumulates (conv, gemm, matmul) */
@@ -134,8 +144,8 @@ typedef struct dlf_layer_info {
   double intensity;      /* 2*macs / (weight + activation bytes): FLOP/byte */
 } dlf_layer_info;
 
-int dlf_model_num_layers(const dlf_model *model);
-dlf_status dlf_model_layer(const dlf_model *model, int index, dlf_layer_info *out);
+DLF_API int dlf_model_num_layers(const dlf_model *model);
+DLF_API dlf_status dlf_model_layer(const dlf_model *model, int index, dlf_layer_info *out);
 
 /* Totals over the layer table. params is counted on the graph as imported
  * (before passes), the way torchvision counts parameters: float constants
@@ -152,7 +162,7 @@ typedef struct dlf_model_summary {
   int64_t act_total_bytes;
 } dlf_model_summary;
 
-dlf_status dlf_model_summarize(const dlf_model *model, dlf_model_summary *out);
+DLF_API dlf_status dlf_model_summarize(const dlf_model *model, dlf_model_summary *out);
 
 /* -------------------------------------------------------------- sessions -- */
 
@@ -182,30 +192,30 @@ typedef struct dlf_session_options {
 
 /* Create once, run many: shapes and buffers are prepared here. The model must
  * outlive the session. opts may be NULL. */
-dlf_status dlf_session_create(const dlf_model *model, const dlf_session_options *opts,
-                              dlf_session **out);
-void dlf_session_free(dlf_session *session);
+DLF_API dlf_status dlf_session_create(const dlf_model *model, const dlf_session_options *opts,
+                                      dlf_session **out);
+DLF_API void dlf_session_free(dlf_session *session);
 
 /* inputs[i] / outputs[i] point to caller-owned buffers in the order and with
  * the shapes of dlf_model_input / dlf_model_output (NCHW, C order). */
-dlf_status dlf_session_run(dlf_session *session, const void *const *inputs,
-                           void *const *outputs);
+DLF_API dlf_status dlf_session_run(dlf_session *session, const void *const *inputs,
+                                   void *const *outputs);
 
 /* dlf_session_run, and also time every layer: layer_ms[i] receives the
  * wall-clock milliseconds of layer i (the order of dlf_model_layer;
  * dlf_model_num_layers entries). A clock read per layer is the only extra
  * cost. */
-dlf_status dlf_session_run_profiled(dlf_session *session, const void *const *inputs,
-                                    void *const *outputs, double *layer_ms);
+DLF_API dlf_status dlf_session_run_profiled(dlf_session *session, const void *const *inputs,
+                                            void *const *outputs, double *layer_ms);
 
 /* The plan a DLF_ENGINE_DEFAULT session runs (a copy owned by the session: the one
  * given in the options, or the unfused plan); NULL for a reference session. */
-const dlf_plan *dlf_session_plan(const dlf_session *session);
+DLF_API const dlf_plan *dlf_session_plan(const dlf_session *session);
 
 /* dlf_session_run, and also time every block of dlf_session_plan: block_ms[i]
  * receives block i's wall-clock milliseconds (dlf_plan_num_blocks entries). */
-dlf_status dlf_session_run_blocks(dlf_session *session, const void *const *inputs,
-                                  void *const *outputs, double *block_ms);
+DLF_API dlf_status dlf_session_run_blocks(dlf_session *session, const void *const *inputs,
+                                          void *const *outputs, double *block_ms);
 
 /* Memory a session holds for running, in bytes. */
 typedef struct dlf_session_memory {
@@ -213,7 +223,7 @@ typedef struct dlf_session_memory {
   int64_t scratch_bytes; /* per-thread scratch: fused blocks' tiles, im2col, ... */
   int64_t weight_bytes;  /* packed weights */
 } dlf_session_memory;
-dlf_status dlf_session_memory_usage(const dlf_session *session, dlf_session_memory *out);
+DLF_API dlf_status dlf_session_memory_usage(const dlf_session *session, dlf_session_memory *out);
 
 /* What a block of the session's plan moves, predicted from its tile schedule: the
  * traffic `dlfusion info --plan` reports and the tuner's cost model starts from. */
@@ -230,15 +240,16 @@ typedef struct dlf_block_stats {
   double recompute;         /* the block's multiply-adds (or element visits) over the
                              * unfused ones: 1.0 means no halo recomputation */
 } dlf_block_stats;
-dlf_status dlf_session_block_stats(const dlf_session *session, int block, dlf_block_stats *out);
+DLF_API dlf_status dlf_session_block_stats(const dlf_session *session, int block,
+                                           dlf_block_stats *out);
 
 /* Threads the session runs on (what threads = 0 resolved to); 1 for the reference
  * executor; 0 for NULL. */
-int dlf_session_threads(const dlf_session *session);
+DLF_API int dlf_session_threads(const dlf_session *session);
 
 /* The executor the session really runs ("reference", ...): what
  * DLF_ENGINE_DEFAULT resolved to. A static string; "" for NULL. */
-const char *dlf_session_engine_name(const dlf_session *session);
+DLF_API const char *dlf_session_engine_name(const dlf_session *session);
 
 /* ----------------------------------------------------------------- plans -- */
 
@@ -253,33 +264,34 @@ const char *dlf_session_engine_name(const dlf_session *session);
  * another model's fingerprint fail with a one-line error naming the problem. */
 
 /* Read a plan file (or a JSON text of len bytes) made for this model. */
-dlf_status dlf_plan_load(const dlf_model *model, const char *path, dlf_plan **out);
-dlf_status dlf_plan_parse(const dlf_model *model, const char *json, size_t len, dlf_plan **out);
+DLF_API dlf_status dlf_plan_load(const dlf_model *model, const char *path, dlf_plan **out);
+DLF_API dlf_status dlf_plan_parse(const dlf_model *model, const char *json, size_t len,
+                                  dlf_plan **out);
 /* The unfused plan: one layer per block, `cores` cores each (0 = all available),
  * tile height and algorithms left to the engine. */
-dlf_status dlf_plan_unfused(const dlf_model *model, int cores, dlf_plan **out);
+DLF_API dlf_status dlf_plan_unfused(const dlf_model *model, int cores, dlf_plan **out);
 /* The rule-of-thumb fused plan: each natural block of the network (a VGG conv stage with
  * its pool, a ResNet basic/bottleneck block, a MobileNetV2 inverted residual, a SqueezeNet
  * fire module — found from the graph's structure, not names) fused, every other layer a
  * block of its own, all on `cores` cores (0 = all available); tile heights and algorithms
  * left to the engine. The baseline a tuned plan must beat. */
-dlf_status dlf_plan_fuse_blocks(const dlf_model *model, int cores, dlf_plan **out);
+DLF_API dlf_status dlf_plan_fuse_blocks(const dlf_model *model, int cores, dlf_plan **out);
 /* Write a plan as JSON (dlf_plan_load reads it back to an equal plan). */
-dlf_status dlf_plan_save(const dlf_plan *plan, const char *path);
+DLF_API dlf_status dlf_plan_save(const dlf_plan *plan, const char *path);
 /* The same JSON as a malloc'd NUL-terminated string (free() it); NULL on failure. */
-char *dlf_plan_to_json(const dlf_plan *plan);
-void dlf_plan_free(dlf_plan *plan);
+DLF_API char *dlf_plan_to_json(const dlf_plan *plan);
+DLF_API void dlf_plan_free(dlf_plan *plan);
 
 typedef struct dlf_block_info {
   int index;
   int num_layers;
-  const int *layers;      /* layer indices, ascending; valid while the plan lives */
+  const int *layers;             /* layer indices, ascending; valid while the plan lives */
   const char *const *algorithms; /* per layer: "auto", "im2col", "winograd", ... */
   int cores;
   int tile_rows; /* 0 = the engine's choice */
 } dlf_block_info;
-int dlf_plan_num_blocks(const dlf_plan *plan);
-dlf_status dlf_plan_block(const dlf_plan *plan, int index, dlf_block_info *out);
+DLF_API int dlf_plan_num_blocks(const dlf_plan *plan);
+DLF_API dlf_status dlf_plan_block(const dlf_plan *plan, int index, dlf_block_info *out);
 
 /* --------------------------------------------------------------- targets -- */
 
@@ -291,14 +303,14 @@ dlf_status dlf_plan_block(const dlf_plan *plan, int index, dlf_block_info *out);
 typedef struct dlf_target dlf_target;
 
 /* Read a target file / a JSON text of len bytes. */
-dlf_status dlf_target_load(const char *path, dlf_target **out);
-dlf_status dlf_target_parse(const char *json, size_t len, dlf_target **out);
+DLF_API dlf_status dlf_target_load(const char *path, dlf_target **out);
+DLF_API dlf_status dlf_target_parse(const char *json, size_t len, dlf_target **out);
 /* The host CPU: `cores` cores (0 = all this process may use), core numbers 1..cores. */
-dlf_status dlf_target_host(int cores, dlf_target **out);
-void dlf_target_free(dlf_target *t);
+DLF_API dlf_status dlf_target_host(int cores, dlf_target **out);
+DLF_API void dlf_target_free(dlf_target *t);
 /* The target as JSON (dlf_target_parse reads it back to an equal target): a malloc'd
  * NUL-terminated string (free() it); NULL on failure. */
-char *dlf_target_to_json(const dlf_target *t);
+DLF_API char *dlf_target_to_json(const dlf_target *t);
 
 typedef struct dlf_target_info {
   const char *name;
@@ -316,7 +328,7 @@ typedef struct dlf_target_info {
   int cores_per_channel;
   double launch_us, sync_base_us, sync_per_log2_us;
 } dlf_target_info;
-dlf_status dlf_target_get_info(const dlf_target *t, dlf_target_info *out);
+DLF_API dlf_status dlf_target_get_info(const dlf_target *t, dlf_target_info *out);
 
 /* Simulated latency of an accelerator target running layers[0..n) as one block (one kernel;
  * a single layer when n == 1) on `cores` cores, an allowed core number. The layers are
@@ -329,8 +341,8 @@ typedef struct dlf_block_time {
   int64_t dram_bytes;
   int spilled; /* 1 when some intermediate did not fit on chip */
 } dlf_block_time;
-dlf_status dlf_target_block_time(const dlf_target *t, const dlf_layer_info *layers, int n,
-                                 int cores, dlf_block_time *out);
+DLF_API dlf_status dlf_target_block_time(const dlf_target *t, const dlf_layer_info *layers, int n,
+                                         int cores, dlf_block_time *out);
 
 /* -------------------------------------------------------------- profiles -- */
 
@@ -345,7 +357,7 @@ typedef struct dlf_profile dlf_profile;
 
 /* Profile target: the full grid (under a minute on a 2-core host CPU) or, with quick, a small
  * one (seconds; for tests and CI). */
-dlf_status dlf_profile_run(const dlf_target *target, int quick, dlf_profile **out);
+DLF_API dlf_status dlf_profile_run(const dlf_target *target, int quick, dlf_profile **out);
 /* dlf_profile_run with every knob: runs = timed runs per sample on a CPU (0 = 7, 3 quick;
  * large samples get fewer, at least 3, unless runs is given), seed = the random weights and
  * inputs (0 = default). */
@@ -354,17 +366,17 @@ typedef struct dlf_profile_options {
   int runs;
   uint64_t seed;
 } dlf_profile_options;
-dlf_status dlf_profile_run_options(const dlf_target *target, const dlf_profile_options *opts,
-                                   dlf_profile **out);
+DLF_API dlf_status dlf_profile_run_options(const dlf_target *target,
+                                           const dlf_profile_options *opts, dlf_profile **out);
 /* Read a profile file / a JSON text of len bytes; write one (dlf_profile_load reads it back to
  * an equal profile, every time bit for bit). */
-dlf_status dlf_profile_load(const char *path, dlf_profile **out);
-dlf_status dlf_profile_parse(const char *json, size_t len, dlf_profile **out);
-dlf_status dlf_profile_save(const dlf_profile *p, const char *path);
+DLF_API dlf_status dlf_profile_load(const char *path, dlf_profile **out);
+DLF_API dlf_status dlf_profile_parse(const char *json, size_t len, dlf_profile **out);
+DLF_API dlf_status dlf_profile_save(const dlf_profile *p, const char *path);
 /* The JSON text as a malloc'd NUL-terminated string (free() it); NULL on failure. */
-char *dlf_profile_to_json(const dlf_profile *p);
-void dlf_profile_free(dlf_profile *p);
-int dlf_profile_num_samples(const dlf_profile *p);
+DLF_API char *dlf_profile_to_json(const dlf_profile *p);
+DLF_API void dlf_profile_free(dlf_profile *p);
+DLF_API int dlf_profile_num_samples(const dlf_profile *p);
 
 /* Where a profile was made. Strings point into the profile. */
 typedef struct dlf_profile_info {
@@ -374,7 +386,7 @@ typedef struct dlf_profile_info {
   const char *machine;         /* CPU model string; "simulated" for an accelerator */
   const char *isa;             /* kernel ISA the samples ran on; "sim" for an accelerator */
 } dlf_profile_info;
-dlf_status dlf_profile_get_info(const dlf_profile *p, dlf_profile_info *out);
+DLF_API dlf_status dlf_profile_get_info(const dlf_profile *p, dlf_profile_info *out);
 
 /* One sample: `fused` layers of op (a conv of kernel k x k, stride, cin -> cout channels on an
  * h x w input with ReLU; "conv", "dwconv", "pool" or "gemm") run as one block on `cores` cores.
@@ -386,7 +398,7 @@ typedef struct dlf_profile_sample {
   int fused, cores;
   double macs, us, us_unfused;
 } dlf_profile_sample;
-dlf_status dlf_profile_get_sample(const dlf_profile *p, int index, dlf_profile_sample *out);
+DLF_API dlf_status dlf_profile_get_sample(const dlf_profile *p, int index, dlf_profile_sample *out);
 
 /* ---------------------------------------------------------------- tuning -- */
 
@@ -405,8 +417,8 @@ typedef enum dlf_tune_strategy {
 } dlf_tune_strategy;
 
 /* "dlfusion", "oracle", "greedy", "none", "blocks"; from_name returns -1 if unknown. */
-const char *dlf_tune_strategy_name(dlf_tune_strategy s);
-int dlf_tune_strategy_from_name(const char *name);
+DLF_API const char *dlf_tune_strategy_name(dlf_tune_strategy s);
+DLF_API int dlf_tune_strategy_from_name(const char *name);
 
 typedef struct dlf_tune_options {
   dlf_tune_strategy strategy;
@@ -424,13 +436,13 @@ typedef struct dlf_tune_result {
 
 /* Decide the plan of model on target. The plan records the target (an accelerator plan is
  * simulated, not run: sessions refuse it). result may be NULL. */
-dlf_status dlf_tune(const dlf_model *model, const dlf_target *target,
-                    const dlf_tune_options *opts, dlf_plan **out, dlf_tune_result *result);
+DLF_API dlf_status dlf_tune(const dlf_model *model, const dlf_target *target,
+                            const dlf_tune_options *opts, dlf_plan **out, dlf_tune_result *result);
 
 /* The simulated latency in microseconds of plan (blocks of consecutive layers) on an
  * accelerator target, and per block when block_us != NULL (dlf_plan_num_blocks entries). */
-dlf_status dlf_plan_simulate(const dlf_model *model, const dlf_target *target,
-                             const dlf_plan *plan, double *total_us, double *block_us);
+DLF_API dlf_status dlf_plan_simulate(const dlf_model *model, const dlf_target *target,
+                                     const dlf_plan *plan, double *total_us, double *block_us);
 
 #ifdef __cplusplus
 }

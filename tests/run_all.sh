@@ -56,6 +56,7 @@ elif [ "$quick" != "--quick" ]; then
     "models|tests/scripts/test_models.sh"
     "zoo|tests/scripts/test_zoo.sh"
     "conformance|tests/scripts/test_conformance.sh"
+    "install|tests/install/run.sh"
   )
 fi
 
