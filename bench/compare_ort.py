@@ -490,8 +490,8 @@ def main():
 
   subprocess.run([os.path.join(HERE, "setup_ort.sh")], check=True, stdout=sys.stderr)
   if suite:
-    subprocess.run(["/usr/bin/python3", os.path.join(SCRIPTS, "gen_suite.py"), "--out",
-                    a.models_dir, "--only", ",".join(models)], check=True, stdout=sys.stderr)
+    subprocess.run([os.path.join(HERE, "models.sh"), "--suite", "--out", a.models_dir] + models,
+                   check=True, stdout=sys.stderr)
   else:
     subprocess.run([os.path.join(HERE, "models.sh"), "--out", a.models_dir] + models, check=True,
                    stdout=sys.stderr)
@@ -588,7 +588,8 @@ def main():
       f.write(report)
   if a.json:
     with open(a.json, "w") as f:
-      json.dump({"header": header, "results": results, "checks": checks}, f, indent=1)
+      json.dump({"header": header, "results": results, "checks": checks, "status": status,
+                 "suite": suite}, f, indent=1)
   return 1 if bad else 0
 
 

@@ -289,8 +289,8 @@ def main():
   models = a.models.split()
   subprocess.run([os.path.join(HERE, "setup_ort.sh")], check=True, stdout=sys.stderr)
   if a.suite:
-    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tests", "scripts", "gen_suite.py"),
-                    "--only", ",".join(models)], check=True, stdout=sys.stderr)
+    subprocess.run([os.path.join(HERE, "models.sh"), "--suite"] + models, check=True,
+                   stdout=sys.stderr)
   else:
     subprocess.run([os.path.join(HERE, "models.sh")] + models, check=True, stdout=sys.stderr)
   core_gflops = a.peak_gflops or measure_peak_gflops()
