@@ -16,6 +16,7 @@ suites=(
   "unit|$build/dlf_tests"
   "cli|tests/cli/run.sh"
   "errors|tests/cli/errors.sh"
+  "layers|tests/scripts/check_layers.sh"
 )
 if [ "$quick" = "--valgrind" ]; then
   # Wrappers, so that the suites (which run $DLF_BIN) need not know about Valgrind.

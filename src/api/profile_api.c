@@ -3,13 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/profile_internal.h"
 #include "api/target_internal.h"
 #include "core/status.h"
-#include "tune/profile.h"
 
-struct dlf_profile {
-  profile p;
-};
+const profile *dlf_profile_get(const dlf_profile *d) { return d ? &d->p : NULL; }
 
 /* Move p (owned from here on) into a new handle. */
 static dlf_status wrap(profile *p, dlf_profile **out) {

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "api/model.h"
-#include "api/plan_internal.h"
 #include "core/checked.h"
 #include "core/cpu.h"
 #include "core/rng.h"
 #include "core/status.h"
 #include "kernels/kernels.h"
+#include "model/model.h"
+#include "tune/measure.h"
 #include "tune/profile.h"
 
 /* ------------------------------------------------------------------ the grid --
@@ -295,7 +295,7 @@ static dlf_status build_graph(const profile_sample *s, uint64_t seed, ir_graph *
 }
 
 /* One block of every layer of m on k cores, the engine's tile height and algorithms. */
-static dlf_status fused_plan(const dlf_model *m, int k, dlf_plan **out) {
+static dlf_status fused_plan(const model *m, int k, plan **out) {
   plan *p;
   DLF_TRY(plan_unfused(m->graph, m->spec, k, &p));
   plan_block *b0 = &p->blocks[0];
@@ -320,7 +320,8 @@ static dlf_status fused_plan(const dlf_model *m, int k, dlf_plan **out) {
   b0->algo = algo;
   b0->n_layers = n;
   p->n_blocks = 1;
-  return dlf_plan_wrap_model(m, p, NULL, out);
+  *out = p;
+  return DLF_OK;
 }
 
 static double now_ms(void) {
@@ -339,95 +340,69 @@ static double median(double *v, int n) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* A session of m on k threads running plan pl, with its block time buffer. */
+/* A bench of plan p (owned from here on) on k threads, its input filled from seed, and a
+ * buffer for the times of `runs` timed runs. */
 typedef struct timed {
-  dlf_session *s;
-  int n_blocks;
-  double *block_ms;
+  tune_bench b;
   double *runs_ms; /* per timed run: the sum of the block times */
 } timed;
 
 static void timed_free(timed *t) {
-  dlf_session_free(t->s);
-  free(t->block_ms);
+  tune_bench_close(&t->b);
   free(t->runs_ms);
   memset(t, 0, sizeof *t);
 }
 
-static dlf_status timed_open(const dlf_model *m, const dlf_plan *pl, int k, int runs, timed *t) {
+static dlf_status timed_open(const model *m, plan *p, int k, int runs, uint64_t seed, timed *t) {
   memset(t, 0, sizeof *t);
-  dlf_session_options so = {DLF_ENGINE_DEFAULT, k, pl};
-  DLF_TRY(dlf_session_create(m, &so, &t->s));
-  t->n_blocks = dlf_plan_num_blocks(pl);
-  t->block_ms = dlf_calloc_array((size_t)t->n_blocks, sizeof *t->block_ms);
+  dlf_status st = tune_bench_open(m->graph, p, k, NULL, &t->b);
+  plan_free(p);
+  DLF_TRY(st);
   t->runs_ms = dlf_calloc_array((size_t)runs, sizeof *t->runs_ms);
-  if (!t->block_ms || !t->runs_ms)
-    return dlf_error(DLF_ERR_NOMEM, "%s: out of memory for timings", m->spec);
-  return DLF_OK;
-}
-
-/* One run; the time of the layers (the sum of the block times: the NCHW <-> NHWC conversion
- * at the model's edges is not a layer's and is left out). */
-static dlf_status timed_run(timed *t, const void *const *in, void *const *out, double *ms) {
-  DLF_TRY(dlf_session_run_blocks(t->s, in, out, t->block_ms));
-  double sum = 0;
-  for (int b = 0; b < t->n_blocks; b++)
-    sum += t->block_ms[b];
-  *ms = sum;
+  if (!t->runs_ms) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory for timings", m->spec);
+  /* the same random input for every bench of a point (the graph's one float input) */
+  const ir_tensor *x = &m->graph->tensors[m->graph->inputs[0]];
+  dlf_rng r = dlf_rng_make(seed ^ 0x5eed);
+  float *in = t->b.in[0];
+  for (int64_t i = 0, n = ir_tensor_numel(x); i < n; i++)
+    in[i] = dlf_rng_range(&r, -1.0f, 1.0f);
   return DLF_OK;
 }
 
 /* The samples of one grid point, s[0..n_cores): every core number. */
 static dlf_status measure_point(const profile_options *o, profile_sample *s, int n_cores) {
+  const uint64_t seed = o->seed ? o->seed : 1;
   ir_graph *g = NULL;
-  dlf_status st = build_graph(&s[0], o->seed ? o->seed : 1, &g);
+  dlf_status st = build_graph(&s[0], seed, &g);
   if (st != DLF_OK) {
     ir_graph_free(g);
     return st;
   }
-  dlf_model *m = NULL;
-  DLF_TRY(dlf_model_from_graph(g, NULL, &m));
-  if (m->n_layers != s[0].fused) {
+  model *m = NULL;
+  DLF_TRY(model_build(NULL, g, NULL, &m));
+  if (m->n_layers != s[0].fused || m->graph->n_inputs != 1) {
     st = dlf_error(DLF_ERR_INTERNAL, "%s: %d layers after the passes, expected %d", m->spec,
                    m->n_layers, s[0].fused);
-    dlf_model_free(m);
+    model_free(m);
     return st;
   }
-  dlf_tensor ti, to;
-  float *x = NULL, *y = NULL;
-  if ((st = dlf_model_input(m, 0, &ti)) == DLF_OK) st = dlf_model_output(m, 0, &to);
-  int64_t nx = 1, ny = 1;
-  for (int d = 0; st == DLF_OK && d < ti.ndim; d++)
-    nx *= ti.dims[d];
-  for (int d = 0; st == DLF_OK && d < to.ndim; d++)
-    ny *= to.dims[d];
-  if (st == DLF_OK && (!(x = dlf_malloc_array((size_t)nx, sizeof *x)) ||
-                       !(y = dlf_malloc_array((size_t)ny, sizeof *y))))
-    st = dlf_error(DLF_ERR_NOMEM, "%s: out of memory for inputs", m->spec);
-  if (st == DLF_OK) {
-    dlf_rng r = dlf_rng_make((o->seed ? o->seed : 1) ^ 0x5eed);
-    for (int64_t i = 0; i < nx; i++)
-      x[i] = dlf_rng_range(&r, -1.0f, 1.0f);
-  }
-  const void *in[1] = {x};
-  void *outp[1] = {y};
   int max_runs = o->runs > 0 ? o->runs : o->quick ? QUICK_RUNS : DEFAULT_RUNS;
   for (int c = 0; c < n_cores && st == DLF_OK; c++) {
     int k = s[c].cores;
     bool fused = s[c].fused > 1;
-    dlf_plan *pu = NULL, *pf = NULL;
+    plan *pu = NULL, *pf = NULL;
     timed tu = {0}, tf = {0};
-    st = dlf_plan_unfused(m, k, &pu);
+    st = plan_unfused(m->graph, m->spec, k, &pu);
     if (st == DLF_OK && fused) st = fused_plan(m, k, &pf);
-    if (st == DLF_OK) st = timed_open(m, pu, k, max_runs, &tu);
-    if (st == DLF_OK && fused) st = timed_open(m, pf, k, max_runs, &tf);
+    if (st == DLF_OK) st = timed_open(m, pu, k, max_runs, seed, &tu), pu = NULL;
+    if (st == DLF_OK && fused) st = timed_open(m, pf, k, max_runs, seed, &tf), pf = NULL;
     /* warm-up: pages of the arena and scratch, caches, the thread pool awake */
     double warm = 0, ms;
-    if (st == DLF_OK) st = timed_run(&tu, in, outp, &ms);
-    if (st == DLF_OK && fused) st = timed_run(&tf, in, outp, &ms);
+    if (st == DLF_OK) st = tune_bench_run(&tu.b, &ms);
+    if (st == DLF_OK && fused) st = tune_bench_run(&tf.b, &ms);
     double t0 = now_ms();
-    if (st == DLF_OK) st = timed_run(&tu, in, outp, &ms);
-    if (st == DLF_OK && fused) st = timed_run(&tf, in, outp, &ms);
+    if (st == DLF_OK) st = tune_bench_run(&tu.b, &ms);
+    if (st == DLF_OK && fused) st = tune_bench_run(&tf.b, &ms);
     warm = now_ms() - t0;
     int runs = max_runs;
     if (o->runs <= 0 && warm * runs > RUN_BUDGET_MS) {
@@ -437,8 +412,8 @@ static dlf_status measure_point(const profile_options *o, profile_sample *s, int
     }
     /* interleaved (unfused, fused, unfused, ...): both see the same machine noise */
     for (int i = 0; i < runs && st == DLF_OK; i++) {
-      st = timed_run(&tu, in, outp, &tu.runs_ms[i]);
-      if (st == DLF_OK && fused) st = timed_run(&tf, in, outp, &tf.runs_ms[i]);
+      st = tune_bench_run(&tu.b, &tu.runs_ms[i]);
+      if (st == DLF_OK && fused) st = tune_bench_run(&tf.b, &tf.runs_ms[i]);
     }
     if (st == DLF_OK) {
       double mu = median(tu.runs_ms, runs) * 1e3;
@@ -451,12 +426,10 @@ static dlf_status measure_point(const profile_options *o, profile_sample *s, int
     }
     timed_free(&tu);
     timed_free(&tf);
-    dlf_plan_free(pu);
-    dlf_plan_free(pf);
+    plan_free(pu);
+    plan_free(pf);
   }
-  free(x);
-  free(y);
-  dlf_model_free(m);
+  model_free(m);
   return st;
 }
 
