@@ -12,6 +12,8 @@
 # a failure not listed is FAIL, and a listed case that now passes is XPASS, a failure too (remove
 # its line: the list stays exact). --strict or DLF_SUITE_STRICT=1 ignores the list.
 # Default: the quick cases (gen_suite.py's 'big' ones left out); --full: all (what make test runs).
+# DLF_BIN: the CLI under test; DLF_LIB: the libdlfusion.so the fallback check loads (default: next
+# to DLF_BIN; give the normal build's when DLF_BIN is a sanitizer build, which python cannot load).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
@@ -40,7 +42,8 @@ if [ ! -x "$bin" ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-lib=$(dirname "$bin")/libdlfusion.so
+# The library fallback_layers.py loads into python (a sanitizer build cannot be: give DLF_LIB).
+lib=${DLF_LIB:-$(dirname "$bin")/libdlfusion.so}
 
 if ! cases=$($PY tests/scripts/gen_suite.py --list "${sel[@]}"); then
   echo "0 passed, 1 failed"
