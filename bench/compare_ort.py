@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # compare_ort.py — times dlfusion against ONNX Runtime (onnxruntime-node, via ort_time.js) on the same
 # ONNX files, interleaved A/B in one run, and checks that both give the same outputs; prints markdown.
-"""Usage: bench/compare_ort.py [--models "resnet18 mobilenet_v2 ..."] [--threads "1 2"]
+"""Usage: bench/compare_ort.py [--models "resnet18 mobilenet_v2 ..." | --set design|heldout|all]
+                             [--threads "1 2"]
                              [--rounds N] [--runs R] [--ort-runs R] [--dlf-runs R] [--warmup W]
                              [--dlf-warmup W] [--dlf-mode auto|bench|run] [--dlf-bin PATH]
                              [--dlf-args "..."] [--quiet-wait S] [--ort-only]
@@ -17,7 +18,15 @@ dlfusion is faster). Outputs: ORT and one untimed `dlfusion run` get the model's
 makes the exit status 1). Progress goes to stderr, the report (markdown) to stdout.
 
 Models are made by bench/models.sh (tests/scripts/gen_models.py), ONNX Runtime is installed by
-bench/setup_ort.sh; both are called here and do nothing when already done."""
+bench/setup_ort.sh; both are called here and do nothing when already done.
+
+--set design|heldout|all runs the model suite of tests/scripts/gen_suite.py instead (its
+fixtures in tests/fixtures/gen/suite, generated here when missing; --models narrows the set,
+--quick leaves out its big cases). A model dlfusion cannot run is reported as "fails: why"
+and the others go on; each row says how many layers run on the reference fallback
+(tests/scripts/fallback_layers.py). The report then starts with one table per family (status,
+ORT and dlfusion ms and ORT/dlfusion at each thread count, output check) and the geometric
+mean of ORT/dlfusion per set over the models that run (bench/suite.md)."""
 
 import argparse
 import json
@@ -36,6 +45,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+SCRIPTS = os.path.join(ROOT, "tests", "scripts")
+SUITE_DIR = os.path.join(ROOT, "tests", "fixtures", "gen", "suite")
 DEFAULT_MODELS = "resnet18 mobilenet_v2 squeezenet1_0 alexnet"
 REL_TOL = 1e-3  # same as tests/scripts/gen_models.py (test_models.sh)
 
@@ -208,11 +219,20 @@ def parse_dlf_time(text):
                    "in dlfusion's output:\n" + text)
 
 
+class RunFailed(SystemExit):
+  """dlfusion exited non-zero; .why is its first line of stderr (suite mode reports it)."""
+
+  def __init__(self, msg, why):
+    super().__init__(msg)
+    self.why = why
+
+
 def run_checked(cmd):
   p, others = run_measured(cmd)
   if p.returncode != 0:
-    raise SystemExit("compare_ort.py: %s failed (exit %d):\n%s%s" % (
-        " ".join(map(shlex.quote, cmd)), p.returncode, p.stdout[-2000:], p.stderr[-2000:]))
+    why = (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[0]
+    raise RunFailed("compare_ort.py: %s failed (exit %d):\n%s%s" % (
+        " ".join(map(shlex.quote, cmd)), p.returncode, p.stdout[-2000:], p.stderr[-2000:]), why)
   return p, others
 
 
@@ -255,12 +275,173 @@ def fmt_ms(x):
   return "%.1f" % x if x >= 10 else "%.2f" % x
 
 
+def measure(a, name, model, inp, torch_out, threads, dlf_bin, mode, ort_runs, dlf_runs,
+            dlf_warmup, tmp, results, checks):
+  """The interleaved rounds of one model at each thread count: appends to results, checks."""
+  for k, nt in enumerate(threads):
+    ort_meds, dlf_meds, ort_mins, ort_cpu, others, engine = [], [], [], [], [], None
+    extra = shlex.split(a.dlf_args)
+    if dlf_bin and a.plan != "none":
+      plan_path = os.path.join(tmp, "%s.t%d.plan.json" % (name, nt))
+      run_checked([dlf_bin, "plan", model, "--fuse", a.plan, "--cores", str(nt), "-o",
+                   plan_path])
+      extra += ["--plan", plan_path]
+    for r in range(a.rounds):
+      # the first round of the first thread count also writes both outputs for the check
+      first = k == 0 and r == 0
+      ort_out = os.path.join(tmp, name + ".ort.npy") if first else None
+      if first and dlf_bin:  # not timed: one plain run that writes the output
+        dlf_out = os.path.join(tmp, name + ".dlf.npy")
+        dlf_output(dlf_bin, extra, model, inp, nt, dlf_out)
+      order = ("ort", "dlf") if r % 2 == 0 else ("dlf", "ort")
+      round_others = []
+      if a.quiet_wait > 0:
+        w = wait_quiet(a.quiet_wait)
+        if w >= a.quiet_wait:
+          log("  (the machine stayed busy for %.0f s; measuring anyway)" % w)
+      for side in order:
+        if side == "ort":
+          j = ort_time(model, inp, nt, ort_runs, a.warmup, ort_out)
+          ort_meds.append(j["median_ms"])
+          ort_mins.append(j["min_ms"])
+          ort_cpu.append(j.get("cpu_ms", float("nan")))
+        elif dlf_bin:
+          j = dlf_time(dlf_bin, mode, extra, model, inp, nt, dlf_runs, dlf_warmup)
+          dlf_meds.append(j["median_ms"])
+          engine = j.get("engine")
+        else:
+          continue
+        if j["others"] is not None:
+          round_others.append(j["others"])
+      others += round_others
+      log("  %-14s threads %d round %d: ORT %s ms%s; others used %.0f%% of the CPUs" % (
+          name, nt, r + 1, fmt_ms(ort_meds[-1]),
+          (", dlfusion %s ms" % fmt_ms(dlf_meds[-1])) if dlf_meds else "",
+          100 * max(round_others or [0])))
+      if first:
+        c = {"model": name, "ort_vs_torch": rel_err(torch_out, ort_out)}
+        if dlf_bin:
+          c["dlf_vs_ort"] = rel_err(ort_out, dlf_out)
+          c["dlf_vs_torch"] = rel_err(torch_out, dlf_out)
+        checks.append(c)
+    res = {"model": name, "threads": nt, "ort_round_medians_ms": ort_meds,
+           "ort_median_ms": median(ort_meds), "ort_best_round_ms": min(ort_meds),
+           "ort_min_ms": min(ort_mins), "ort_cpu_ms": median(ort_cpu), "others_max": max(others) if others else None,
+           "others_median": median(others) if others else None}
+    if dlf_bin:
+      # The two sides of a round ran back to back, so their ratio is what interleaving buys:
+      # contention that slows one round slows both sides of it alike.
+      res.update({"dlf_round_medians_ms": dlf_meds, "dlf_engine": engine,
+                  "dlf_median_ms": median(dlf_meds),
+                  "round_ratios": [o / d for o, d in zip(ort_meds, dlf_meds)]})
+      res["ratio"] = median(res["round_ratios"])
+    results.append(res)
+
+
+# ---------------------------------------------------------------- the model suite
+
+
+def suite_cases(cset, quick, only):
+  """The cases of tests/scripts/gen_suite.py's table (its --list), as dicts."""
+  cmd = ["/usr/bin/python3", os.path.join(SCRIPTS, "gen_suite.py"), "--list", "--set", cset]
+  cmd += ["--quick"] if quick else []
+  cmd += ["--only", only] if only else []
+  p = subprocess.run(cmd, capture_output=True, text=True)
+  if p.returncode != 0:
+    raise SystemExit(p.stderr.strip() or "compare_ort.py: gen_suite.py --list failed")
+  keys = ("name", "set", "family", "opset", "batch", "size", "kind")
+  cases = [dict(zip(keys, line.split())) for line in p.stdout.splitlines() if line.strip()]
+  for c in cases:
+    c["family"] = c["family"].replace("_", " ")
+  return cases
+
+
+def suite_status(dlf_bin, model):
+  """"runs", "runs, N fallback layers (ops)" or "fails: why", from loading the model and
+  creating sessions in this process (tests/scripts/fallback_layers.py, libdlfusion.so next to
+  the CLI). The one place that says whether a suite model runs."""
+  sys.path.insert(0, SCRIPTS)
+  import fallback_layers
+  lib = os.path.join(os.path.dirname(dlf_bin), "libdlfusion.so")
+  try:
+    fb, n = fallback_layers.find_fallbacks(fallback_layers.Lib(lib), model)
+  except fallback_layers.Error as e:
+    return "fails: " + str(e).replace(model + ": ", "")
+  if not fb:
+    return "runs"
+  by_op = {}
+  for _, _, op in fb:
+    by_op[op] = by_op.get(op, 0) + 1
+  return "runs, %d of %d layers on the fallback (%s)" % (len(fb), n, ", ".join(
+      "%s x%d" % kv for kv in sorted(by_op.items(), key=lambda kv: (-kv[1], kv[0]))))
+
+
+def geomean(xs):
+  xs = [x for x in xs if x and x > 0 and x == x]
+  return float(np.exp(np.mean(np.log(xs)))) if xs else float("nan")
+
+
+def suite_report(suite, status, results, checks, threads):
+  """One table per family (models in table order), then the geometric mean per set."""
+  by = {(r["model"], r["threads"]): r for r in results}
+  chk = {c["model"]: c for c in checks}
+  out = ["## Model suite: ORT/dlfusion per family", "",
+         "ORT/dlfusion > 1: dlfusion is faster. status: whether dlfusion runs the model and how "
+         "many of its layers run on the reference fallback; check: dlfusion's output against "
+         "ORT's on the saved input (max |a - b| / range, tolerance %g)." % REL_TOL, ""]
+  head = "| model | set | input | status |" + "".join(
+      " ORT ms %dt | dlf ms %dt | ORT/dlf %dt |" % (t, t, t) for t in threads) + " check |"
+  sep = "|---|---|---|---|" + "---|---|---|" * len(threads) + "---|"
+  families = []
+  for c in suite:
+    if c["family"] not in families:
+      families.append(c["family"])
+  for fam in families:
+    out += ["### " + fam, "", head, sep]
+    for c in (c for c in suite if c["family"] == fam):
+      n = c["name"]
+      cells = []
+      for t in threads:
+        r = by.get((n, t))
+        cells += ([fmt_ms(r["ort_median_ms"]), fmt_ms(r["dlf_median_ms"]), "%.2f" % r["ratio"]]
+                  if r else ["", "", ""])
+      ck = chk.get(n)
+      check = ("ok %.1g" % ck["dlf_vs_ort"] if ck["dlf_vs_ort"] <= REL_TOL else
+               "MISMATCH %.2g" % ck["dlf_vs_ort"]) if ck else ""
+      inp = c["size"] + (" x%s" % c["batch"] if c["batch"] != "1" else "")
+      out.append("| %s | %s | %s | %s | %s | %s |" % (n, c["set"], inp, status.get(n, "?"),
+                                                      " | ".join(cells), check))
+    out.append("")
+  out += ["### Geometric mean of ORT/dlfusion per set", "",
+          "| set | models | run | fail |" + "".join(" geomean %dt | below 1.0 at %dt |" % (t, t)
+                                                   for t in threads),
+          "|---|---|---|---|" + "---|---|" * len(threads)]
+  for cset in ("design", "heldout", "all"):
+    cs = [c for c in suite if cset == "all" or c["set"] == cset]
+    if not cs:
+      continue
+    ran = [c["name"] for c in cs if (c["name"], threads[0]) in by]
+    cells = []
+    for t in threads:
+      ratios = {n: by[(n, t)]["ratio"] for n in ran if (n, t) in by}
+      cells += ["%.2f" % geomean(ratios.values()),
+                "%d (%s)" % (sum(v < 1 for v in ratios.values()),
+                             " ".join(n for n, v in ratios.items() if v < 1)) if ratios else ""]
+    out.append("| %s | %d | %d | %d | %s |" % (cset, len(cs), len(ran), len(cs) - len(ran),
+                                               " | ".join(cells)))
+  return out + [""]
+
+
 # ---------------------------------------------------------------- main
 
 
 def main():
   ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-  ap.add_argument("--models", default=DEFAULT_MODELS, help='space-separated (default "%(default)s")')
+  ap.add_argument("--models", help='space-separated (default "%s"; with --set: all of the set)'
+                  % DEFAULT_MODELS)
+  ap.add_argument("--set", choices=("design", "heldout", "all"),
+                  help="the model suite's cases (tests/scripts/gen_suite.py) instead of the zoo models")
+  ap.add_argument("--quick", action="store_true", help="with --set: leave out the big cases")
   ap.add_argument("--threads", default="1 2", help='space-separated thread counts ("1 2")')
   ap.add_argument("--rounds", type=int, default=3, help="A/B rounds per model and thread count (3)")
   ap.add_argument("--runs", type=int, default=10, help="timed runs per process, both sides (10)")
@@ -283,11 +464,14 @@ def main():
                   help="before each round, wait up to S s for the others' CPU use to drop "
                   "below 10%% (0: do not wait)")
   ap.add_argument("--ort-only", action="store_true", help="time ORT only (no dlfusion, no output check)")
-  ap.add_argument("--models-dir", default=os.path.join(HERE, "models"))
+  ap.add_argument("--models-dir", help="default bench/models; with --set tests/fixtures/gen/suite")
   ap.add_argument("--report", help="also write the markdown report to this file")
   ap.add_argument("--json", help="write all measurements as JSON to this file")
   a = ap.parse_args()
-  models = a.models.split()
+  suite = suite_cases(a.set, a.quick, a.models) if a.set else None
+  models = [c["name"] for c in suite] if suite else (a.models or DEFAULT_MODELS).split()
+  if a.models_dir is None:
+    a.models_dir = SUITE_DIR if suite else os.path.join(HERE, "models")
   threads = [int(t) for t in a.threads.split()]
   ort_runs = a.ort_runs or a.runs
   dlf_runs = a.dlf_runs or a.runs
@@ -305,8 +489,12 @@ def main():
     mode = "bench" if dlf_has_bench(dlf_bin) else "run"
 
   subprocess.run([os.path.join(HERE, "setup_ort.sh")], check=True, stdout=sys.stderr)
-  subprocess.run([os.path.join(HERE, "models.sh"), "--out", a.models_dir] + models, check=True,
-                 stdout=sys.stderr)
+  if suite:
+    subprocess.run([os.path.join(HERE, "models.sh"), "--suite", "--out", a.models_dir] + models,
+                   check=True, stdout=sys.stderr)
+  else:
+    subprocess.run([os.path.join(HERE, "models.sh"), "--out", a.models_dir] + models, check=True,
+                   stdout=sys.stderr)
 
   header = cpu_header(dlf_bin)
   header.insert(len(header) - 1, "- ONNX Runtime: onnxruntime-node %s, CPU EP, graph optimization "
@@ -317,67 +505,25 @@ def main():
   tmp = tempfile.mkdtemp(prefix="compare_ort.")
   results, checks = [], []
   t_start = time.time()
+  status = {}
   for name in models:
     d = os.path.join(a.models_dir, name)
     model, inp, torch_out = (os.path.join(d, f) for f in ("model.onnx", "input.npy", "output.npy"))
-    for k, nt in enumerate(threads):
-      ort_meds, dlf_meds, ort_mins, ort_cpu, others, engine = [], [], [], [], [], None
-      extra = shlex.split(a.dlf_args)
-      if dlf_bin and a.plan != "none":
-        plan_path = os.path.join(tmp, "%s.t%d.plan.json" % (name, nt))
-        run_checked([dlf_bin, "plan", model, "--fuse", a.plan, "--cores", str(nt), "-o",
-                     plan_path])
-        extra += ["--plan", plan_path]
-      for r in range(a.rounds):
-        # the first round of the first thread count also writes both outputs for the check
-        first = k == 0 and r == 0
-        ort_out = os.path.join(tmp, name + ".ort.npy") if first else None
-        if first and dlf_bin:  # not timed: one plain run that writes the output
-          dlf_out = os.path.join(tmp, name + ".dlf.npy")
-          dlf_output(dlf_bin, extra, model, inp, nt, dlf_out)
-        order = ("ort", "dlf") if r % 2 == 0 else ("dlf", "ort")
-        round_others = []
-        if a.quiet_wait > 0:
-          w = wait_quiet(a.quiet_wait)
-          if w >= a.quiet_wait:
-            log("  (the machine stayed busy for %.0f s; measuring anyway)" % w)
-        for side in order:
-          if side == "ort":
-            j = ort_time(model, inp, nt, ort_runs, a.warmup, ort_out)
-            ort_meds.append(j["median_ms"])
-            ort_mins.append(j["min_ms"])
-            ort_cpu.append(j.get("cpu_ms", float("nan")))
-          elif dlf_bin:
-            j = dlf_time(dlf_bin, mode, extra, model, inp, nt, dlf_runs, dlf_warmup)
-            dlf_meds.append(j["median_ms"])
-            engine = j.get("engine")
-          else:
-            continue
-          if j["others"] is not None:
-            round_others.append(j["others"])
-        others += round_others
-        log("  %-14s threads %d round %d: ORT %s ms%s; others used %.0f%% of the CPUs" % (
-            name, nt, r + 1, fmt_ms(ort_meds[-1]),
-            (", dlfusion %s ms" % fmt_ms(dlf_meds[-1])) if dlf_meds else "",
-            100 * max(round_others or [0])))
-        if first:
-          c = {"model": name, "ort_vs_torch": rel_err(torch_out, ort_out)}
-          if dlf_bin:
-            c["dlf_vs_ort"] = rel_err(ort_out, dlf_out)
-            c["dlf_vs_torch"] = rel_err(torch_out, dlf_out)
-          checks.append(c)
-      res = {"model": name, "threads": nt, "ort_round_medians_ms": ort_meds,
-             "ort_median_ms": median(ort_meds), "ort_best_round_ms": min(ort_meds),
-             "ort_min_ms": min(ort_mins), "ort_cpu_ms": median(ort_cpu), "others_max": max(others) if others else None,
-             "others_median": median(others) if others else None}
-      if dlf_bin:
-        # The two sides of a round ran back to back, so their ratio is what interleaving buys:
-        # contention that slows one round slows both sides of it alike.
-        res.update({"dlf_round_medians_ms": dlf_meds, "dlf_engine": engine,
-                    "dlf_median_ms": median(dlf_meds),
-                    "round_ratios": [o / d for o, d in zip(ort_meds, dlf_meds)]})
-        res["ratio"] = median(res["round_ratios"])
-      results.append(res)
+    if suite and dlf_bin:
+      status[name] = suite_status(dlf_bin, model)
+      log("  %-14s %s" % (name, status[name]))
+      if status[name].startswith("fails"):
+        continue
+    try:
+      measure(a, name, model, inp, torch_out, threads, dlf_bin, mode, ort_runs, dlf_runs,
+              dlf_warmup, tmp, results, checks)
+    except RunFailed as e:
+      if not suite:
+        raise
+      results[:] = [r for r in results if r["model"] != name]
+      checks[:] = [c for c in checks if c["model"] != name]
+      status[name] = "fails: " + e.why
+      log("  %-14s %s" % (name, status[name]))
   elapsed = time.time() - t_start
   shutil.rmtree(tmp, ignore_errors=True)
 
@@ -401,6 +547,7 @@ def main():
       "2-thread rows most)" + ("" if dlf_bin else "; ORT CPU ms/run: the ORT process's CPU "
       "time per run, median over rounds (1 thread: the latency minus the time others took the "
       "core; 2 threads: both threads, spinning included)"), ""]
+  n_head = len(out)
   if dlf_bin:
     out += ["| model | threads | ORT median ms | ORT round medians | dlfusion median ms | "
             "dlfusion round medians | engine | ORT/dlfusion | others' CPU |",
@@ -431,6 +578,9 @@ def main():
     bad |= not ok
     out.append("| %s | %s | %s |" % (c["model"], " | ".join("%.2g" % e for e in errs),
                                      "ok" if ok else "MISMATCH"))
+  if suite:  # the per-family tables first, the per-round details after them
+    out = out[:n_head] + suite_report(suite, status, results, checks, threads) + \
+        ["## Per model and thread count", ""] + out[n_head:]
   report = "\n".join(out) + "\n"
   sys.stdout.write(report)
   if a.report:
@@ -438,7 +588,8 @@ def main():
       f.write(report)
   if a.json:
     with open(a.json, "w") as f:
-      json.dump({"header": header, "results": results, "checks": checks}, f, indent=1)
+      json.dump({"header": header, "results": results, "checks": checks, "status": status,
+                 "suite": suite}, f, indent=1)
   return 1 if bad else 0
 
 

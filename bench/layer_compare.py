@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # layer_compare.py — per-layer times of dlfusion's fast engine against ONNX Runtime's per-node profile
 # on the same ONNX file, interleaved in one run; prints which layers lose and their GFLOP/s and GB/s.
-"""Usage: bench/layer_compare.py [--models "mobilenet_v2 squeezenet1_0"] [--threads 1]
+"""Usage: bench/layer_compare.py [--models "mobilenet_v2 squeezenet1_0"] [--suite] [--threads 1]
                                [--rounds 3] [--runs 20] [--warmup 3] [--lib PATH] [--top N]
+                               [--peak-gflops G] [--peak-gbps B]
 
 For each model (bench/models/NAME/model.onnx, made by bench/models.sh) runs --rounds rounds; a
 round is one ORT process with its profiler on (bench/ort_profile.js: W warm-up + R runs) and R
@@ -15,6 +16,19 @@ and GB/s (weights + activations in + out / time: near ~20-40 GB/s a layer is mem
 machine), and the ratio ORT/dlfusion (< 1: dlfusion loses). Then the layers ranked by the ms
 dlfusion loses, summed by kind (depthwise 3x3, 1x1 conv, ...).
 
+--suite takes the models from the model suite (tests/scripts/gen_suite.py; fixtures in
+tests/fixtures/gen/suite, generated when missing) instead of bench/models.
+
+Roofline: the losses table gives, per layer, the time a layer cannot beat on this CPU,
+max(2*MACs / peak FLOP/s, bytes / peak B/s) at the thread count, and what share of it each
+side attains (100%: at the roof), and whether the roof is compute or memory. The peaks are
+measured here: FLOP/s by bench/gemm_peak.c (the FMA peak of one core, best ISA; built into
+build/gemm_peak when missing) x threads, B/s by a 256 MiB numpy copy (read + written bytes,
+best of 5; one thread, which on this VM is near what two get). --peak-gflops / --peak-gbps
+give them instead (per core / whole machine). The memory roof is DRAM's: a layer whose
+tensors fit in L2 can beat it (over 100%), so for small layers read it as "far from the roof"
+only when both sides are far below it.
+
 Note ORT's profiler adds ~10 µs per node, so ORT's sum of nodes is above its plain latency; the
 per-layer ratios of larger layers are the firm ones. Needs: built libdlfusion.so (make), ORT
 (bench/setup_ort.sh, called here), the models (bench/models.sh, called here)."""
@@ -23,6 +37,7 @@ import argparse
 import ctypes as C
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -31,6 +46,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+SUITE_DIR = os.path.join(ROOT, "tests", "fixtures", "gen", "suite")
 MAX_DIMS = 8
 
 
@@ -160,6 +176,40 @@ def ort_profile(model, threads, runs, warmup):
   return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def measure_peak_gflops():
+  """One core's FMA peak (GFLOP/s) from bench/gemm_peak.c: its best 'measured FMA peak' line."""
+  exe = os.path.join(ROOT, "build", "gemm_peak")
+  if not os.access(exe, os.X_OK):
+    lib = os.path.join(ROOT, "build", "libdlfusion.a")
+    subprocess.run(["gcc", "-O2", "-std=c11", "-D_GNU_SOURCE", "-I" + os.path.join(ROOT, "include"),
+                    "-I" + os.path.join(ROOT, "src"), os.path.join(HERE, "gemm_peak.c"), lib,
+                    "-lm", "-lpthread", "-o", exe], check=True)
+  out = subprocess.run([exe, "64"], capture_output=True, text=True, check=True).stdout
+  peaks = [float(m) for m in re.findall(r"measured FMA peak, \w+:\s*([0-9.]+) GFLOP/s", out)]
+  if not peaks:
+    raise SystemExit("layer_compare.py: no 'measured FMA peak' line from %s:\n%s" % (exe, out))
+  return max(peaks)
+
+
+def measure_peak_gbps():
+  """Copy bandwidth (GB/s, bytes read + written) of a 256 MiB float32 copy, best of 5."""
+  a = np.ones(64 << 20, dtype=np.float32)
+  b = np.empty_like(a)
+  best = float("inf")
+  for _ in range(5):
+    t = time.perf_counter()
+    np.copyto(b, a)
+    best = min(best, time.perf_counter() - t)
+  return 2 * a.nbytes / best / 1e9
+
+
+def roof_ms(macs, nbytes, gflops, gbps):
+  """The roofline's bound on a layer's time (ms), and which roof it is."""
+  tc = 2 * macs / (gflops * 1e6) if gflops > 0 else 0.0
+  tm = nbytes / (gbps * 1e6) if gbps > 0 else 0.0
+  return max(tc, tm), "compute" if tc >= tm else "memory"
+
+
 def same_dims(dlf, ort):
   """dlfusion's NCHW dims against ORT's: equal, except that ORT's NCHWc layout rounds the channel
   dim of blocked tensors up to its block (8 or 16: mobilenet_v2's 24 channels are 32 there)."""
@@ -206,6 +256,8 @@ def kind(l):
   s = "s%d" % l["s"][0]
   if l["groups"] > 1 and l["groups"] == l["cin"]:
     return "dwconv %s %s" % (k, s)
+  if l["groups"] > 1:  # grouped (ResNeXt, RegNet): channels per group say which kernel fits
+    return "gconv %s %s %dch/g" % (k, s, l["cin"] // l["groups"])
   return "conv %s %s" % (k, s)
 
 
@@ -216,6 +268,10 @@ def shape_str(d):
 def main():
   ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
   ap.add_argument("--models", default="mobilenet_v2 squeezenet1_0")
+  ap.add_argument("--suite", action="store_true",
+                  help="models from the model suite (tests/scripts/gen_suite.py), not bench/models")
+  ap.add_argument("--peak-gflops", type=float, help="one core's peak (default: bench/gemm_peak.c)")
+  ap.add_argument("--peak-gbps", type=float, help="memory bandwidth (default: measured here)")
   ap.add_argument("--threads", type=int, default=1)
   ap.add_argument("--rounds", type=int, default=3)
   ap.add_argument("--runs", type=int, default=20)
@@ -232,11 +288,21 @@ def main():
     raise SystemExit("layer_compare.py: no %s (build it: make BUILD=build -j2, or --lib)" % a.lib)
   models = a.models.split()
   subprocess.run([os.path.join(HERE, "setup_ort.sh")], check=True, stdout=sys.stderr)
-  subprocess.run([os.path.join(HERE, "models.sh")] + models, check=True, stdout=sys.stderr)
+  if a.suite:
+    subprocess.run([os.path.join(HERE, "models.sh"), "--suite"] + models, check=True,
+                   stdout=sys.stderr)
+  else:
+    subprocess.run([os.path.join(HERE, "models.sh")] + models, check=True, stdout=sys.stderr)
+  core_gflops = a.peak_gflops or measure_peak_gflops()
+  gbps = a.peak_gbps or measure_peak_gbps()
+  gflops = core_gflops * a.threads
+  print("roofline: peak %.1f GFLOP/s (%.1f per core x %d thread(s)%s), %.1f GB/s (%s)" % (
+      gflops, core_gflops, a.threads, ", given" if a.peak_gflops else ", bench/gemm_peak.c",
+      gbps, "given" if a.peak_gbps else "256 MiB numpy copy, read + written"))
   dlf = Dlf(os.path.abspath(a.lib))
   report = {}
   for name in models:
-    path = os.path.join(HERE, "models", name, "model.onnx")
+    path = os.path.join(SUITE_DIR if a.suite else os.path.join(HERE, "models"), name, "model.onnx")
     layers = dlf.open(path, a.threads)
     dlf_ms = [[] for _ in layers]
     ort_us, nodes, ort_run, dlf_run, ort_cpu, dlf_cpu = None, None, [], [], [], []
@@ -295,18 +361,25 @@ def main():
           "%.2f" % (o / d) if k is not None and d > 0 else "-", gf(d),
           gf(o) if k is not None else "-", l["bytes"] / (d * 1e6) if d > 0 else 0))
       rows.append({"layer": i, "name": l["name"], "kind": kind(l), "in": l["in"], "out": l["out"],
-                   "dlf_ms": d, "ort_ms": o if k is not None else None, "macs": l["macs"]})
+                   "dlf_ms": d, "ort_ms": o if k is not None else None, "macs": l["macs"],
+                   "bytes": l["bytes"]})
     lose = sorted((r for r in rows if r.get("ort_ms") is not None and "layer" in r),
                   key=lambda r: r["ort_ms"] - r["dlf_ms"])
-    print("\nLargest losses (dlf ms - ORT ms):\n")
-    print("| # | kind | in -> out | dlf ms | ORT ms | lost ms |")
-    print("|---|---|---|---|---|---|")
+    print("\nLargest losses (dlf ms - ORT ms); roof: the roofline's bound on the layer's time "
+          "at %d thread(s), and the share of it each side attains:\n" % a.threads)
+    print("| # | kind | in -> out | dlf ms | ORT ms | lost ms | dlf GFLOP/s | dlf GB/s | roof ms "
+          "(bound) | dlf % of roof | ORT % of roof |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in lose[:a.top]:
       if r["dlf_ms"] <= r["ort_ms"]:
         break
-      print("| %d | %s | %s -> %s | %.3f | %.3f | %.3f |" % (
+      rm, bound = roof_ms(r["macs"], r["bytes"], gflops, gbps)
+      pct = lambda t: "%.0f%%" % (100 * rm / t) if t > 0 else "-"
+      print("| %d | %s | %s -> %s | %.3f | %.3f | %.3f | %.1f | %.1f | %.3f (%s) | %s | %s |" % (
           r["layer"], r["kind"], shape_str(r["in"]), shape_str(r["out"]), r["dlf_ms"], r["ort_ms"],
-          r["dlf_ms"] - r["ort_ms"]))
+          r["dlf_ms"] - r["ort_ms"], 2 * r["macs"] / (r["dlf_ms"] * 1e6) if r["dlf_ms"] > 0 else 0,
+          r["bytes"] / (r["dlf_ms"] * 1e6) if r["dlf_ms"] > 0 else 0, rm, bound,
+          pct(r["dlf_ms"]), pct(r["ort_ms"])))
     by = {}
     for r in rows:
       if "layer" in r and r["ort_ms"] is not None:

@@ -73,10 +73,11 @@ def stamp(case):
   return "gen=%d torch=%s seed=%d case=%r" % (GEN_VERSION, torch.__version__, SEED, tuple(case))
 
 
-def calibrate_bn(model, torch, batches=3, batch_size=4):
+def calibrate_bn(model, torch, batches=3, shape=(4, 3, 224, 224)):
   """Random weights with fresh BN statistics (mean 0, var 1) make activations shrink or blow up
   layer after layer; run random batches in train() mode so every BN holds the statistics of the
-  activations it actually sees (momentum None = exact cumulative average), then go to eval()."""
+  activations it actually sees (momentum None = exact cumulative average), then go to eval().
+  shape: of each random batch (gen_suite.py passes its case's input size)."""
   bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
   if not bns:
     return 0
@@ -92,7 +93,7 @@ def calibrate_bn(model, torch, batches=3, batch_size=4):
   model.train()
   with torch.no_grad():
     for _ in range(batches):
-      model(torch.randn(batch_size, 3, 224, 224))
+      model(torch.randn(*shape))
   for m in bns:
     m.momentum = 0.1
   return len(bns)
