@@ -39,6 +39,9 @@ KERN_AVX2_FLAGS   := -mavx2 -mfma
 KERN_AVX512_FLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma
 $(BUILD)/src/kernels/%_avx2.o: CFLAGS += $(KERN_AVX2_FLAGS)
 $(BUILD)/src/kernels/%_avx512.o: CFLAGS += $(KERN_AVX512_FLAGS)
+# The per-ISA halves of kernel tests (test_kernels_*_<isa>.c), called after the same check.
+$(BUILD)/tests/unit/test_kernels_%_avx2.o: CFLAGS += $(KERN_AVX2_FLAGS)
+$(BUILD)/tests/unit/test_kernels_%_avx512.o: CFLAGS += $(KERN_AVX512_FLAGS)
 
 .PHONY: all setup run test test-unit test-san test-valgrind clean format
 all: $(BUILD)/libdlfusion.a $(BUILD)/libdlfusion.so $(BUILD)/dlfusion $(BUILD)/dlf_tests
