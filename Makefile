@@ -40,6 +40,9 @@ KERN_AVX2_FLAGS   := -mavx2 -mfma
 KERN_AVX512_FLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma
 $(BUILD)/src/kernels/%_avx2.o: CFLAGS += $(KERN_AVX2_FLAGS)
 $(BUILD)/src/kernels/%_avx512.o: CFLAGS += $(KERN_AVX512_FLAGS)
+# The per-ISA halves of kernel tests (test_kernels_*_<isa>.c), called after the same check.
+$(BUILD)/tests/unit/test_kernels_%_avx2.o: CFLAGS += $(KERN_AVX2_FLAGS)
+$(BUILD)/tests/unit/test_kernels_%_avx512.o: CFLAGS += $(KERN_AVX512_FLAGS)
 
 # The library's version is the header's; the SONAME carries the major version.
 VERSION   := $(shell sed -n 's/^\#define DLF_VERSION_STRING "\(.*\)"/\1/p' include/dlfusion.h)

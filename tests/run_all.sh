@@ -65,6 +65,7 @@ fi
 
 total_pass=0
 total_fail=0
+total_skip=0
 log_dir=${log_dir:-$build/test-logs}
 mkdir -p "$log_dir"
 for s in "${suites[@]}"; do
@@ -88,10 +89,12 @@ for s in "${suites[@]}"; do
   fi
   p=$(echo "$last" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\1/')
   f=$(echo "$last" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\2/')
+  k=$(echo "$last" | sed -nE 's/.*, ([0-9]+) skipped.*/\1/p')
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # a crash after the summary
-  echo "== $name: $p passed, $f failed ($(( $(date +%s) - start )) s)"
+  echo "== $name: $p passed, $f failed, ${k:-0} skipped ($(( $(date +%s) - start )) s)"
   total_pass=$((total_pass + p))
   total_fail=$((total_fail + f))
+  total_skip=$((total_skip + ${k:-0}))
 done
-echo "$total_pass passed, $total_fail failed"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -10,6 +10,9 @@
 typedef void (*test_fn)(void);
 void test_register(const char *name, test_fn fn, const char *file);
 void test_fail(const char *file, int line, const char *fmt, ...);
+/* Marks the running test skipped (it could not run here: say why); the summary counts
+ * skipped tests apart from passed ones. A test that also failed counts as failed. */
+void test_skip(const char *fmt, ...);
 extern int test_current_failed;
 
 #define TEST(name)                                                                                 \

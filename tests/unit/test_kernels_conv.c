@@ -7,6 +7,7 @@
 #include "core/rng.h"
 #include "kernels/kernels.h"
 #include "test.h"
+#include "test_kernels_isa.h"
 
 /* One convolution problem. Output size comes from the pads as ONNX defines it (floor). */
 typedef struct conv_case {
@@ -164,11 +165,7 @@ static void check_conv(const kern_config *cfg, conv_case cc, uint64_t seed) {
   free(scratch);
 }
 
-static const kern_config *config_or_skip(kern_isa isa) {
-  const kern_config *cfg = kern_config_for_isa(isa);
-  if (!cfg) printf("  skip: this CPU cannot run the %s kernels\n", kern_isa_name(isa));
-  return cfg;
-}
+static const kern_config *config_or_skip(kern_isa isa) { return kern_test_config(isa); }
 
 static const int64_t k_channels[] = {1, 3, 5, 17, 33};
 #define N_CHANNELS 5
@@ -566,7 +563,7 @@ DWCONV_TESTS(avx512, KERN_ISA_AVX512)
  * the band's output must still be finite and equal to a full run. */
 TEST(test_conv_nhwc_band_reads_only_needed_rows) {
   for (int isa = 0; isa < KERN_ISA_COUNT; isa++) {
-    const kern_config *cfg = kern_config_for_isa((kern_isa)isa);
+    const kern_config *cfg = kern_test_config_of_loop((kern_isa)isa);
     if (!cfg) continue;
     for (int dw = 0; dw < 2; dw++) {
       const int64_t H = 20, W = 9, C = dw ? 19 : 7, Cout = dw ? 19 : 11, OH = 10, OW = 5;

@@ -13,6 +13,7 @@
 #include "plan/plan.h"
 #include "runtime/engine_internal.h"
 #include "test.h"
+#include "test_kernels_isa.h"
 
 typedef struct sc_case {
   int64_t N, H, W, C, Cout, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
@@ -36,11 +37,7 @@ static float ref_act(kern_act act, float lo, float hi, float x) {
 
 static float *alloc_floats(int64_t n) { return malloc(sizeof(float) * (size_t)(n + 1)); }
 
-static const kern_config *config_or_skip(kern_isa isa) {
-  const kern_config *cfg = kern_config_for_isa(isa);
-  if (!cfg) printf("  skip: this CPU cannot run the %s kernels\n", kern_isa_name(isa));
-  return cfg;
-}
+static const kern_config *config_or_skip(kern_isa isa) { return kern_test_config(isa); }
 
 /* Runs cc through kern_conv2d_small_c of cfg (called directly, whatever max_c says) and
  * compares with a double-accumulation direct convolution of the OIHW weights. */
@@ -491,7 +488,7 @@ TEST(test_conv_small_c_engine_stem_unfused_and_fused_batch2) {
   ir_ref_exec_free(rx);
   outputs[0] = got;
   for (int isa = 0; isa < KERN_ISA_COUNT; isa++) {
-    const kern_config *cfg = kern_config_for_isa((kern_isa)isa);
+    const kern_config *cfg = kern_test_config_of_loop((kern_isa)isa);
     if (!cfg) continue;
     for (int h = -2; h <= H + 1; h++) { /* -2, -1: unfused on 1, 2 threads; else fused */
       plan *p = h < 0 ? NULL : whole_graph_block(g, 2, h);

@@ -9,16 +9,13 @@
 #include "core/rng.h"
 #include "kernels/kernels.h"
 #include "test.h"
+#include "test_kernels_isa.h"
 
 /* Lengths around the vector widths (8, 16) and their multiples, plus 0 and a long one. */
 static const int64_t k_lengths[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 1001};
 #define N_LENGTHS 14
 
-static const kern_config *config_or_skip(kern_isa isa) {
-  const kern_config *cfg = kern_config_for_isa(isa);
-  if (!cfg) printf("  skip: this CPU cannot run the %s kernels\n", kern_isa_name(isa));
-  return cfg;
-}
+static const kern_config *config_or_skip(kern_isa isa) { return kern_test_config(isa); }
 
 /* The activation one element at a time, from the formulas of ir_act_apply (src/ir/graph.c). */
 static float naive_act(const kern_unary *u, float x) {

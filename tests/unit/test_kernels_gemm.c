@@ -9,6 +9,7 @@
 #include "core/rng.h"
 #include "kernels/kernels.h"
 #include "test.h"
+#include "test_kernels_isa.h"
 
 /* One GEMM problem: sizes, padding of the row strides, and the epilogue to apply. */
 typedef struct gemm_case {
@@ -119,11 +120,7 @@ static const int64_t k_sizes[] = {1, 3, 17, 31, 33, 65, 100, 257};
 #define N_SIZES ((int)(sizeof k_sizes / sizeof k_sizes[0]))
 
 /* The config of an ISA, or NULL after saying why the test has nothing to check here. */
-static const kern_config *config_or_skip(kern_isa isa) {
-  const kern_config *cfg = kern_config_for_isa(isa);
-  if (!cfg) printf("  skip: this CPU cannot run the %s kernels\n", kern_isa_name(isa));
-  return cfg;
-}
+static const kern_config *config_or_skip(kern_isa isa) { return kern_test_config(isa); }
 
 /* Every M in the list against random N, K from the list, small-integer inputs, exact. */
 static void run_odd_sizes(kern_isa isa) {

@@ -8,12 +8,9 @@
 #include "core/rng.h"
 #include "kernels/kernels.h"
 #include "test.h"
+#include "test_kernels_isa.h"
 
-static const kern_config *config_or_skip(kern_isa isa) {
-  const kern_config *cfg = kern_config_for_isa(isa);
-  if (!cfg) printf("  skip: this CPU cannot run the %s kernels\n", kern_isa_name(isa));
-  return cfg;
-}
+static const kern_config *config_or_skip(kern_isa isa) { return kern_test_config(isa); }
 
 static float small_int(dlf_rng *r) { return (float)((int)(dlf_rng_next(r) % 9) - 4); }
 

@@ -7,6 +7,7 @@
 #include "core/rng.h"
 #include "kernels/kernels.h"
 #include "test.h"
+#include "test_kernels_isa.h"
 
 typedef struct pool_case {
   int64_t N, H, W, C, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
@@ -117,11 +118,7 @@ static void check_pool(const kern_config *cfg, pool_case pc, uint64_t seed) {
   free(x), free(y), free(expect);
 }
 
-static const kern_config *config_or_skip(kern_isa isa) {
-  const kern_config *cfg = kern_config_for_isa(isa);
-  if (!cfg) printf("  skip: this CPU cannot run the %s kernels\n", kern_isa_name(isa));
-  return cfg;
-}
+static const kern_config *config_or_skip(kern_isa isa) { return kern_test_config(isa); }
 
 static const int64_t k_channels[] = {1, 3, 5, 17, 33, 64, 100};
 #define N_CHANNELS 7
@@ -372,7 +369,7 @@ POOL_TESTS(avx512, KERN_ISA_AVX512)
  * a 3-pixel window 0.1+0.2+0.3 the result equals the reference expression bit for bit. */
 TEST(test_pool_nhwc_avg_true_division) {
   for (int isa = 0; isa < KERN_ISA_COUNT; isa++) {
-    const kern_config *cfg = kern_config_for_isa((kern_isa)isa);
+    const kern_config *cfg = kern_test_config_of_loop((kern_isa)isa);
     if (!cfg) continue;
     kern_pool2d_params p = {.H = 1,
                             .W = 3,

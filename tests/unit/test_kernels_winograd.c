@@ -8,6 +8,7 @@
 #include "core/rng.h"
 #include "kernels/kernels.h"
 #include "test.h"
+#include "test_kernels_isa.h"
 
 typedef struct wino_case {
   int64_t H, W, C, Cout, pt, pl, pb, pr;
@@ -143,7 +144,7 @@ static void check_wino(const kern_config *cfg, wino_case wc, uint64_t seed) {
 /* Every ISA this CPU runs (the generic path always). */
 static void run_isas(wino_case wc, uint64_t seed) {
   for (int i = 0; i < KERN_ISA_COUNT; i++) {
-    const kern_config *cfg = kern_config_for_isa((kern_isa)i);
+    const kern_config *cfg = kern_test_config_of_loop((kern_isa)i);
     if (cfg) check_wino(cfg, wc, seed + (uint64_t)i);
   }
 }

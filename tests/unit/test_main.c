@@ -1,5 +1,5 @@
 /* test_main.c — runs every registered test (or those whose name contains
- * argv[1]) and ends with "N passed, N failed". */
+ * argv[1]) and ends with "N passed, N failed, N skipped". */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@ static struct {
 } g_tests[MAX_TESTS];
 static int g_count;
 int test_current_failed;
+static int g_current_skipped;
 static const char *g_current;
 
 void test_register(const char *name, test_fn fn, const char *file) {
@@ -38,6 +39,16 @@ void test_fail(const char *file, int line, const char *fmt, ...) {
   test_current_failed++;
 }
 
+void test_skip(const char *fmt, ...) {
+  printf("  skip %s: ", g_current);
+  va_list ap;
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  putchar('\n');
+  g_current_skipped = 1;
+}
+
 void test_check_floats(const char *file, int line, const char *what, const float *expected,
                        const float *got, long n, double atol, double rtol) {
   for (long i = 0; i < n; i++) {
@@ -53,20 +64,23 @@ void test_check_floats(const char *file, int line, const char *what, const float
 
 int main(int argc, char **argv) {
   const char *filter = argc > 1 ? argv[1] : NULL;
-  int passed = 0, failed = 0;
+  int passed = 0, failed = 0, skipped = 0;
   for (int i = 0; i < g_count; i++) {
     if (filter && !strstr(g_tests[i].name, filter) && !strstr(g_tests[i].file, filter)) continue;
     g_current = g_tests[i].name;
     test_current_failed = 0;
+    g_current_skipped = 0;
     g_tests[i].fn();
     if (test_current_failed) {
       failed++;
       printf("FAIL %s\n", g_tests[i].name);
+    } else if (g_current_skipped) {
+      skipped++;
     } else {
       passed++;
     }
     fflush(stdout);
   }
-  printf("%d passed, %d failed\n", passed, failed);
+  printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed ? 1 : 0;
 }
