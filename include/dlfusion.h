@@ -247,6 +247,11 @@ DLF_API dlf_status dlf_session_block_stats(const dlf_session *session, int block
  * executor; 0 for NULL. */
 DLF_API int dlf_session_threads(const dlf_session *session);
 
+/* Layers of the session's fast engine that run on the reference fallback path (NCHW copies
+ * and the reference function: correct but slow; a fast run should have none), 0 when every
+ * layer has a fast kernel, -1 for a reference-engine session. */
+DLF_API int dlf_session_fallback_steps(const dlf_session *session);
+
 /* The executor the session really runs ("reference", ...): what
  * DLF_ENGINE_DEFAULT resolved to. A static string; "" for NULL. */
 DLF_API const char *dlf_session_engine_name(const dlf_session *session);

@@ -153,7 +153,7 @@ const char *dlf_session_engine_name(const dlf_session *s) {
   return s->fast ? rt_engine_name(s->fast) : "reference";
 }
 
-int dlf_session_fallback_steps(const dlf_session *s) {
+DLF_API int dlf_session_fallback_steps(const dlf_session *s) {
   return s && s->fast ? rt_engine_num_fallback_steps(s->fast) : -1;
 }
 

@@ -11,8 +11,4 @@
 dlf_status dlf_session_create_with_config(const dlf_model *model, const dlf_session_options *opts,
                                           const kern_config *cfg, dlf_session **out);
 
-/* Steps of the session's fast engine that run the reference fallback (-1 for a reference
- * session). */
-int dlf_session_fallback_steps(const dlf_session *s);
-
 #endif

@@ -9,7 +9,7 @@ the ops by count), or
 
 How it finds them (until the runtime marks fallback layers in `dlfusion info`; then
 find_fallbacks() below is the one function to switch to parsing that mark): the library's
-dlf_session_fallback_steps() (src/api/session_internal.h, exported by libdlfusion.so) counts a
+dlf_session_fallback_steps() (include/dlfusion.h) counts a
 session's fallback steps. A plan that forces the 'reference' algorithm on a set S of layers makes
 every layer of S a fallback, so count(S forced) - count(none forced) = |S| - (fallbacks in S):
 the number of fallbacks in any set. Halving the sets that hold some finds each of the k fallback
