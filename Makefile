@@ -134,7 +134,7 @@ test-san: setup
 .PHONY: test-valgrind
 test-valgrind: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all
-	@tests/run_all.sh $(BUILD) --valgrind
+	@DLF_EXPECT_ISA="$(filter-out avx512,$(DLF_EXPECT_ISA))" tests/run_all.sh $(BUILD) --valgrind
 
 # The thread pool, concurrent sessions and fused blocks on 2 threads under ThreadSanitizer
 # (dlf_tests takes one name filter per run, hence one run per group).
