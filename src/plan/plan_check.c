@@ -27,18 +27,40 @@ static int live_outputs(const ir_node *n) {
   return c;
 }
 
+/* One value per channel of out ([N or 1, C, 1, 1], a constant [C, 1, 1]) or one value: the
+ * operand of a broadcast binary op that every row of the output reads whole. */
+static bool chan_operand(const ir_tensor *v, const ir_tensor *out) {
+  if (!v || !out || out->ndim != 4) return false;
+  if (ir_tensor_numel(v) == 1) return v->ndim <= 4;
+  if (v->ndim == 3) return v->data && v->dims[0] == out->dims[1] && v->dims[1] == 1 && v->dims[2] == 1;
+  return v->ndim == 4 && (v->dims[0] == 1 || v->dims[0] == out->dims[0]) &&
+         v->dims[1] == out->dims[1] && v->dims[2] == 1 && v->dims[3] == 1;
+}
+
 bool plan_layer_row_local(const ir_graph *g, const ir_node *n) {
   const ir_tensor *out = ir_node_output(g, n, 0);
   const ir_tensor *x = ir_node_input(g, n, 0);
-  if (!is_4d(out) || !is_4d(x) || live_outputs(n) != 1) return false;
+  if (!is_4d(out) || live_outputs(n) != 1) return false;
+  if (!is_4d(x) && !(n->op == IR_OP_SUB || n->op == IR_OP_DIV || n->op == IR_OP_ADD ||
+                     n->op == IR_OP_MUL))
+    return false;
   if (n->residual >= 0 && !same_dims(&g->tensors[n->residual], out)) return false;
   switch (n->op) {
   case IR_OP_CONV:
   case IR_OP_MAXPOOL:
   case IR_OP_AVERAGEPOOL: return true;
   case IR_OP_ADD:
-  case IR_OP_MUL: /* no broadcasting: a broadcast operand is not a band of rows */
-    return n->n_inputs == 2 && same_dims(x, out) && same_dims(ir_node_input(g, n, 1), out);
+  case IR_OP_MUL:
+  case IR_OP_SUB:
+  case IR_OP_DIV: {
+    /* Same shapes (Add / Mul), or one operand per channel (squeeze-and-excitation's scale):
+     * no other broadcast, as a broadcast operand is not a band of rows. */
+    if (n->n_inputs != 2) return false;
+    const ir_tensor *x2 = ir_node_input(g, n, 1);
+    if (same_dims(x, out) && same_dims(x2, out)) return n->op == IR_OP_ADD || n->op == IR_OP_MUL;
+    return (same_dims(x, out) && chan_operand(x2, out)) ||
+           (same_dims(x2, out) && chan_operand(x, out));
+  }
   case IR_OP_RELU:
   case IR_OP_CLIP:
   case IR_OP_LEAKYRELU:

@@ -326,6 +326,79 @@ static bool unary_params(const ir_graph *g, const ir_node *n, ir_act *act, float
   }
 }
 
+/* Is tensor t, against NHWC output y [N,C,H,W], one value per channel ([N,C,1,1] /
+ * [1,C,1,1] activation or constant, [C,1,1] constant) or one value (numel 1)? Sets
+ * *sstep (1 per channel, 0 scalar) and *vimg (floats per image of an activation, 0 = shared). */
+static bool chan_vector(const ir_graph *g, int t, const ir_tensor *yt, int *sstep, int64_t *vimg) {
+  const ir_tensor *v = &g->tensors[t];
+  if (v->dtype != IR_F32) return false;
+  const int64_t N = yt->dims[0], C = yt->dims[1];
+  *vimg = 0;
+  if (ir_tensor_numel(v) == 1 && v->ndim <= 4) {
+    *sstep = 0;
+    return true;
+  }
+  *sstep = 1;
+  if (v->ndim == 3 && is_const(g, t)) return v->dims[0] == C && v->dims[1] == 1 && v->dims[2] == 1;
+  if (v->ndim != 4 || v->dims[1] != C || v->dims[2] != 1 || v->dims[3] != 1) return false;
+  if (v->dims[0] == N && N > 1) {
+    if (is_const(g, t)) return false; /* a per-image constant: rare, left to the fallback */
+    *vimg = C;
+    return true;
+  }
+  return v->dims[0] == 1;
+}
+
+/* Add / Sub / Mul / Div of an NHWC tensor and a per-channel vector or a scalar, in either
+ * order: squeeze-and-excitation's x * scale[N,C,1,1], the exporters' broadcast constants. */
+static void compile_chan_binary(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
+  const ir_graph *g = e->g;
+  *ok = false;
+  if (n->n_inputs != 2) return;
+  const ir_tensor *yt = &g->tensors[s->y];
+  if (yt->ndim != 4 || yt->dtype != IR_F32 || !e->nhwc[s->y]) return;
+  int xslot = -1;
+  for (int k = 0; k < 2 && xslot < 0; k++) {
+    int t = n->inputs[k];
+    if (is_act_f32(g, t) && e->nhwc[t] && same_dims(&g->tensors[t], yt)) xslot = k;
+  }
+  if (xslot < 0) return;
+  const int vslot = 1 - xslot, v = n->inputs[vslot];
+  int sstep;
+  int64_t vimg;
+  if (v < 0 || !chan_vector(g, v, yt, &sstep, &vimg)) return;
+  if (n->residual >= 0 && (!is_act_f32(g, n->residual) || !e->nhwc[n->residual] ||
+                           !same_dims(&g->tensors[n->residual], yt)))
+    return;
+  kern_chan_op op;
+  switch (n->op) {
+  case IR_OP_ADD: op = KERN_CHAN_ADD; break;
+  case IR_OP_MUL: op = KERN_CHAN_MUL; break;
+  case IR_OP_SUB: op = xslot == 0 ? KERN_CHAN_SUB : KERN_CHAN_RSUB; break;
+  case IR_OP_DIV: op = xslot == 0 ? KERN_CHAN_DIV : KERN_CHAN_RDIV; break;
+  default: return;
+  }
+  s->kind = STEP_CHAN_BINARY;
+  s->op = n->op;
+  s->chan_op = op;
+  s->x = n->inputs[xslot];
+  s->xslot = xslot, s->vslot = vslot, s->sstep = sstep, s->vimg = vimg;
+  s->x2 = is_const(g, v) ? -1 : v;
+  s->vconst = is_const(g, v) ? (const float *)g->tensors[v].data : NULL;
+  s->numel = ir_tensor_numel(yt);
+  limit_small(e, s, s->numel);
+  if (n->residual >= 0) {
+    /* act(x OP v + residual): the residual add applies the whole activation. */
+    s->residual = n->residual;
+    s->kact = KERN_ACT_NONE;
+    s->post_act = n->act;
+    s->p0 = n->act_p0, s->p1 = n->act_p1;
+  } else {
+    set_epilogue(s, n);
+  }
+  *ok = true;
+}
+
 static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
   const ir_graph *g = e->g;
   *ok = false;
@@ -361,10 +434,16 @@ static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok)
     *ok = true;
     return;
   }
+  case IR_OP_SUB:
+  case IR_OP_DIV: compile_chan_binary(e, n, s, ok); return;
   case IR_OP_ADD:
   case IR_OP_MUL: {
     if (n->n_inputs != 2) return;
     int x2 = n->inputs[1];
+    if (x >= 0 && x2 >= 0 && !(same_dims(&g->tensors[x], yt) && same_dims(&g->tensors[x2], yt))) {
+      compile_chan_binary(e, n, s, ok);
+      return;
+    }
     if (!is_act_f32(g, x) || !is_act_f32(g, x2) || yt->dtype != IR_F32) return;
     if (!same_dims(&g->tensors[x], yt) || !same_dims(&g->tensors[x2], yt)) return;
     if (n->residual >= 0 && (!is_act_f32(g, n->residual) || !same_dims(&g->tensors[n->residual], yt)))

@@ -48,6 +48,23 @@ float *rt_thread_scratch(const rt_engine *e, int t) {
   return e->scratch ? e->scratch + (int64_t)t * e->scratch_floats : NULL;
 }
 
+/* Rows [lo, hi) of a channel-broadcast binary step for one image: x, r, y address row 0
+ * of their image, v is the image's vector (or scalar). */
+static void chan_binary_rows(const rt_engine *e, const rt_step *s, const float *x, const float *v,
+                             const float *r, float *y, int64_t lo, int64_t hi) {
+  const int64_t row = s->row_floats, C = e->g->tensors[s->y].dims[1];
+  const int64_t count = (hi - lo) * row;
+  kern_chan_binary_for(e->cfg)(s->chan_op, count / C, C, x + lo * row, 0, v, s->sstep,
+                               y + lo * row, 0, s->kact, s->lo, s->hi);
+  if (r) {
+    kern_unary u = unary_of(s);
+    kern_eltwise_binary(e->cfg, KERN_BINARY_ADD, count, y + lo * row, r + lo * row, NULL,
+                        y + lo * row, &u);
+  } else {
+    post_act(e, s, y + lo * row, count);
+  }
+}
+
 void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in, float *y,
                   int64_t lo, int64_t hi) {
   if (lo >= hi) return;
@@ -79,6 +96,9 @@ void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in,
     kern_eltwise_unary(e->cfg, (hi - lo) * row, in[0] + lo * row, y + lo * row, &u);
     return;
   }
+  case STEP_CHAN_BINARY:
+    chan_binary_rows(e, s, in[s->xslot], s->x2 >= 0 ? in[s->vslot] : s->vconst, r, y, lo, hi);
+    return;
   case STEP_CONCAT: {
     const int64_t Cy = e->g->tensors[s->y].dims[1], W = row / (Cy > 0 ? Cy : 1);
     int64_t c0 = 0;
@@ -188,6 +208,23 @@ static void run_elementwise(void *ctx, int t, int64_t b, int64_t end) {
   }
 }
 
+/* Items: rows of every image (N * H). */
+static void run_chan_binary(void *ctx, int t, int64_t b, int64_t end) {
+  (void)t;
+  rt_engine *e = ctx;
+  const rt_step *s = e->cur;
+  const int64_t H = s->out_h > 0 ? s->out_h : 1;
+  const int64_t img = ir_tensor_numel(&e->g->tensors[s->y]) / e->g->tensors[s->y].dims[0];
+  while (b < end) {
+    const int64_t n = b / H, lo = b % H, hi = end - n * H < H ? end - n * H : H;
+    const float *x = (const float *)e->ptr[s->x] + n * img;
+    const float *v = s->x2 >= 0 ? (const float *)e->ptr[s->x2] + n * s->vimg : s->vconst;
+    const float *r = s->residual >= 0 ? (const float *)e->ptr[s->residual] + n * img : NULL;
+    chan_binary_rows(e, s, x, v, r, (float *)e->ptr[s->y] + n * img, lo, hi);
+    b = n * H + hi;
+  }
+}
+
 static void run_concat(void *ctx, int t, int64_t b, int64_t end) {
   rt_engine *e = ctx;
   const rt_step *s = e->cur;
@@ -260,6 +297,9 @@ dlf_status rt_run_step(rt_engine *e, const rt_step *s) {
   case STEP_UNARY:
     return rt_pool_run(e->pool, s->cores, (s->numel + EW_CHUNK - 1) / EW_CHUNK, run_elementwise,
                        e);
+  case STEP_CHAN_BINARY:
+    return rt_pool_run(e->pool, s->cores, e->g->tensors[s->y].dims[0] * s->out_h,
+                       run_chan_binary, e);
   case STEP_CONCAT: return rt_pool_run(e->pool, s->cores, s->pixels, run_concat, e);
   case STEP_COPY:
     if (e->ptr[s->y] != e->ptr[s->x]) memcpy(e->ptr[s->y], e->ptr[s->x], (size_t)s->numel);

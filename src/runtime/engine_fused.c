@@ -71,6 +71,8 @@ static span input_rows(const rt_engine *e, const rt_step *s, int k, span r) {
   const ir_node *n = &e->g->nodes[s->node];
   int t = rt_slot_tensor(n, k);
   const int64_t H = e->g->tensors[t].dims[2];
+  /* A channel vector is one row that every output row reads. */
+  if (s->kind == STEP_CHAN_BINARY && k == s->vslot) return (span){0, 1};
   if (k != 0 || !windowed(s)) return span_clip(r, H);
   int64_t sh, pad, kh, dh;
   if (s->kind == STEP_CONV || s->kind == STEP_DWCONV)
@@ -88,6 +90,7 @@ static bool fusable(const rt_engine *e, const rt_step *s) {
   case STEP_MAXPOOL:
   case STEP_AVGPOOL:
   case STEP_BINARY:
+  case STEP_CHAN_BINARY:
   case STEP_UNARY:
   case STEP_CONCAT: break;
   default: return false;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "runtime/engine.h"
+#include "kernels/chan_binary.h"
 #include "runtime/threadpool.h"
 
 typedef enum step_kind {
@@ -20,6 +21,7 @@ typedef enum step_kind {
   STEP_COPY,        /* layout-free reshape / identity: memcpy */
   STEP_CONCAT,      /* channel concat of NHWC tensors */
   STEP_BINARY,      /* same-shape Add / Mul (+ residual, act) */
+  STEP_CHAN_BINARY, /* NHWC tensor op per-channel vector or scalar (kern_chan_binary) */
   STEP_UNARY,       /* elementwise activation */
   STEP_FALLBACK,    /* reference function on NCHW copies */
 } step_kind;
@@ -61,6 +63,14 @@ typedef struct rt_step {
   int64_t numel;
   int x2;
   ir_op op;
+  /* Channel-broadcast binary: y = x OP v (or v OP x: the op is reversed). Input slot xslot is
+   * the NHWC tensor (s->x), slot vslot the vector: tensor s->x2 (vimg floats per image, 0 =
+   * one vector for the batch) or, when s->x2 < 0, the constant vconst. sstep 1 = one value
+   * per channel, 0 = a scalar. */
+  kern_chan_op chan_op;
+  int xslot, vslot, sstep;
+  int64_t vimg;
+  const float *vconst;
   /* Concat: inputs are the node's inputs. GAP: channel chunks per image. */
   int64_t pixels, cchunks;
   /* Fallback: scratch offsets (floats) of NCHW copies, -1 = use the tensor directly. */

@@ -8,6 +8,7 @@
 #include "ir/ref_exec.h"
 #include "graph_builder.h"
 #include "op_harness.h"
+#include "plan/plan.h"
 #include "runtime/engine.h"
 #include "runtime/engine_internal.h"
 #include "test.h"
@@ -126,7 +127,35 @@ TEST(test_engine_session_reports_fast_engine_and_reference) {
 
 /* Infer, run the reference and the engine (every ISA, threads 1 and 2), compare; checks
  * the number of fallback steps of the engine. */
-static void eg_check(eg *b, int expect_fallbacks) {
+/* fuse_n > 1: the plan fuses layers [fuse_first, fuse_first + fuse_n) into one block (every
+ * other layer alone), tiles of 2 rows, run with the block on 1 and 2 cores. */
+static plan *fused_plan(const ir_graph *g, int fuse_first, int fuse_n, int cores) {
+  plan *p;
+  if (plan_unfused(g, NULL, cores, &p) != DLF_OK) return NULL;
+  int *layers = malloc((size_t)fuse_n * sizeof *layers);
+  plan_algo *algo = malloc((size_t)fuse_n * sizeof *algo);
+  if (!layers || !algo || fuse_first + fuse_n > p->n_blocks) {
+    free(layers);
+    free(algo);
+    plan_free(p);
+    return NULL;
+  }
+  for (int j = 0; j < fuse_n; j++) {
+    plan_block *bj = &p->blocks[fuse_first + j];
+    layers[j] = bj->layers[0];
+    algo[j] = bj->algo[0];
+    free(bj->layers);
+    free(bj->algo);
+  }
+  plan_block *b = &p->blocks[fuse_first];
+  b->layers = layers, b->algo = algo, b->n_layers = fuse_n, b->tile_rows = 2;
+  memmove(&p->blocks[fuse_first + 1], &p->blocks[fuse_first + fuse_n],
+          (size_t)(p->n_blocks - fuse_first - fuse_n) * sizeof *p->blocks);
+  p->n_blocks -= fuse_n - 1;
+  return p;
+}
+
+static void eg_check_fused(eg *b, int expect_fallbacks, int fuse_first, int fuse_n) {
   ir_graph *g = b->g;
   REQUIRE_OK(ir_graph_infer_shapes(g));
   const ir_tensor *xt = &g->tensors[g->inputs[0]];
@@ -149,9 +178,12 @@ static void eg_check(eg *b, int expect_fallbacks) {
       int threads = 1 + variant % 2;
       /* Tiny graphs: make every step parallel, or threads 2 would test nothing new;
        * 3x3 stride-1 convs run both Winograd and im2col. */
-      rt_engine_options o = {threads, cfg, -1, variant >= 2, NULL};
+      plan *p = fuse_n > 1 ? fused_plan(g, fuse_first, fuse_n, threads) : NULL;
+      REQUIRE(fuse_n <= 1 || p);
+      rt_engine_options o = {threads, cfg, -1, variant >= 2, p};
       rt_engine *e;
       REQUIRE_OK(rt_engine_create(g, &o, &e));
+      plan_free(p);
       CHECK_INT(expect_fallbacks, rt_engine_num_fallback_steps(e));
       memset(got, 0xff, (size_t)no * sizeof *got);
       CHECK_OK(rt_engine_run(e, in, out, NULL, NULL));
@@ -167,6 +199,8 @@ static void eg_check(eg *b, int expect_fallbacks) {
   free(got);
   ir_graph_free(g);
 }
+
+static void eg_check(eg *b, int expect_fallbacks) { eg_check_fused(b, expect_fallbacks, 0, 0); }
 
 
 static const int64_t X1[4] = {1, 8, 11, 9}, X2[4] = {2, 8, 11, 9};
@@ -364,6 +398,49 @@ TEST(test_engine_concat_add_mul_relu_clip_matches_reference) {
   ir_node_set_float(&b.g->nodes[ncl], "max", 2.0f);
   eg_output(&b, cl);
   eg_check(&b, 0);
+}
+
+/* Squeeze-and-excitation (x * sigmoid(conv(relu(conv(gap(x))))), the scale first as torchvision
+ * exports it), then broadcast ops with constants in either order: Div by a per-channel constant
+ * with a residual, scalar - x, x + scalar with relu, per-channel constant / x. Batch 2 (one
+ * scale per image). No layer may fall back; the same graph with the Mul and the layers after
+ * it fused in one block (2-row tiles) matches too. */
+static void se_graph(eg *b, int *mul_layer) {
+  *b = eg_begin();
+  int x = eg_input(b, 4, X2), a, gp, c1, r1, c2, sg, m, d, e, f, q, h, y;
+  int64_t pads[4] = {1, 1, 1, 1};
+  eg_conv(b, x, 8, 8, 3, 1, pads, 1, &a);
+  eg_node(b, IR_OP_GLOBALAVERAGEPOOL, 1, &a, &gp);
+  eg_conv(b, gp, 8, 4, 1, 1, NULL, 1, &c1);
+  eg_node(b, IR_OP_RELU, 1, &c1, &r1);
+  eg_conv(b, r1, 4, 8, 1, 1, NULL, 1, &c2);
+  eg_node(b, IR_OP_SIGMOID, 1, &c2, &sg);
+  int min[2] = {sg, a};
+  *mul_layer = eg_node(b, IR_OP_MUL, 2, min, &m);
+  const int64_t cvec[4] = {1, 8, 1, 1}, cvec3[3] = {8, 1, 1}, one[1] = {1};
+  int din[2] = {m, eg_const(b, 4, cvec, 0.5f, 2.0f)};
+  int nd = eg_node(b, IR_OP_DIV, 2, din, &d);
+  b->g->nodes[nd].residual = m;
+  int ein[2] = {eg_const(b, 1, one, -0.5f, 0.5f), d};
+  eg_node(b, IR_OP_SUB, 2, ein, &e);
+  int fin[2] = {e, eg_const(b, 0, one, 0.1f, 0.3f)};
+  int nf = eg_node(b, IR_OP_ADD, 2, fin, &f);
+  b->g->nodes[nf].act = IR_ACT_RELU;
+  eg_node(b, IR_OP_SIGMOID, 1, &f, &q);
+  int hin[2] = {eg_const(b, 3, cvec3, 1.0f, 2.0f), q};
+  eg_node(b, IR_OP_DIV, 2, hin, &h);
+  eg_conv(b, h, 8, 6, 1, 1, NULL, 1, &y);
+  eg_output(b, y);
+}
+
+TEST(test_engine_squeeze_excitation_and_channel_broadcast_ops_match_reference) {
+  eg b;
+  int mul;
+  se_graph(&b, &mul);
+  eg_check(&b, 0);
+  se_graph(&b, &mul);
+  /* Sigmoid (of the scale: one row every tile reads), Mul, Div, Sub, Add, Sigmoid, Div, Conv */
+  eg_check_fused(&b, 0, mul - 1, 8);
 }
 
 /* Transpose of a 4-D tensor is not a fast step: NHWC -> NCHW -> ref -> NHWC around it. */
