@@ -17,6 +17,7 @@ typedef enum kern_chan_op {
   KERN_CHAN_DIV,     /* x / s */
   KERN_CHAN_RSUB,    /* s - x (the vector is the first operand) */
   KERN_CHAN_RDIV,    /* s / x */
+  KERN_CHAN_AFFINE,  /* x * s[c] + s[C + c]: an inference BatchNormalization (s_step 1 only) */
 } kern_chan_op;
 
 /* For pixels p < P and channels c < C:

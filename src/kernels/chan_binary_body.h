@@ -4,8 +4,9 @@
  * registers, which would cap C. */
 #include "kernels/chan_binary.h"
 
-static inline simd_f32 chan_apply(kern_chan_op op, simd_f32 x, simd_f32 s) {
+static inline simd_f32 chan_apply(kern_chan_op op, simd_f32 x, simd_f32 s, simd_f32 t) {
   switch (op) {
+  case KERN_CHAN_AFFINE: return simd_fma(x, s, t);
   case KERN_CHAN_ADD: return simd_add(x, s);
   case KERN_CHAN_SUB: return simd_sub(x, s);
   case KERN_CHAN_MUL: return simd_mul(x, s);
@@ -40,11 +41,13 @@ static inline __attribute__((always_inline)) void chan_rows(const kern_chan_op o
     int64_t c = 0;
     for (; c < cv; c += SIMD_VL) {
       simd_f32 sv = s_step ? simd_load(s + c) : s0;
-      simd_store(yp + c, chan_act(act, chan_apply(op, simd_load(xp + c), sv), vlo, vhi));
+      simd_f32 tv = op == KERN_CHAN_AFFINE ? simd_load(s + C + c) : sv;
+      simd_store(yp + c, chan_act(act, chan_apply(op, simd_load(xp + c), sv, tv), vlo, vhi));
     }
     if (c < C) {
       simd_f32 sv = s_step ? simd_load_tail(s + c, tail) : s0;
-      simd_f32 v = chan_act(act, chan_apply(op, simd_load_tail(xp + c, tail), sv), vlo, vhi);
+      simd_f32 tv = op == KERN_CHAN_AFFINE ? simd_load_tail(s + C + c, tail) : sv;
+      simd_f32 v = chan_act(act, chan_apply(op, simd_load_tail(xp + c, tail), sv, tv), vlo, vhi);
       simd_store_tail(yp + c, v, tail);
     }
   }
@@ -58,6 +61,7 @@ void SIMD_NAME(kern_chan_binary)(kern_chan_op op, int64_t P, int64_t C, const fl
   if (!ys) ys = C;
   /* Dense with a scalar: the whole tensor is one row of P * C elements. */
   if (!s_step && xs == C && ys == C) C *= P, P = 1;
+  if (op == KERN_CHAN_AFFINE && !s_step) return; /* needs a vector (chan_binary.h) */
 #define CHAN_CASE(OP, ACT)                                                                     \
   if (op == OP && act == ACT) {                                                                \
     chan_rows(OP, ACT, P, C, x, xs, s, s_step, y, ys, lo, hi);                                 \
@@ -71,6 +75,7 @@ void SIMD_NAME(kern_chan_binary)(kern_chan_op op, int64_t P, int64_t C, const fl
   CHAN_OP(KERN_CHAN_DIV)
   CHAN_OP(KERN_CHAN_RSUB)
   CHAN_OP(KERN_CHAN_RDIV)
+  CHAN_OP(KERN_CHAN_AFFINE)
 #undef CHAN_OP
 #undef CHAN_CASE
 }

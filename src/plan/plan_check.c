@@ -61,6 +61,7 @@ bool plan_layer_row_local(const ir_graph *g, const ir_node *n) {
     return (same_dims(x, out) && chan_operand(x2, out)) ||
            (same_dims(x2, out) && chan_operand(x, out));
   }
+  case IR_OP_BATCHNORM:
   case IR_OP_RELU:
   case IR_OP_CLIP:
   case IR_OP_LEAKYRELU:

@@ -25,6 +25,7 @@ void rt_engine_free(rt_engine *e) {
   for (int i = 0; i < e->n_steps; i++) {
     free(e->steps[i].packed);
     free(e->steps[i].bias_owned);
+    free(e->steps[i].fb_in_off);
   }
   for (int b = 0; b < e->n_blocks; b++) {
     free(e->blocks[b].rows);
@@ -175,15 +176,14 @@ static dlf_status compile_blocks(rt_engine *e, const plan *p, const int *layer_n
       s->block = b;
       s->cores = pb->cores;
       s->residual = -1;
-      if (n->n_inputs > 16 || n->n_outputs > MAX_FB_OUT)
-        return ir_node_error(g, n, DLF_ERR_UNSUPPORTED, "too many inputs or outputs");
       bool ok = false;
       DLF_TRY(rt_compile_step(e, n, s, pb->algo ? (int)pb->algo[j] : PLAN_ALGO_AUTO, &ok));
       if (!ok) {
         memset(s, 0, sizeof *s);
         s->node = (int)(n - g->nodes), s->layer = pb->layers[j], s->block = b;
         s->residual = -1;
-        int64_t f = rt_compile_fallback(e, n, s);
+        int64_t f;
+        DLF_TRY(rt_compile_fallback(e, n, s, &f));
         if (f > e->fb_floats) e->fb_floats = f;
         e->n_fallback++;
       }

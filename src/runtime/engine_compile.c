@@ -399,6 +399,45 @@ static void compile_chan_binary(rt_engine *e, const ir_node *n, rt_step *s, bool
   *ok = true;
 }
 
+/* A BatchNormalization that no conv absorbed (DenseNet's pre-activation BN -> ReLU -> Conv
+ * after a concat): y = x * a[c] + b[c] with a = scale / sqrt(var + eps), b = B - mean * a. */
+static dlf_status compile_batchnorm(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
+  const ir_graph *g = e->g;
+  *ok = false;
+  if (n->n_inputs != 5 || n->act != IR_ACT_NONE || n->residual >= 0) return DLF_OK;
+  const int x = n->inputs[0];
+  const ir_tensor *yt = &g->tensors[s->y];
+  if (!is_act_f32(g, x) || !e->nhwc[x] || !e->nhwc[s->y] || !same_dims(&g->tensors[x], yt))
+    return DLF_OK;
+  const int64_t C = yt->dims[1];
+  for (int k = 1; k < 5; k++) {
+    const ir_tensor *p = &g->tensors[n->inputs[k]];
+    if (!is_const(g, n->inputs[k]) || p->dtype != IR_F32 || ir_tensor_numel(p) != C) return DLF_OK;
+  }
+  const float *scale = g->tensors[n->inputs[1]].data, *bias = g->tensors[n->inputs[2]].data;
+  const float *mean = g->tensors[n->inputs[3]].data, *var = g->tensors[n->inputs[4]].data;
+  const double eps = ir_node_float(n, "epsilon", 1e-5f);
+  float *ab = rt_alloc_floats(2 * C);
+  if (!ab) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory for a BatchNormalization");
+  for (int64_t c = 0; c < C; c++) {
+    double a = scale[c] / sqrt((double)var[c] + eps);
+    ab[c] = (float)a;
+    ab[C + c] = (float)(bias[c] - mean[c] * a);
+  }
+  s->kind = STEP_CHAN_BINARY;
+  s->op = n->op;
+  s->chan_op = KERN_CHAN_AFFINE;
+  s->x = x, s->x2 = -1;
+  s->xslot = 0, s->vslot = 1, s->sstep = 1, s->vimg = 0;
+  s->bias_owned = ab;
+  s->vconst = ab;
+  s->numel = ir_tensor_numel(yt);
+  limit_small(e, s, s->numel);
+  set_epilogue(s, n);
+  *ok = true;
+  return DLF_OK;
+}
+
 static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
   const ir_graph *g = e->g;
   *ok = false;
@@ -416,7 +455,16 @@ static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok)
   case IR_OP_SQUEEZE:
   case IR_OP_UNSQUEEZE:
     if (n->act != IR_ACT_NONE || n->residual >= 0 || x < 0 || is_const(g, x)) return;
-    if (g->tensors[x].dtype != yt->dtype || !layout_free(e, x) || !layout_free(e, y)) return;
+    if (g->tensors[x].dtype != yt->dtype) return;
+    if (e->nhwc[x] && !layout_free(e, x) && !e->nhwc[y] && yt->dtype == IR_F32) {
+      /* VGG's / AlexNet's Flatten of [N, C, H, W] before the classifier: the reshape reads
+       * NCHW order, so it is a transposing copy. */
+      s->kind = STEP_TO_NCHW;
+      s->numel = ir_tensor_numel(yt);
+      *ok = true;
+      return;
+    }
+    if (!layout_free(e, x) || !layout_free(e, y)) return;
     s->kind = STEP_COPY;
     s->numel = ir_tensor_numel(yt) * (int64_t)ir_dtype_size(yt->dtype); /* bytes */
     *ok = true;
@@ -477,33 +525,35 @@ static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok)
   }
 }
 
-/* Fallback: NCHW scratch for every NHWC input/output; returns the floats it needs. */
-int64_t rt_compile_fallback(rt_engine *e, const ir_node *n, rt_step *s) {
+/* Fallback: NCHW scratch for every NHWC input/output. */
+dlf_status rt_compile_fallback(rt_engine *e, const ir_node *n, rt_step *s, int64_t *floats) {
   const ir_graph *g = e->g;
   s->kind = STEP_FALLBACK;
   s->algo = RT_ALGO_REFERENCE;
   s->cores = 1;
   int64_t off = 0;
-  int n_in = n->n_inputs + (n->residual >= 0 ? 1 : 0);
-  for (int k = 0; k < MAX_FB_IN; k++)
-    s->fb_in_off[k] = -1;
-  for (int k = 0; k < MAX_FB_OUT; k++)
-    s->fb_out_off[k] = -1;
-  for (int k = 0; k < n_in && k < MAX_FB_IN; k++) {
+  const int n_in = n->n_inputs + (n->residual >= 0 ? 1 : 0);
+  s->fb_in_off = dlf_malloc_array((size_t)(n_in + n->n_outputs + 1), sizeof *s->fb_in_off);
+  if (!s->fb_in_off) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory for a fallback step");
+  s->fb_out_off = s->fb_in_off + n_in;
+  for (int k = 0; k < n_in; k++) {
     int t = rt_slot_tensor(n, k);
+    s->fb_in_off[k] = -1;
     if (t >= 0 && e->nhwc[t]) {
       s->fb_in_off[k] = off;
       off += (ir_tensor_numel(&g->tensors[t]) + 15) / 16 * 16;
     }
   }
-  for (int o = 0; o < n->n_outputs && o < MAX_FB_OUT; o++) {
+  for (int o = 0; o < n->n_outputs; o++) {
     int t = n->outputs[o];
+    s->fb_out_off[o] = -1;
     if (t >= 0 && e->nhwc[t]) {
       s->fb_out_off[o] = off;
       off += (ir_tensor_numel(&g->tensors[t]) + 15) / 16 * 16;
     }
   }
-  return off;
+  *floats = off;
+  return DLF_OK;
 }
 
 void rt_choose_bands(rt_engine *e, rt_step *s, int64_t tile_rows) {
@@ -541,6 +591,10 @@ dlf_status rt_compile_step(rt_engine *e, const ir_node *n, rt_step *s, int force
   case IR_OP_MAXPOOL:
   case IR_OP_AVERAGEPOOL:
   case IR_OP_GLOBALAVERAGEPOOL: compile_pool(e, n, s, ok); break;
+  case IR_OP_BATCHNORM:
+    s->x = n->inputs[0], s->y = n->outputs[0], s->residual = -1;
+    st = compile_batchnorm(e, n, s, ok);
+    break;
   default: compile_simple(e, n, s, ok); break;
   }
   if (st != DLF_OK || !*ok) return st;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "runtime/engine_internal.h"
 
 void rt_nchw_to_nhwc(const float *src, float *dst, int64_t N, int64_t C, int64_t H, int64_t W) {
@@ -151,7 +152,7 @@ static void run_conv(void *ctx, int t, int64_t b, int64_t end) {
     return;
   }
   const int n_in = e->g->nodes[s->node].n_inputs;
-  const float *in[MAX_FB_IN] = {0};
+  const float *in[4] = {0}; /* conv / pool: x, weights, bias, residual */
   for (int64_t it = b; it < end; it++) {
     int64_t img = it / s->bands, oh0 = (it % s->bands) * s->band_h, oh1 = oh0 + s->band_h;
     if (oh1 > OH) oh1 = OH;
@@ -244,8 +245,11 @@ static void run_concat(void *ctx, int t, int64_t b, int64_t end) {
 static dlf_status run_fallback(rt_engine *e, const rt_step *s) {
   const ir_graph *g = e->g;
   const ir_node *n = &g->nodes[s->node];
-  ir_value in[MAX_FB_IN], out[MAX_FB_OUT];
   int n_in = n->n_inputs + (n->residual >= 0 ? 1 : 0);
+  /* The slow path: a heap array per run is noise next to the NCHW copies. */
+  ir_value *in = dlf_calloc_array((size_t)(n_in + n->n_outputs + 1), sizeof *in);
+  if (!in) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory running a fallback step");
+  ir_value *out = in + n_in;
   for (int k = 0; k < n_in; k++) {
     int t = rt_slot_tensor(n, k);
     memset(&in[k], 0, sizeof in[k]);
@@ -272,13 +276,17 @@ static dlf_status run_fallback(rt_engine *e, const rt_step *s) {
     out[o].data = s->fb_out_off[o] >= 0 ? e->fb + s->fb_out_off[o] : e->ptr[t];
   }
   dlf_status st = ir_op_ref_fn(n->op)(n, in, n_in, out, n->n_outputs);
-  if (st != DLF_OK) return ir_node_error(g, n, st, "%s", dlf_last_error());
+  if (st != DLF_OK) {
+    free(in);
+    return ir_node_error(g, n, st, "%s", dlf_last_error());
+  }
   for (int o = 0; o < n->n_outputs; o++) {
     int t = n->outputs[o];
     if (t < 0 || s->fb_out_off[o] < 0) continue;
     const int64_t *d = g->tensors[t].dims;
     rt_nchw_to_nhwc(out[o].data, e->ptr[t], d[0], d[1], d[2], d[3]);
   }
+  free(in);
   return DLF_OK;
 }
 
@@ -304,6 +312,11 @@ dlf_status rt_run_step(rt_engine *e, const rt_step *s) {
   case STEP_COPY:
     if (e->ptr[s->y] != e->ptr[s->x]) memcpy(e->ptr[s->y], e->ptr[s->x], (size_t)s->numel);
     return DLF_OK;
+  case STEP_TO_NCHW: {
+    const int64_t *d = e->g->tensors[s->x].dims;
+    rt_nhwc_to_nchw(e->ptr[s->x], e->ptr[s->y], d[0], d[1], d[2], d[3]);
+    return DLF_OK;
+  }
   case STEP_FALLBACK: return run_fallback(e, s);
   }
   return DLF_OK;

@@ -97,6 +97,7 @@ static bool fusable(const rt_engine *e, const rt_step *s) {
   }
   if (!e->nhwc[s->y] || !plan_layer_row_local(e->g, &e->g->nodes[s->node])) return false;
   const ir_node *n = &e->g->nodes[s->node];
+  if (n->n_inputs + 1 > MAX_FUSED_SLOTS) return false;
   for (int k = 0; k <= n->n_inputs; k++) {
     int t = rt_slot_tensor(n, k);
     if (t >= 0 && !e->g->tensors[t].data && !e->nhwc[t]) return false;
@@ -278,7 +279,7 @@ static void run_tiles(void *ctx, int t, int64_t begin, int64_t end) {
   rt_engine *e = ctx;
   const rt_block *b = e->cur_block;
   float *tile = e->tile + (int64_t)t * e->tile_floats;
-  const float *in[MAX_FB_IN];
+  const float *in[MAX_FUSED_SLOTS];
   for (int64_t it = begin; it < end; it++) {
     const int64_t img = it / b->tiles, i = it % b->tiles;
     for (int j = 0; j < b->n; j++) {

@@ -19,6 +19,7 @@ typedef enum step_kind {
   STEP_GAP,         /* kern_global_avgpool_nhwc */
   STEP_GEMM,        /* kern_sgemm with packed B */
   STEP_COPY,        /* layout-free reshape / identity: memcpy */
+  STEP_TO_NCHW,     /* reshape / flatten of an NHWC tensor to a non-NHWC one: transpose */
   STEP_CONCAT,      /* channel concat of NHWC tensors */
   STEP_BINARY,      /* same-shape Add / Mul (+ residual, act) */
   STEP_CHAN_BINARY, /* NHWC tensor op per-channel vector or scalar (kern_chan_binary) */
@@ -31,8 +32,9 @@ typedef enum step_kind {
  * loaded machine, either way more than such a step gains. The fusion plan overrides cores. */
 #define SMALL_STEP_WORK ((int64_t)1 << 20)
 
-#define MAX_FB_IN 17 /* 16 inputs + a residual, as the reference executor */
-#define MAX_FB_OUT 8
+/* Input slots (inputs + residual) of a step inside a fused block: run_tiles' views. A layer
+ * with more (DenseNet's concats, up to 49 inputs) runs as a block of its own. */
+#define MAX_FUSED_SLOTS 17
 
 typedef struct rt_step {
   int node;
@@ -73,8 +75,10 @@ typedef struct rt_step {
   const float *vconst;
   /* Concat: inputs are the node's inputs. GAP: channel chunks per image. */
   int64_t pixels, cchunks;
-  /* Fallback: scratch offsets (floats) of NCHW copies, -1 = use the tensor directly. */
-  int64_t fb_in_off[MAX_FB_IN], fb_out_off[MAX_FB_OUT];
+  /* Fallback: scratch offsets (floats) of NCHW copies, -1 = use the tensor directly; owned,
+   * one per input slot (inputs, residual) then one per output (fb_out_off = fb_in_off +
+   * slots). */
+  int64_t *fb_in_off, *fb_out_off;
   /* Row view of the (4-D NHWC) output: rows = H, floats per row = W * C. */
   int64_t out_h, row_floats;
   /* Fused blocks: the output lives in per-thread tile scratch at tile_off (floats), holding
@@ -129,7 +133,8 @@ struct rt_engine {
 /* engine_compile.c: fill step s for node n; *ok = false when no fast step fits (then the
  * caller compiles a fallback). force: the plan's algorithm (PLAN_ALGO_AUTO = by shape). */
 dlf_status rt_compile_step(rt_engine *e, const ir_node *n, rt_step *s, int force, bool *ok);
-int64_t rt_compile_fallback(rt_engine *e, const ir_node *n, rt_step *s);
+/* Sets *floats to the NCHW scratch it needs. */
+dlf_status rt_compile_fallback(rt_engine *e, const ir_node *n, rt_step *s, int64_t *floats);
 /* Bands for a conv/pool step of `cores` threads (tile_rows > 0 forces the band height). */
 void rt_choose_bands(rt_engine *e, rt_step *s, int64_t tile_rows);
 

@@ -308,12 +308,21 @@ expect plan_malformed_info 1 "malformed.plan.json" -- \
   "$BIN" info "$FIX/relu_add.onnx" --plan "$TMP/malformed.plan.json"
 [ ! -s "$TMP/out" ] && ok plan_malformed_info_prints_nothing \
   || bad plan_malformed_info_prints_nothing "stdout: $(head -c 200 "$TMP/out")"
-# a block the engine cannot run tile by tile: the error names the file and the layer
+# Relu and the per-channel Add fused in one block of 1-row tiles: the expected values
 fp=$(sed -nE 's/.*"fingerprint": "([0-9a-f]+)".*/\1/p' "$TMP/relu_add.plan.json")
 printf '{"dlfusion_plan": 1, "fingerprint": "%s", "target": {"kind": "cpu", "cores": 1},
- "blocks": [{"layers": ["relu", "add"], "cores": 1, "tile_rows": 1}]}\n' "$fp" >"$TMP/unfusable.json"
-expect plan_unfusable_block 1 "unfusable.json: block 0: layer 'add'" -- \
-  "$BIN" run "$FIX/relu_add.onnx" --plan "$TMP/unfusable.json"
+ "blocks": [{"layers": ["relu", "add"], "cores": 1, "tile_rows": 1}]}\n' "$fp" >"$TMP/fused.json"
+expect plan_fused_channel_add 0 "" -- "$BIN" run "$FIX/relu_add.onnx" --plan "$TMP/fused.json" \
+  --input "$FIX/relu_add_x.npy" --output "$TMP/yf.npy"
+same_data plan_fused_channel_add_values "$TMP/yf.npy" "$FIX/relu_add_y.npy" 32
+# a block the engine cannot run tile by tile (Softmax reads whole pixels): the error names the
+# file and the layer
+"$BIN" plan "$FIX/relu_softmax.onnx" -o "$TMP/relu_softmax.plan.json" >/dev/null 2>&1
+fp=$(sed -nE 's/.*"fingerprint": "([0-9a-f]+)".*/\1/p' "$TMP/relu_softmax.plan.json")
+printf '{"dlfusion_plan": 1, "fingerprint": "%s", "target": {"kind": "cpu", "cores": 1},
+ "blocks": [{"layers": ["relu", "softmax"], "cores": 1, "tile_rows": 1}]}\n' "$fp" >"$TMP/unfusable.json"
+expect plan_unfusable_block 1 "unfusable.json: block 0: layer 'softmax'" -- \
+  "$BIN" run "$FIX/relu_softmax.onnx" --plan "$TMP/unfusable.json"
 expect plan_file_missing 1 "$TMP/absent.plan.json" -- \
   "$BIN" run "$FIX/relu_add.onnx" --plan "$TMP/absent.plan.json"
 expect plan_needs_argument 2 "needs an argument" -- "$BIN" bench "$FIX/relu_add.onnx" --plan

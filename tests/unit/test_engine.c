@@ -102,9 +102,9 @@ TEST(test_engine_squeezenet1_0_matches_reference_batch1) {
 TEST(test_engine_squeezenet1_0_matches_reference_batch2) {
   zoo_fast_matches_reference("squeezenet1_0", 2, 0);
 }
-/* AlexNet flattens a 256x6x6 map: that reshape changes layout and runs as a fallback. */
-TEST(test_engine_alexnet_matches_reference_batch1) { zoo_fast_matches_reference("alexnet", 1, 1); }
-TEST(test_engine_alexnet_matches_reference_batch2) { zoo_fast_matches_reference("alexnet", 2, 1); }
+/* AlexNet flattens a 256x6x6 map: that reshape reads NCHW order (a transposing copy step). */
+TEST(test_engine_alexnet_matches_reference_batch1) { zoo_fast_matches_reference("alexnet", 1, 0); }
+TEST(test_engine_alexnet_matches_reference_batch2) { zoo_fast_matches_reference("alexnet", 2, 0); }
 
 TEST(test_engine_session_reports_fast_engine_and_reference) {
   dlf_model *m;
@@ -441,6 +441,37 @@ TEST(test_engine_squeeze_excitation_and_channel_broadcast_ops_match_reference) {
   se_graph(&b, &mul);
   /* Sigmoid (of the scale: one row every tile reads), Mul, Div, Sub, Add, Sigmoid, Div, Conv */
   eg_check_fused(&b, 0, mul - 1, 8);
+}
+
+/* DenseNet's pattern: a concat of more inputs than the fallback has slots (21), then a
+ * BatchNormalization no conv absorbs (pre-activation), ReLU, conv; BN + ReLU + conv also fused.
+ * Batch 2, no fallback. */
+static void dense_graph(eg *b, int *bn_layer) {
+  *b = eg_begin();
+  int x = eg_input(b, 4, X2), cin[21], bn, r, y;
+  cin[0] = x;
+  for (int i = 1; i < 21; i++)
+    eg_conv(b, x, 8, 2, 1, 1, NULL, 1, &cin[i]);
+  int cat;
+  int nc = eg_node(b, IR_OP_CONCAT, 21, cin, &cat);
+  ir_node_set_int(&b->g->nodes[nc], "axis", 1);
+  const int64_t c48[1] = {48};
+  int bin[5] = {cat, eg_const(b, 1, c48, 0.5f, 2.0f), eg_const(b, 1, c48, -1.0f, 1.0f),
+                eg_const(b, 1, c48, -0.5f, 0.5f), eg_const(b, 1, c48, 0.2f, 3.0f)};
+  *bn_layer = eg_node(b, IR_OP_BATCHNORM, 5, bin, &bn);
+  ir_node_set_float(&b->g->nodes[*bn_layer], "epsilon", 1e-3f);
+  eg_node(b, IR_OP_RELU, 1, &bn, &r);
+  eg_conv(b, r, 48, 6, 1, 1, NULL, 1, &y);
+  eg_output(b, y);
+}
+
+TEST(test_engine_concat_of_21_inputs_and_batchnorm_match_reference) {
+  eg b;
+  int bn;
+  dense_graph(&b, &bn);
+  eg_check(&b, 0);
+  dense_graph(&b, &bn);
+  eg_check_fused(&b, 0, bn, 3);
 }
 
 /* Transpose of a 4-D tensor is not a fast step: NHWC -> NCHW -> ref -> NHWC around it. */

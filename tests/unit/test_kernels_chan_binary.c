@@ -11,9 +11,10 @@
 #include "test.h"
 #include "test_kernels_isa.h"
 
-static float naive(kern_chan_op op, float x, float s, kern_act act, float lo, float hi) {
+static float naive(kern_chan_op op, float x, float s, float t, kern_act act, float lo, float hi) {
   float v = 0;
   switch (op) {
+  case KERN_CHAN_AFFINE: v = x * s + t; break;
   case KERN_CHAN_ADD: v = x + s; break;
   case KERN_CHAN_SUB: v = x - s; break;
   case KERN_CHAN_MUL: v = x * s; break;
@@ -40,19 +41,19 @@ static void check_isa(kern_isa isa) {
   dlf_rng rng = dlf_rng_make(7);
   for (size_t ci = 0; ci < sizeof chans / sizeof chans[0]; ci++) {
     int64_t C = chans[ci], P = 5;
-    for (int op = KERN_CHAN_ADD; op <= KERN_CHAN_RDIV; op++) {
+    for (int op = KERN_CHAN_ADD; op <= KERN_CHAN_AFFINE; op++) {
       for (int act = KERN_ACT_NONE; act <= KERN_ACT_CLIP; act++) {
-        for (int s_step = 0; s_step <= 1; s_step++) {
+        for (int s_step = op == KERN_CHAN_AFFINE; s_step <= 1; s_step++) {
           for (int strided = 0; strided <= 1; strided++) {
             /* strided: x and y are channel slices (offset 2) of pixels 2C + 3 floats wide. */
             ptrdiff_t xs = strided ? 2 * C + 3 : 0, ys = strided ? 2 * C + 5 : 0;
             int64_t xw = strided ? xs : C, yw = strided ? ys : C;
             float *x = malloc(sizeof(float) * (size_t)(P * xw + 2));
             float *y = malloc(sizeof(float) * (size_t)(P * yw + 2));
-            float *s = malloc(sizeof(float) * (size_t)C);
+            float *s = malloc(sizeof(float) * (size_t)(2 * C)); /* AFFINE: scale, shift */
             for (int64_t i = 0; i < P * xw + 2; i++) x[i] = value(&rng);
             for (int64_t i = 0; i < P * yw + 2; i++) y[i] = 99.0f;
-            for (int64_t i = 0; i < C; i++) s[i] = value(&rng);
+            for (int64_t i = 0; i < 2 * C; i++) s[i] = value(&rng);
             int off = strided ? 2 : 0;
             fn((kern_chan_op)op, P, C, x + off, xs, s, s_step, y + off, ys, (kern_act)act, -0.5f,
                0.75f);
@@ -64,9 +65,11 @@ static void check_isa(kern_isa isa) {
                   if (got != 99.0f) bad = 1;
                   continue;
                 }
-                float want = naive((kern_chan_op)op, x[off + p * xw + c], s[s_step ? c : 0],
-                                   (kern_act)act, -0.5f, 0.75f);
-                if (fabsf(got - want) > 1e-6f * fabsf(want)) {
+                float xv = x[off + p * xw + c], sv = s[s_step ? c : 0], tv = s[C + c];
+                float want = naive((kern_chan_op)op, xv, sv, tv, (kern_act)act, -0.5f, 0.75f);
+                /* The fused multiply-add rounds once: scale the bound by its terms. */
+                float mag = op == KERN_CHAN_AFFINE ? fabsf(xv * sv) + fabsf(tv) : fabsf(want);
+                if (fabsf(got - want) > 1e-6f * mag) {
                   test_fail(__FILE__, __LINE__,
                             "%s C=%lld op=%d act=%d s_step=%d strided=%d p=%lld c=%lld: expected "
                             "%g, got %g",

@@ -744,3 +744,142 @@ TEST(test_passes_broadcast_activation_add_is_not_a_residual) {
   CHECK_INT(-1, n->residual);
   ir_graph_free(g);
 }
+
+/* ------------------------------------------------------- fold_pad, reduce_to_gap -- */
+
+static dlf_status add_pads_const(ir_graph *g, const char *name, const int64_t v[8], int *out) {
+  int64_t *p = malloc(8 * sizeof *p), d[1] = {8};
+  if (!p) return DLF_ERR_NOMEM;
+  memcpy(p, v, 8 * sizeof *p);
+  return ir_graph_add_constant(g, name, IR_I64, 1, d, p, out);
+}
+
+/* x[1,3,7,6] -> Pad(h 1/2, w 2/1) -> AveragePool 3x3/2, pads not counted
+ *            -> Pad(h 1/1, w 0/0) -> Conv 3x3 (own pads 1) */
+static dlf_status build_pad_pool_conv(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 7, 6};
+  int x, p1, p2, y1, y2, pads1, pads2;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "p1", &p1));
+  DLF_TRY(add_act(g, "p2", &p2));
+  DLF_TRY(add_act(g, "y1", &y1));
+  DLF_TRY(add_act(g, "y2", &y2));
+  const int64_t v1[8] = {0, 0, 1, 2, 0, 0, 2, 1}, v2[8] = {0, 0, 1, 0, 0, 0, 1, 0};
+  DLF_TRY(add_pads_const(g, "pads1", v1, &pads1));
+  DLF_TRY(add_pads_const(g, "pads2", v2, &pads2));
+  ir_node *n;
+  int in1[2] = {x, pads1}, in2[2] = {x, pads2};
+  DLF_TRY(add_node(g, "pad1", IR_OP_PAD, 2, in1, p1, &n));
+  n->opset = 13;
+  DLF_TRY(add_node(g, "pad2", IR_OP_PAD, 2, in2, p2, &n));
+  n->opset = 13;
+  DLF_TRY(add_node(g, "pool", IR_OP_AVERAGEPOOL, 1, &p1, y1, &n));
+  int64_t k[2] = {3, 3}, s[2] = {2, 2};
+  DLF_TRY(ir_node_set_ints(n, "kernel_shape", k, 2));
+  DLF_TRY(ir_node_set_ints(n, "strides", s, 2));
+  DLF_TRY(add_conv(g, "conv", p2, 3, 4, true, 40, y2));
+  DLF_TRY(add_output(g, y1));
+  return add_output(g, y2);
+}
+
+TEST(test_passes_zero_pad_folds_into_pool_and_conv_pads) {
+  ir_graph *g = passes_keep_outputs(build_pad_pool_conv);
+  REQUIRE(g);
+  CHECK_INT(0, count_op(g, IR_OP_PAD));
+  const ir_node *pool = find_op(g, IR_OP_AVERAGEPOOL), *conv = find_op(g, IR_OP_CONV);
+  REQUIRE(pool && conv);
+  int64_t pp[4], cp[4];
+  REQUIRE(ir_node_ints(pool, "pads", pp, 4) == 4 && ir_node_ints(conv, "pads", cp, 4) == 4);
+  CHECK_INT(1, pp[0]);
+  CHECK_INT(2, pp[1]);
+  CHECK_INT(2, pp[2]);
+  CHECK_INT(1, pp[3]);
+  CHECK_INT(1, ir_node_int(pool, "count_include_pad", 0));
+  CHECK_INT(2, cp[0]);
+  CHECK_INT(1, cp[1]);
+  CHECK_INT(2, cp[2]);
+  CHECK_INT(1, cp[3]);
+  ir_graph_free(g);
+}
+
+/* Pads that are not zeros, or a pool that would not count them, keep their Pad. */
+static dlf_status build_pad_kept(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 6, 6};
+  int x, p1, p2, y1, y2, pads, val;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "p1", &p1));
+  DLF_TRY(add_act(g, "p2", &p2));
+  DLF_TRY(add_act(g, "y1", &y1));
+  DLF_TRY(add_act(g, "y2", &y2));
+  const int64_t v[8] = {0, 0, 1, 1, 0, 0, 1, 1};
+  DLF_TRY(add_pads_const(g, "pads", v, &pads));
+  DLF_TRY(add_scalar(g, "val", 0.5f, &val));
+  ir_node *n;
+  int in1[3] = {x, pads, val}, in2[2] = {x, pads};
+  DLF_TRY(add_node(g, "pad_half", IR_OP_PAD, 3, in1, p1, &n));
+  n->opset = 13;
+  DLF_TRY(add_node(g, "pad_zero", IR_OP_PAD, 2, in2, p2, &n));
+  n->opset = 13;
+  DLF_TRY(add_conv(g, "conv", p1, 3, 2, true, 50, y1));
+  DLF_TRY(add_node(g, "pool", IR_OP_AVERAGEPOOL, 1, &p2, y2, &n));
+  int64_t k[2] = {2, 2}, own[4] = {1, 0, 0, 1};
+  DLF_TRY(ir_node_set_ints(n, "kernel_shape", k, 2));
+  DLF_TRY(ir_node_set_ints(n, "pads", own, 4));
+  /* ceil_mode: a window starting in the padded columns exists only while they are input. */
+  int p3, y3, in3[2] = {x, pads};
+  DLF_TRY(add_act(g, "p3", &p3));
+  DLF_TRY(add_act(g, "y3", &y3));
+  DLF_TRY(add_node(g, "pad_ceil", IR_OP_PAD, 2, in3, p3, &n));
+  n->opset = 13;
+  DLF_TRY(add_node(g, "pool_ceil", IR_OP_AVERAGEPOOL, 1, &p3, y3, &n));
+  int64_t k3[2] = {3, 3}, s3[2] = {2, 2};
+  DLF_TRY(ir_node_set_ints(n, "kernel_shape", k3, 2));
+  DLF_TRY(ir_node_set_ints(n, "strides", s3, 2));
+  DLF_TRY(ir_node_set_int(n, "ceil_mode", 1));
+  DLF_TRY(add_output(g, y1));
+  DLF_TRY(add_output(g, y3));
+  return add_output(g, y2);
+}
+
+TEST(test_passes_nonzero_pad_and_uncounted_pool_pads_keep_their_pad) {
+  ir_graph *g = passes_keep_outputs(build_pad_kept);
+  REQUIRE(g);
+  CHECK_INT(3, count_op(g, IR_OP_PAD));
+  ir_graph_free(g);
+}
+
+/* x[2,5,4,3] -> ReduceMean([2,3], keepdims 0) -> y1 [2,5]; ReduceMean([-1,-2]) -> y2 [2,5,1,1];
+ * ReduceMean([1,2]) stays. */
+static dlf_status build_reduce_means(ir_graph *g) {
+  int64_t xd[4] = {2, 5, 4, 3};
+  int x, y1, y2, y3;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "y1", &y1));
+  DLF_TRY(add_act(g, "y2", &y2));
+  DLF_TRY(add_act(g, "y3", &y3));
+  ir_node *n;
+  const int64_t a1[2] = {2, 3}, a2[2] = {-1, -2}, a3[2] = {1, 2};
+  DLF_TRY(add_node(g, "mean1", IR_OP_REDUCEMEAN, 1, &x, y1, &n));
+  n->opset = 13;
+  DLF_TRY(ir_node_set_ints(n, "axes", a1, 2));
+  DLF_TRY(ir_node_set_int(n, "keepdims", 0));
+  DLF_TRY(add_node(g, "mean2", IR_OP_REDUCEMEAN, 1, &x, y2, &n));
+  n->opset = 13;
+  DLF_TRY(ir_node_set_ints(n, "axes", a2, 2));
+  DLF_TRY(add_node(g, "mean3", IR_OP_REDUCEMEAN, 1, &x, y3, &n));
+  n->opset = 13;
+  DLF_TRY(ir_node_set_ints(n, "axes", a3, 2));
+  DLF_TRY(add_output(g, y1));
+  DLF_TRY(add_output(g, y2));
+  return add_output(g, y3);
+}
+
+TEST(test_passes_reduce_mean_over_hw_becomes_global_average_pool) {
+  ir_graph *g = passes_keep_outputs(build_reduce_means);
+  REQUIRE(g);
+  CHECK_INT(1, count_op(g, IR_OP_REDUCEMEAN));
+  CHECK_INT(2, count_op(g, IR_OP_GLOBALAVERAGEPOOL));
+  CHECK_INT(1, count_op(g, IR_OP_FLATTEN));
+  CHECK_INT(2, g->tensors[g->outputs[0]].ndim);
+  ir_graph_free(g);
+}

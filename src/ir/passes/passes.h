@@ -9,6 +9,12 @@
 /* Remove Identity and inference-mode Dropout, rewiring consumers (and graph
  * outputs) to their input. */
 dlf_status ir_pass_drop_identity(ir_graph *g);
+/* Fold a zero constant Pad of H and W into the pads of the Convs / AveragePools that read
+ * it (fold_pad.c). */
+dlf_status ir_pass_fold_pad(ir_graph *g);
+/* ReduceMean over H and W of a 4-D tensor -> GlobalAveragePool (+ Flatten when keepdims is
+ * 0) (reduce_to_gap.c). */
+dlf_status ir_pass_reduce_to_gap(ir_graph *g);
 /* Fold BatchNormalization that follows a Conv (whose output feeds nothing
  * else) into the Conv's weights and bias. A BN that cannot be folded stays. */
 dlf_status ir_pass_fold_batchnorm(ir_graph *g);
