@@ -168,6 +168,11 @@ ir_tensor *ir_node_output(const ir_graph *g, const ir_node *n, int i);
 /* Read a constant int64 (or float, converted) input as ints: returns the
  * count, -1 if the input is absent, -2 if it is not a constant. */
 int ir_node_const_ints(const ir_graph *g, const ir_node *n, int i, int64_t *v, int max);
+/* A Slice whose starts/ends/axes/steps are known (attributes or constants): per dim of its
+ * input, the first index, the step and the output length (arrays of IR_MAX_DIMS), as the
+ * reference computes them (ONNX clamping). False for anything else. */
+bool ir_slice_geometry(const ir_graph *g, const ir_node *n, int64_t *start, int64_t *step,
+                       int64_t *len);
 
 /* Sort nodes topologically (stable for already-sorted graphs), drop dead
  * nodes, recompute producers. Fails (naming a node) on a cycle or a tensor

@@ -69,6 +69,25 @@ bool plan_layer_row_local(const ir_graph *g, const ir_node *n) {
   case IR_OP_HARDSIGMOID:
   case IR_OP_HARDSWISH:
   case IR_OP_TANH: return same_dims(x, out);
+  case IR_OP_SLICE:
+  case IR_OP_GATHER: {
+    /* Channels only: every pixel's output is its own input pixel. */
+    if (!same_dims(x, out)) {
+      if (x->ndim != 4 || x->dims[0] != out->dims[0] || x->dims[2] != out->dims[2] ||
+          x->dims[3] != out->dims[3])
+        return false;
+    }
+    if (n->op == IR_OP_GATHER) {
+      int64_t a = ir_node_int(n, "axis", 0);
+      const ir_tensor *it = ir_node_input(g, n, 1);
+      return (a == 1 || a == -3) && it && it->data && it->ndim == 1;
+    }
+    int64_t start[IR_MAX_DIMS], step[IR_MAX_DIMS], len[IR_MAX_DIMS];
+    if (!ir_slice_geometry(g, n, start, step, len)) return false;
+    for (int d = 0; d < 4; d++)
+      if (d != 1 && (start[d] != 0 || step[d] != 1 || len[d] != x->dims[d])) return false;
+    return true;
+  }
   case IR_OP_CONCAT: {
     int64_t axis = ir_node_int(n, "axis", 0);
     if (axis != 1 && axis != -3) return false;

@@ -26,6 +26,7 @@ void rt_engine_free(rt_engine *e) {
     free(e->steps[i].packed);
     free(e->steps[i].bias_owned);
     free(e->steps[i].fb_in_off);
+    free(e->steps[i].gidx);
   }
   for (int b = 0; b < e->n_blocks; b++) {
     free(e->blocks[b].rows);

@@ -438,6 +438,57 @@ static dlf_status compile_batchnorm(rt_engine *e, const ir_node *n, rt_step *s, 
   return DLF_OK;
 }
 
+/* Slice of channels only (ShuffleNetV2's split), or Gather of channels with constant indices
+ * (the channel shuffle, channel_shuffle.c), on NHWC tensors: per pixel, output channel c is
+ * input channel gidx[c]. */
+static dlf_status compile_chan_gather(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
+  const ir_graph *g = e->g;
+  *ok = false;
+  if (n->n_outputs != 1 || n->act != IR_ACT_NONE || n->residual >= 0) return DLF_OK;
+  const int x = n->inputs[0], y = n->outputs[0];
+  if (!is_act_f32(g, x) || !e->nhwc[x] || y < 0 || !e->nhwc[y]) return DLF_OK;
+  const ir_tensor *xt = &g->tensors[x], *yt = &g->tensors[y];
+  if (xt->dims[0] != yt->dims[0] || xt->dims[2] != yt->dims[2] || xt->dims[3] != yt->dims[3])
+    return DLF_OK;
+  const int64_t C = xt->dims[1], K = yt->dims[1];
+  int64_t *idx = dlf_malloc_array((size_t)(K > 0 ? K : 1), sizeof *idx);
+  if (!idx) return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory for a channel gather");
+  bool fits = true;
+  if (n->op == IR_OP_SLICE) {
+    int64_t start[IR_MAX_DIMS], step[IR_MAX_DIMS], len[IR_MAX_DIMS];
+    fits = ir_slice_geometry(g, n, start, step, len) && len[1] == K;
+    for (int d = 0; d < 4 && fits; d++)
+      if (d != 1 && (start[d] != 0 || step[d] != 1 || len[d] != xt->dims[d])) fits = false;
+    for (int64_t c = 0; c < K && fits; c++)
+      idx[c] = start[1] + c * step[1];
+  } else { /* Gather */
+    int64_t a = ir_node_int(n, "axis", 0);
+    const int it = n->n_inputs > 1 ? n->inputs[1] : -1;
+    fits = (a == 1 || a == -3) && it >= 0 && is_const(g, it) && g->tensors[it].ndim == 1 &&
+           g->tensors[it].dtype == IR_I64 && ir_tensor_numel(&g->tensors[it]) == K;
+    for (int64_t c = 0; c < K && fits; c++) {
+      int64_t v = ((const int64_t *)g->tensors[it].data)[c];
+      idx[c] = v < 0 ? v + C : v;
+    }
+  }
+  for (int64_t c = 0; c < K && fits; c++)
+    if (idx[c] < 0 || idx[c] >= C) fits = false;
+  if (!fits) {
+    free(idx);
+    return DLF_OK;
+  }
+  s->kind = STEP_CHAN_GATHER;
+  s->x = x, s->y = y, s->residual = -1;
+  s->gidx = idx;
+  s->gcontig = true;
+  for (int64_t c = 1; c < K; c++)
+    if (idx[c] != idx[0] + c) s->gcontig = false;
+  s->numel = ir_tensor_numel(yt);
+  limit_small(e, s, s->numel);
+  *ok = true;
+  return DLF_OK;
+}
+
 static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
   const ir_graph *g = e->g;
   *ok = false;
@@ -591,6 +642,8 @@ dlf_status rt_compile_step(rt_engine *e, const ir_node *n, rt_step *s, int force
   case IR_OP_MAXPOOL:
   case IR_OP_AVERAGEPOOL:
   case IR_OP_GLOBALAVERAGEPOOL: compile_pool(e, n, s, ok); break;
+  case IR_OP_SLICE:
+  case IR_OP_GATHER: st = compile_chan_gather(e, n, s, ok); break;
   case IR_OP_BATCHNORM:
     s->x = n->inputs[0], s->y = n->outputs[0], s->residual = -1;
     st = compile_batchnorm(e, n, s, ok);

@@ -66,6 +66,24 @@ static void chan_binary_rows(const rt_engine *e, const rt_step *s, const float *
   }
 }
 
+/* Rows [lo, hi) of a channel gather for one image (x, y address row 0 of their image). */
+static void chan_gather_rows(const rt_engine *e, const rt_step *s, const float *x, float *y,
+                             int64_t lo, int64_t hi) {
+  const int64_t C = e->g->tensors[s->x].dims[1], K = e->g->tensors[s->y].dims[1];
+  const int64_t W = e->g->tensors[s->y].dims[3];
+  const int64_t *idx = s->gidx;
+  for (int64_t p = lo * W; p < hi * W; p++) {
+    const float *xp = x + p * C;
+    float *yp = y + p * K;
+    if (s->gcontig) {
+      memcpy(yp, xp + idx[0], (size_t)K * sizeof *yp);
+    } else {
+      for (int64_t c = 0; c < K; c++)
+        yp[c] = xp[idx[c]];
+    }
+  }
+}
+
 void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in, float *y,
                   int64_t lo, int64_t hi) {
   if (lo >= hi) return;
@@ -97,6 +115,7 @@ void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in,
     kern_eltwise_unary(e->cfg, (hi - lo) * row, in[0] + lo * row, y + lo * row, &u);
     return;
   }
+  case STEP_CHAN_GATHER: chan_gather_rows(e, s, in[0], y, lo, hi); return;
   case STEP_CHAN_BINARY:
     chan_binary_rows(e, s, in[s->xslot], s->x2 >= 0 ? in[s->vslot] : s->vconst, r, y, lo, hi);
     return;
@@ -210,6 +229,21 @@ static void run_elementwise(void *ctx, int t, int64_t b, int64_t end) {
 }
 
 /* Items: rows of every image (N * H). */
+static void run_chan_gather(void *ctx, int t, int64_t b, int64_t end) {
+  (void)t;
+  rt_engine *e = ctx;
+  const rt_step *s = e->cur;
+  const int64_t H = s->out_h > 0 ? s->out_h : 1;
+  const ir_tensor *xt = &e->g->tensors[s->x], *yt = &e->g->tensors[s->y];
+  const int64_t ximg = ir_tensor_numel(xt) / xt->dims[0], yimg = ir_tensor_numel(yt) / yt->dims[0];
+  while (b < end) {
+    const int64_t n = b / H, lo = b % H, hi = end - n * H < H ? end - n * H : H;
+    chan_gather_rows(e, s, (const float *)e->ptr[s->x] + n * ximg, (float *)e->ptr[s->y] + n * yimg,
+                     lo, hi);
+    b = n * H + hi;
+  }
+}
+
 static void run_chan_binary(void *ctx, int t, int64_t b, int64_t end) {
   (void)t;
   rt_engine *e = ctx;
@@ -305,6 +339,9 @@ dlf_status rt_run_step(rt_engine *e, const rt_step *s) {
   case STEP_UNARY:
     return rt_pool_run(e->pool, s->cores, (s->numel + EW_CHUNK - 1) / EW_CHUNK, run_elementwise,
                        e);
+  case STEP_CHAN_GATHER:
+    return rt_pool_run(e->pool, s->cores, e->g->tensors[s->y].dims[0] * s->out_h,
+                       run_chan_gather, e);
   case STEP_CHAN_BINARY:
     return rt_pool_run(e->pool, s->cores, e->g->tensors[s->y].dims[0] * s->out_h,
                        run_chan_binary, e);

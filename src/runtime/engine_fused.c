@@ -91,6 +91,7 @@ static bool fusable(const rt_engine *e, const rt_step *s) {
   case STEP_AVGPOOL:
   case STEP_BINARY:
   case STEP_CHAN_BINARY:
+  case STEP_CHAN_GATHER:
   case STEP_UNARY:
   case STEP_CONCAT: break;
   default: return false;

@@ -21,6 +21,7 @@ typedef enum step_kind {
   STEP_COPY,        /* layout-free reshape / identity: memcpy */
   STEP_TO_NCHW,     /* reshape / flatten of an NHWC tensor to a non-NHWC one: transpose */
   STEP_CONCAT,      /* channel concat of NHWC tensors */
+  STEP_CHAN_GATHER, /* channels picked per pixel: Slice / Gather on axis 1, channel shuffle */
   STEP_BINARY,      /* same-shape Add / Mul (+ residual, act) */
   STEP_CHAN_BINARY, /* NHWC tensor op per-channel vector or scalar (kern_chan_binary) */
   STEP_UNARY,       /* elementwise activation */
@@ -73,6 +74,10 @@ typedef struct rt_step {
   int xslot, vslot, sstep;
   int64_t vimg;
   const float *vconst;
+  /* Channel gather: output channel c is input channel gidx[c] (owned, out C entries); when
+   * gcontig, input channels gidx[0] + c (a memcpy per pixel). */
+  int64_t *gidx;
+  bool gcontig;
   /* Concat: inputs are the node's inputs. GAP: channel chunks per image. */
   int64_t pixels, cchunks;
   /* Fallback: scratch offsets (floats) of NCHW copies, -1 = use the tensor directly; owned,

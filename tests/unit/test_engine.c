@@ -474,6 +474,50 @@ TEST(test_engine_concat_of_21_inputs_and_batchnorm_match_reference) {
   eg_check_fused(&b, 0, bn, 3);
 }
 
+static int i64_const(eg *b, int n, const int64_t *v) {
+  int64_t *p = malloc((size_t)n * sizeof *p), d[1] = {n};
+  memcpy(p, v, (size_t)n * sizeof *p);
+  int t = -1;
+  if (ir_graph_add_constant(b->g, NULL, IR_I64, 1, d, p, &t) != DLF_OK) return -1;
+  return t;
+}
+
+/* ShuffleNetV2's unit after the passes: Slice of channels [0, 4) and [4, 8) (one with a
+ * negative start, one with step 2 over [1, 8)), a conv on one half, a Gather of channels
+ * (a shuffle with a negative index), concat. No fallback; Slice + conv + concat + Gather
+ * fused too (2-row tiles). */
+static void shuffle_graph(eg *b, int *first_slice) {
+  *b = eg_begin();
+  int x = eg_input(b, 4, X2), lo, hi, odd, c, cat, y;
+  const int64_t ax[1] = {1}, s0[1] = {0}, e0[1] = {4}, s1[1] = {-4}, e1[1] = {99}, s2[1] = {1},
+                e2[1] = {8}, st2[1] = {2};
+  int in0[4] = {x, i64_const(b, 1, s0), i64_const(b, 1, e0), i64_const(b, 1, ax)};
+  *first_slice = eg_node(b, IR_OP_SLICE, 4, in0, &lo);
+  int in1[4] = {x, i64_const(b, 1, s1), i64_const(b, 1, e1), i64_const(b, 1, ax)};
+  eg_node(b, IR_OP_SLICE, 4, in1, &hi);
+  int in2[5] = {x, i64_const(b, 1, s2), i64_const(b, 1, e2), i64_const(b, 1, ax),
+                i64_const(b, 1, st2)};
+  eg_node(b, IR_OP_SLICE, 5, in2, &odd);
+  eg_conv(b, hi, 4, 4, 1, 1, NULL, 1, &c);
+  int cin[3] = {lo, c, odd};
+  int nc = eg_node(b, IR_OP_CONCAT, 3, cin, &cat);
+  ir_node_set_int(&b->g->nodes[nc], "axis", 1);
+  const int64_t perm[12] = {0, 6, 1, 7, 2, 8, 3, 9, 4, 10, 5, -1};
+  int gin[2] = {cat, i64_const(b, 12, perm)};
+  int ng = eg_node(b, IR_OP_GATHER, 2, gin, &y);
+  ir_node_set_int(&b->g->nodes[ng], "axis", 1);
+  eg_output(b, y);
+}
+
+TEST(test_engine_channel_slices_and_gather_match_reference) {
+  eg b;
+  int first;
+  shuffle_graph(&b, &first);
+  eg_check(&b, 0);
+  shuffle_graph(&b, &first);
+  eg_check_fused(&b, 0, first, 6);
+}
+
 /* Transpose of a 4-D tensor is not a fast step: NHWC -> NCHW -> ref -> NHWC around it. */
 TEST(test_engine_transpose_between_convs_runs_fallback) {
   eg b = eg_begin();

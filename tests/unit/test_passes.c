@@ -883,3 +883,39 @@ TEST(test_passes_reduce_mean_over_hw_becomes_global_average_pool) {
   CHECK_INT(2, g->tensors[g->outputs[0]].ndim);
   ir_graph_free(g);
 }
+
+/* ShuffleNet's channel shuffle (groups 2 of 6 channels) -> one Gather; its result feeds a conv. */
+static dlf_status build_shuffle(ir_graph *g) {
+  int64_t xd[4] = {1, 6, 3, 4};
+  int x, r1, t, r2, y, s5, s4;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "r1", &r1));
+  DLF_TRY(add_act(g, "t", &t));
+  DLF_TRY(add_act(g, "r2", &r2));
+  DLF_TRY(add_act(g, "y", &y));
+  const int64_t v5[5] = {1, 2, 3, 3, 4}, v4[4] = {1, -1, 3, 4};
+  int64_t *p5 = malloc(sizeof v5), *p4 = malloc(sizeof v4), d5[1] = {5}, d4[1] = {4};
+  if (!p5 || !p4) return DLF_ERR_NOMEM;
+  memcpy(p5, v5, sizeof v5);
+  memcpy(p4, v4, sizeof v4);
+  DLF_TRY(ir_graph_add_constant(g, "s5", IR_I64, 1, d5, p5, &s5));
+  DLF_TRY(ir_graph_add_constant(g, "s4", IR_I64, 1, d4, p4, &s4));
+  ir_node *n;
+  int in1[2] = {x, s5}, in3[2] = {t, s4};
+  DLF_TRY(add_node(g, "reshape1", IR_OP_RESHAPE, 2, in1, r1, NULL));
+  DLF_TRY(add_node(g, "transpose", IR_OP_TRANSPOSE, 1, &r1, t, &n));
+  const int64_t perm[5] = {0, 2, 1, 3, 4};
+  DLF_TRY(ir_node_set_ints(n, "perm", perm, 5));
+  DLF_TRY(add_node(g, "reshape2", IR_OP_RESHAPE, 2, in3, r2, NULL));
+  DLF_TRY(add_conv(g, "conv", r2, 6, 2, true, 60, y));
+  return add_output(g, y);
+}
+
+TEST(test_passes_channel_shuffle_becomes_one_gather) {
+  ir_graph *g = passes_keep_outputs(build_shuffle);
+  REQUIRE(g);
+  CHECK_INT(0, count_op(g, IR_OP_RESHAPE));
+  CHECK_INT(0, count_op(g, IR_OP_TRANSPOSE));
+  CHECK_INT(1, count_op(g, IR_OP_GATHER));
+  ir_graph_free(g);
+}

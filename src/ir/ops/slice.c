@@ -151,3 +151,32 @@ dlf_status ir_op_slice_ref(const ir_node *n, const ir_value *in, int n_in, ir_va
   }
   return DLF_OK;
 }
+
+bool ir_slice_geometry(const ir_graph *g, const ir_node *n, int64_t *start, int64_t *step,
+                       int64_t *len) {
+  if (n->op != IR_OP_SLICE || n->n_inputs < 1) return false;
+  int64_t v[4][SLICE_MAX + 1];
+  int c[4] = {-1, -1, -1, -1};
+  if (n->opset < 10) {
+    static const char *const names[3] = {"starts", "ends", "axes"};
+    for (int k = 0; k < 3; k++)
+      c[k] = ir_node_ints(n, names[k], v[k], SLICE_MAX + 1);
+  } else {
+    for (int k = 0; k < 4; k++) {
+      c[k] = k + 1 < n->n_inputs ? ir_node_const_ints(g, n, k + 1, v[k], SLICE_MAX + 1) : -1;
+      if (c[k] == -2) return false;
+    }
+  }
+  if (c[0] < 0 || c[1] < 0) return false;
+  for (int k = 0; k < 4; k++)
+    if (c[k] > SLICE_MAX) return false;
+  const ir_tensor *x = ir_node_input(g, n, 0);
+  slice_plan p;
+  char why[160];
+  if (!x || !slice_plan_make(x->dims, x->ndim, v[0], c[0], v[1], c[1], v[2], c[2], v[3], c[3], &p,
+                             why, sizeof why))
+    return false;
+  for (int d = 0; d < x->ndim; d++)
+    start[d] = p.start[d], step[d] = p.step[d], len[d] = p.len[d];
+  return true;
+}

@@ -15,6 +15,9 @@ dlf_status ir_pass_fold_pad(ir_graph *g);
 /* ReduceMean over H and W of a 4-D tensor -> GlobalAveragePool (+ Flatten when keepdims is
  * 0) (reduce_to_gap.c). */
 dlf_status ir_pass_reduce_to_gap(ir_graph *g);
+/* ShuffleNet's Reshape -> Transpose(0,2,1,3,4) -> Reshape channel shuffle -> one Gather of
+ * channels with constant indices (channel_shuffle.c). */
+dlf_status ir_pass_channel_shuffle(ir_graph *g);
 /* Fold BatchNormalization that follows a Conv (whose output feeds nothing
  * else) into the Conv's weights and bias. A BN that cannot be folded stays. */
 dlf_status ir_pass_fold_batchnorm(ir_graph *g);
