@@ -424,6 +424,7 @@ const char *ir_act_name(ir_act act) {
   case IR_ACT_HARDSIGMOID: return "hardsigmoid";
   case IR_ACT_HARDSWISH: return "hardswish";
   case IR_ACT_TANH: return "tanh";
+  case IR_ACT_SILU: return "silu";
   }
   return "?";
 }
@@ -445,6 +446,8 @@ float ir_act_apply(ir_act act, float p0, float p1, float x) {
     return x * y;
   }
   case IR_ACT_TANH: return tanhf(x);
+  /* as the exported Mul(x, Sigmoid(x)) computes it */
+  case IR_ACT_SILU: return x * (1.0f / (1.0f + expf(-x)));
   }
   return x;
 }

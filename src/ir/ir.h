@@ -71,6 +71,7 @@ typedef enum ir_act {
   IR_ACT_HARDSIGMOID, /* max(0, min(1, p0*x + p1)) */
   IR_ACT_HARDSWISH,
   IR_ACT_TANH,
+  IR_ACT_SILU, /* x * sigmoid(x) (SiLU / Swish: Mul(x, Sigmoid(x)) as exported) */
 } ir_act;
 
 const char *ir_act_name(ir_act act);
@@ -173,6 +174,28 @@ int ir_node_const_ints(const ir_graph *g, const ir_node *n, int i, int64_t *v, i
  * reference computes them (ONNX clamping). False for anything else. */
 bool ir_slice_geometry(const ir_graph *g, const ir_node *n, int64_t *start, int64_t *step,
                        int64_t *len);
+
+/* Resize / Upsample geometry (ops/resize.c): per axis the input and output size and the
+ * scale (out / in, or the scales input), the mode and the coordinate transformation. */
+typedef struct ir_resize {
+  bool linear;  /* false: nearest */
+  int coord;    /* half_pixel, pytorch_half_pixel, align_corners, asymmetric,
+                 * tf_half_pixel_for_nearest, half_pixel_symmetric (0..5) */
+  int nearest;  /* round_prefer_floor, round_prefer_ceil, floor, ceil, simple (0..4) */
+  int rank;
+  int64_t in[IR_MAX_DIMS], out[IR_MAX_DIMS];
+  double scale[IR_MAX_DIMS];
+} ir_resize;
+/* The geometry of a Resize / Upsample whose scales or sizes are constants: DLF_OK, or a status
+ * and the reason in why. ir_resize_geometry: the same as a yes / no. */
+dlf_status ir_resize_setup(const ir_graph *g, const ir_node *n, ir_resize *r, char *why,
+                           size_t cap);
+bool ir_resize_geometry(const ir_graph *g, const ir_node *n, ir_resize *r);
+/* The input coordinate output index o of axis d maps to (before clamping). */
+double ir_resize_source(const ir_resize *r, int d, int64_t o);
+/* Output index o of axis d reads input indices i0 and i1 with weights 1 - w1 and w1
+ * (nearest: i0 == i1, w1 == 0). */
+void ir_resize_taps(const ir_resize *r, int d, int64_t o, int64_t *i0, int64_t *i1, float *w1);
 
 /* Sort nodes topologically (stable for already-sorted graphs), drop dead
  * nodes, recompute producers. Fails (naming a node) on a cycle or a tensor

@@ -11,7 +11,7 @@
  *
  * Each activation matches ir_act_apply (src/ir/graph.c) operation for operation (x / 6 is a
  * true division, p0 * x + p1 is not fused), so results are bit-equal to the reference except
- * sigmoid (a vector exp, not libm's expf: ~1e-7 relative) and tanh (libm's tanhf, per element). */
+ * sigmoid and silu (a vector exp, not libm's expf: ~1e-7 relative) and tanh (libm's tanhf, per element). */
 #include <math.h>
 #include <string.h>
 
@@ -25,6 +25,10 @@ KERN_INLINE el_vec el_act(const int OP, el_vec x, float p0,
     /* 1 / (1 + e^-x): e^-x = +inf (x < -88.7) gives 0, as the reference */
     const el_vec one = el_set1(1.0f);
     return el_div(one, el_add(one, el_exp(el_mul(el_set1(-1.0f), x))));
+  }
+  case KERN_UNARY_SILU: {
+    const el_vec one = el_set1(1.0f);
+    return el_mul(x, el_div(one, el_add(one, el_exp(el_mul(el_set1(-1.0f), x)))));
   }
   case KERN_UNARY_HARDSIGMOID: {
     el_vec y = el_add(el_mul(el_set1(p0), x), el_set1(p1));
@@ -80,6 +84,7 @@ KERN_INLINE void el_dispatch(const int BIN, int64_t n,
   case KERN_UNARY_SIGMOID: el_loop(BIN, KERN_UNARY_SIGMOID, n, a, b, r, y, p0, p1); break;
   case KERN_UNARY_HARDSIGMOID: el_loop(BIN, KERN_UNARY_HARDSIGMOID, n, a, b, r, y, p0, p1); break;
   case KERN_UNARY_HARDSWISH: el_loop(BIN, KERN_UNARY_HARDSWISH, n, a, b, r, y, p0, p1); break;
+  case KERN_UNARY_SILU: el_loop(BIN, KERN_UNARY_SILU, n, a, b, r, y, p0, p1); break;
   case KERN_UNARY_TANH:
     el_loop(BIN, KERN_UNARY_NONE, n, a, b, r, y, p0, p1);
     for (int64_t i = 0; i < n; i++)

@@ -182,6 +182,7 @@ typedef enum kern_unary_op {
   KERN_UNARY_HARDSIGMOID, /* max(0, min(1, p0 * x + p1)) */
   KERN_UNARY_HARDSWISH,   /* x * max(0, min(1, x / 6 + 0.5)) */
   KERN_UNARY_TANH,        /* libm tanhf per element (no vector version) */
+  KERN_UNARY_SILU,        /* x * (1 / (1 + e^-x)): sigmoid's vector exp */
 } kern_unary_op;
 
 typedef struct kern_unary {

@@ -27,6 +27,8 @@ void rt_engine_free(rt_engine *e) {
     free(e->steps[i].bias_owned);
     free(e->steps[i].fb_in_off);
     free(e->steps[i].gidx);
+    free(e->steps[i].ridx);
+    free(e->steps[i].rw);
   }
   for (int b = 0; b < e->n_blocks; b++) {
     free(e->blocks[b].rows);

@@ -489,6 +489,39 @@ static dlf_status compile_chan_gather(rt_engine *e, const ir_node *n, rt_step *s
   return DLF_OK;
 }
 
+/* Resize / Upsample of H and W only (N and C unchanged) on NHWC tensors, nearest or linear:
+ * the source taps of every output row and column come from ir_resize_taps, the reference's
+ * own geometry. */
+static dlf_status compile_resize(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
+  const ir_graph *g = e->g;
+  *ok = false;
+  if (n->n_outputs != 1 || n->act != IR_ACT_NONE || n->residual >= 0) return DLF_OK;
+  const int x = n->inputs[0], y = n->outputs[0];
+  if (!is_act_f32(g, x) || !e->nhwc[x] || y < 0 || !e->nhwc[y]) return DLF_OK;
+  ir_resize r;
+  if (!ir_resize_geometry(g, n, &r) || r.rank != 4 || r.in[0] != r.out[0] || r.in[1] != r.out[1])
+    return DLF_OK;
+  const int64_t OH = r.out[2], OW = r.out[3];
+  s->ridx = dlf_malloc_array((size_t)(OH + OW + 1), 2 * sizeof *s->ridx);
+  s->rw = dlf_malloc_array((size_t)(OH + OW + 1), sizeof *s->rw);
+  if (!s->ridx || !s->rw) {
+    free(s->ridx), free(s->rw);
+    s->ridx = NULL, s->rw = NULL;
+    return ir_node_error(g, n, DLF_ERR_NOMEM, "out of memory for a resize");
+  }
+  for (int64_t i = 0; i < OH; i++)
+    ir_resize_taps(&r, 2, i, &s->ridx[2 * i], &s->ridx[2 * i + 1], &s->rw[i]);
+  for (int64_t j = 0; j < OW; j++)
+    ir_resize_taps(&r, 3, j, &s->ridx[2 * (OH + j)], &s->ridx[2 * (OH + j) + 1], &s->rw[OH + j]);
+  s->kind = STEP_RESIZE;
+  s->rlinear = r.linear;
+  s->x = x, s->y = y, s->residual = -1;
+  s->numel = ir_tensor_numel(&g->tensors[y]);
+  limit_small(e, s, s->numel * (r.linear ? 4 : 1));
+  *ok = true;
+  return DLF_OK;
+}
+
 static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
   const ir_graph *g = e->g;
   *ok = false;
@@ -644,6 +677,8 @@ dlf_status rt_compile_step(rt_engine *e, const ir_node *n, rt_step *s, int force
   case IR_OP_GLOBALAVERAGEPOOL: compile_pool(e, n, s, ok); break;
   case IR_OP_SLICE:
   case IR_OP_GATHER: st = compile_chan_gather(e, n, s, ok); break;
+  case IR_OP_RESIZE:
+  case IR_OP_UPSAMPLE: st = compile_resize(e, n, s, ok); break;
   case IR_OP_BATCHNORM:
     s->x = n->inputs[0], s->y = n->outputs[0], s->residual = -1;
     st = compile_batchnorm(e, n, s, ok);

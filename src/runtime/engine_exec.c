@@ -28,7 +28,8 @@ void rt_nhwc_to_nchw(const float *src, float *dst, int64_t N, int64_t C, int64_t
   }
 }
 
-_Static_assert((int)IR_ACT_TANH == (int)KERN_UNARY_TANH && (int)IR_ACT_RELU == (int)KERN_UNARY_RELU,
+_Static_assert((int)IR_ACT_TANH == (int)KERN_UNARY_TANH &&
+                   (int)IR_ACT_SILU == (int)KERN_UNARY_SILU && (int)IR_ACT_RELU == (int)KERN_UNARY_RELU,
                "kern_unary_op follows ir_act member for member");
 
 static kern_unary unary_of(const rt_step *s) {
@@ -84,6 +85,34 @@ static void chan_gather_rows(const rt_engine *e, const rt_step *s, const float *
   }
 }
 
+/* Rows [lo, hi) of a resize for one image (x, y address row 0 of their image): each output
+ * pixel is the bilinear blend of four source pixels' C channels (nearest: a copy of one). */
+static void resize_rows(const rt_engine *e, const rt_step *s, const float *x, float *y,
+                        int64_t lo, int64_t hi) {
+  const int64_t *xd = e->g->tensors[s->x].dims, *yd = e->g->tensors[s->y].dims;
+  const int64_t C = yd[1], W = xd[3], OH = yd[2], OW = yd[3];
+  const int64_t *rows = s->ridx, *cols = s->ridx + 2 * OH;
+  const float *cw = s->rw + OH;
+  for (int64_t oh = lo; oh < hi; oh++) {
+    const float *x0 = x + rows[2 * oh] * W * C, *x1 = x + rows[2 * oh + 1] * W * C;
+    const float b = s->rw[oh], a = 1.0f - b;
+    float *yr = y + oh * OW * C;
+    for (int64_t ow = 0; ow < OW; ow++) {
+      const int64_t c0 = cols[2 * ow] * C, c1 = cols[2 * ow + 1] * C;
+      float *yp = yr + ow * C;
+      if (!s->rlinear) {
+        memcpy(yp, x0 + c0, (size_t)C * sizeof *yp);
+        continue;
+      }
+      const float d = cw[ow], c = 1.0f - d;
+      const float w00 = a * c, w01 = a * d, w10 = b * c, w11 = b * d;
+      const float *p00 = x0 + c0, *p01 = x0 + c1, *p10 = x1 + c0, *p11 = x1 + c1;
+      for (int64_t k = 0; k < C; k++)
+        yp[k] = w00 * p00[k] + w01 * p01[k] + w10 * p10[k] + w11 * p11[k];
+    }
+  }
+}
+
 void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in, float *y,
                   int64_t lo, int64_t hi) {
   if (lo >= hi) return;
@@ -116,6 +145,7 @@ void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in,
     return;
   }
   case STEP_CHAN_GATHER: chan_gather_rows(e, s, in[0], y, lo, hi); return;
+  case STEP_RESIZE: resize_rows(e, s, in[0], y, lo, hi); return;
   case STEP_CHAN_BINARY:
     chan_binary_rows(e, s, in[s->xslot], s->x2 >= 0 ? in[s->vslot] : s->vconst, r, y, lo, hi);
     return;
@@ -244,6 +274,21 @@ static void run_chan_gather(void *ctx, int t, int64_t b, int64_t end) {
   }
 }
 
+static void run_resize(void *ctx, int t, int64_t b, int64_t end) {
+  (void)t;
+  rt_engine *e = ctx;
+  const rt_step *s = e->cur;
+  const int64_t H = s->out_h > 0 ? s->out_h : 1;
+  const ir_tensor *xt = &e->g->tensors[s->x], *yt = &e->g->tensors[s->y];
+  const int64_t ximg = ir_tensor_numel(xt) / xt->dims[0], yimg = ir_tensor_numel(yt) / yt->dims[0];
+  while (b < end) {
+    const int64_t n = b / H, lo = b % H, hi = end - n * H < H ? end - n * H : H;
+    resize_rows(e, s, (const float *)e->ptr[s->x] + n * ximg, (float *)e->ptr[s->y] + n * yimg, lo,
+                hi);
+    b = n * H + hi;
+  }
+}
+
 static void run_chan_binary(void *ctx, int t, int64_t b, int64_t end) {
   (void)t;
   rt_engine *e = ctx;
@@ -345,6 +390,8 @@ dlf_status rt_run_step(rt_engine *e, const rt_step *s) {
   case STEP_CHAN_BINARY:
     return rt_pool_run(e->pool, s->cores, e->g->tensors[s->y].dims[0] * s->out_h,
                        run_chan_binary, e);
+  case STEP_RESIZE:
+    return rt_pool_run(e->pool, s->cores, e->g->tensors[s->y].dims[0] * s->out_h, run_resize, e);
   case STEP_CONCAT: return rt_pool_run(e->pool, s->cores, s->pixels, run_concat, e);
   case STEP_COPY:
     if (e->ptr[s->y] != e->ptr[s->x]) memcpy(e->ptr[s->y], e->ptr[s->x], (size_t)s->numel);

@@ -25,6 +25,7 @@ typedef enum step_kind {
   STEP_BINARY,      /* same-shape Add / Mul (+ residual, act) */
   STEP_CHAN_BINARY, /* NHWC tensor op per-channel vector or scalar (kern_chan_binary) */
   STEP_UNARY,       /* elementwise activation */
+  STEP_RESIZE,      /* nearest / bilinear resize of H and W (Resize, Upsample) */
   STEP_FALLBACK,    /* reference function on NCHW copies */
 } step_kind;
 
@@ -78,6 +79,12 @@ typedef struct rt_step {
    * gcontig, input channels gidx[0] + c (a memcpy per pixel). */
   int64_t *gidx;
   bool gcontig;
+  /* Resize: per output row, then per output column, the two source rows / columns
+   * (ridx[2 * i], ridx[2 * i + 1]) and the weight of the second (rw[i]); rows first (OH
+   * entries), columns after (OW); owned. rlinear false: nearest (one source, a copy). */
+  int64_t *ridx;
+  float *rw;
+  bool rlinear;
   /* Concat: inputs are the node's inputs. GAP: channel chunks per image. */
   int64_t pixels, cchunks;
   /* Fallback: scratch offsets (floats) of NCHW copies, -1 = use the tensor directly; owned,

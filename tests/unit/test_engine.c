@@ -239,6 +239,28 @@ TEST(test_engine_conv_sigmoid_epilogue_with_residual_matches_reference) {
   eg_check(&b, 0);
 }
 
+/* SiLU epilogues (the fold of Mul(x, Sigmoid(x))) on a dense conv, a depthwise conv and a
+ * conv with a residual; unfused and as one fused block. */
+static void silu_graph(eg *b) {
+  *b = eg_begin();
+  int x = eg_input(b, 4, X2), a, d, y;
+  int64_t pads[4] = {1, 1, 1, 1};
+  int n1 = eg_conv(b, x, 8, 16, 3, 1, pads, 1, &a);
+  int n2 = eg_conv(b, a, 16, 16, 3, 1, pads, 16, &d);
+  int n3 = eg_conv(b, d, 16, 8, 1, 1, NULL, 1, &y);
+  b->g->nodes[n1].act = b->g->nodes[n2].act = b->g->nodes[n3].act = IR_ACT_SILU;
+  b->g->nodes[n3].residual = x;
+  eg_output(b, y);
+}
+
+TEST(test_engine_silu_epilogues_match_reference) {
+  eg b;
+  silu_graph(&b);
+  eg_check(&b, 0);
+  silu_graph(&b);
+  eg_check_fused(&b, 0, 0, 3);
+}
+
 /* More output channels than output pixels: on 2 threads the engine splits channels, so
  * slices write strided views of y (bias, residual, and a post-kernel sigmoid per slice). */
 TEST(test_engine_conv_channel_split_residual_sigmoid_matches_reference) {
@@ -519,6 +541,49 @@ TEST(test_engine_channel_slices_and_gather_match_reference) {
 }
 
 /* Transpose of a 4-D tensor is not a fast step: NHWC -> NCHW -> ref -> NHWC around it. */
+static int f32_const(eg *b, int n, const float *v) {
+  float *p = malloc((size_t)n * sizeof *p);
+  int64_t d[1] = {n};
+  memcpy(p, v, (size_t)n * sizeof *p);
+  int t = -1;
+  if (ir_graph_add_constant(b->g, NULL, IR_F32, 1, d, p, &t) != DLF_OK) return -1;
+  return t;
+}
+
+/* Resize (opset 13: X, roi, scales, sizes): x2 bilinear upsampling (half_pixel, by scales),
+ * nearest downsampling (asymmetric, floor, by sizes), bilinear align_corners to an odd size,
+ * pytorch_half_pixel to 1 column; each between convs, batch 2, none may fall back. */
+static int add_resize(eg *b, int x, const char *mode, const char *coord, const char *nearest,
+                      const float *scales, const int64_t *sizes) {
+  int in[4] = {x, -1, scales ? f32_const(b, 4, scales) : -1, sizes ? i64_const(b, 4, sizes) : -1};
+  int y, ni = eg_node(b, IR_OP_RESIZE, sizes ? 4 : 3, in, &y);
+  ir_node *n = &b->g->nodes[ni];
+  n->opset = 13;
+  ir_node_set_string(n, "mode", mode);
+  ir_node_set_string(n, "coordinate_transformation_mode", coord);
+  if (nearest) ir_node_set_string(n, "nearest_mode", nearest);
+  return y;
+}
+
+TEST(test_engine_resize_nearest_and_bilinear_match_reference) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X2), a, c, d;
+  int64_t pads[4] = {1, 1, 1, 1};
+  eg_conv(&b, x, 8, 8, 3, 1, pads, 1, &a);
+  const float up2[4] = {1, 1, 2, 2};
+  int u = add_resize(&b, a, "linear", "half_pixel", NULL, up2, NULL); /* 22 x 18 */
+  eg_conv(&b, u, 8, 6, 3, 1, pads, 1, &c);
+  const int64_t down[4] = {2, 6, 7, 5};
+  int v = add_resize(&b, c, "nearest", "asymmetric", "floor", NULL, down);
+  const int64_t odd[4] = {2, 6, 10, 13};
+  int w = add_resize(&b, v, "linear", "align_corners", NULL, NULL, odd);
+  eg_conv(&b, w, 6, 4, 1, 1, NULL, 1, &d);
+  const int64_t one[4] = {2, 4, 3, 1};
+  int y = add_resize(&b, d, "linear", "pytorch_half_pixel", NULL, NULL, one);
+  eg_output(&b, y);
+  eg_check(&b, 0);
+}
+
 TEST(test_engine_transpose_between_convs_runs_fallback) {
   eg b = eg_begin();
   int x = eg_input(&b, 4, X1), y1, y2, y3;

@@ -35,6 +35,7 @@ static float naive_act(const kern_unary *u, float x) {
     return x * y;
   }
   case KERN_UNARY_TANH: return tanhf(x);
+  case KERN_UNARY_SILU: return x * (1.0f / (1.0f + expf(-x)));
   }
   return x;
 }
@@ -69,11 +70,14 @@ static const kern_unary k_acts[] = {{KERN_UNARY_NONE, 0, 0},
                                     {KERN_UNARY_SIGMOID, 0, 0},
                                     {KERN_UNARY_HARDSIGMOID, 0.2f, 0.5f},
                                     {KERN_UNARY_HARDSWISH, 0, 0},
-                                    {KERN_UNARY_TANH, 0, 0}};
-#define N_ACTS 9
+                                    {KERN_UNARY_TANH, 0, 0},
+                                    {KERN_UNARY_SILU, 0, 0}};
+#define N_ACTS 10
 
-/* Sigmoid runs a vector exp on avx2/avx512 (not libm): allow ~10 ulp; all else is exact. */
-static double act_tol(const kern_unary *u) { return u->op == KERN_UNARY_SIGMOID ? 1e-6 : 0.0; }
+/* Sigmoid and SiLU run a vector exp on avx2/avx512 (not libm): allow ~10 ulp; all else is exact. */
+static double act_tol(const kern_unary *u) {
+  return u->op == KERN_UNARY_SIGMOID || u->op == KERN_UNARY_SILU ? 1e-6 : 0.0;
+}
 
 static void run_binary(kern_isa isa, kern_binary_op op, bool residual, bool in_place) {
   const kern_config *cfg = config_or_skip(isa);

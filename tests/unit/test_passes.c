@@ -566,6 +566,75 @@ TEST(test_passes_conv_with_two_consumers_is_not_fused) {
   ir_graph_free(g);
 }
 
+/* Conv -> SiLU as exported: Mul(c, Sigmoid(c)), the Mul's operands in either order. */
+static dlf_status build_conv_silu(ir_graph *g, bool sig_first) {
+  int64_t xd[4] = {1, 3, 5, 5};
+  int x, c, s, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "s", &s));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 3, 4, true, 31, c));
+  DLF_TRY(add_node(g, "sig", IR_OP_SIGMOID, 1, &c, s, NULL));
+  int xs[2] = {c, s}, sx[2] = {s, c};
+  DLF_TRY(add_node(g, "mul", IR_OP_MUL, 2, sig_first ? sx : xs, y, NULL));
+  return add_output(g, y);
+}
+static dlf_status build_conv_silu_xs(ir_graph *g) { return build_conv_silu(g, false); }
+static dlf_status build_conv_silu_sx(ir_graph *g) { return build_conv_silu(g, true); }
+
+TEST(test_passes_silu_fuses_into_conv) {
+  build_fn builds[2] = {build_conv_silu_xs, build_conv_silu_sx};
+  for (int b = 0; b < 2; b++) {
+    ir_graph *g = passes_keep_outputs(builds[b]);
+    REQUIRE(g);
+    CHECK_INT(1, g->n_nodes);
+    const ir_node *n = find_op(g, IR_OP_CONV);
+    REQUIRE(n);
+    CHECK_INT(IR_ACT_SILU, n->act);
+    CHECK(strcmp(out_name(g, n), "y") == 0);
+    ir_graph_free(g);
+  }
+}
+
+/* x * Sigmoid(c) where x is not c (squeeze-and-excitation's gate) is no SiLU, nor is
+ * Mul(c, Sigmoid(c)) when the Sigmoid's output is also a graph output. */
+static dlf_status build_conv_sigmoid_gate(ir_graph *g) {
+  int64_t xd[4] = {1, 3, 5, 5};
+  int x, c, s, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "s", &s));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 3, 3, true, 32, c));
+  DLF_TRY(add_node(g, "sig", IR_OP_SIGMOID, 1, &c, s, NULL));
+  int xs[2] = {x, s};
+  DLF_TRY(add_node(g, "mul", IR_OP_MUL, 2, xs, y, NULL));
+  return add_output(g, y);
+}
+static dlf_status build_conv_silu_sig_output(ir_graph *g) {
+  DLF_TRY(build_conv_silu(g, false));
+  return add_output(g, ir_graph_find_tensor(g, "s"));
+}
+
+TEST(test_passes_sigmoid_gate_and_exposed_sigmoid_are_not_silu) {
+  ir_graph *g = passes_keep_outputs(build_conv_sigmoid_gate);
+  REQUIRE(g);
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(IR_ACT_SIGMOID, n->act); /* the Sigmoid alone is the conv's activation */
+  CHECK_INT(1, count_op(g, IR_OP_MUL));
+  ir_graph_free(g);
+  g = passes_keep_outputs(build_conv_silu_sig_output);
+  REQUIRE(g);
+  n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(IR_ACT_NONE, n->act);
+  CHECK_INT(1, count_op(g, IR_OP_SIGMOID));
+  CHECK_INT(1, count_op(g, IR_OP_MUL));
+  ir_graph_free(g);
+}
+
 /* Conv output is a graph output and feeds a BN: BN stays. */
 static dlf_status build_conv_output_and_bn(ir_graph *g) {
   int64_t xd[4] = {1, 3, 4, 4};

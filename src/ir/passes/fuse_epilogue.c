@@ -1,5 +1,6 @@
 /* fuse_epilogue.c — attaches to a Conv (or Gemm) what follows it: a constant
- * per-channel Add as bias, a residual Add, then one activation, so that
+ * per-channel Add as bias, a residual Add, then one activation (SiLU's
+ * Sigmoid + Mul pair counts as one), so that
  * out = act(op(x) + bias + residual) runs as one layer. */
 #include <float.h>
 #include <math.h>
@@ -87,6 +88,28 @@ static bool act_of(const ir_graph *g, const ir_node *a, ir_act *act, float *p0, 
   return *act != IR_ACT_NONE;
 }
 
+/* SiLU as exporters write it: Mul(t, Sigmoid(t)) in either order, where the Sigmoid and the
+ * Mul are the only readers of t and the Mul the only one of the Sigmoid's output. Returns the
+ * Mul and sets *sig to the Sigmoid, or returns -1. */
+static int silu_mul(const ir_graph *g, int t, int *sig) {
+  if (t < 0 || pass_is_graph_output(g, t) || pass_use_count(g, t) != 2) return -1;
+  for (int i = 0; i < g->n_nodes; i++) {
+    const ir_node *s = &g->nodes[i];
+    if (s->dead || s->op != IR_OP_SIGMOID || s->n_inputs != 1 || s->inputs[0] != t ||
+        s->n_outputs != 1 || s->outputs[0] < 0 || s->act != IR_ACT_NONE || s->residual >= 0)
+      continue;
+    int m = pass_sole_consumer(g, s->outputs[0]);
+    if (m < 0) return -1;
+    const ir_node *mul = &g->nodes[m];
+    if (mul->op != IR_OP_MUL || other_operand(mul, t) != s->outputs[0] ||
+        mul->act != IR_ACT_NONE || mul->residual >= 0)
+      return -1;
+    *sig = i;
+    return m;
+  }
+  return -1;
+}
+
 /* Fuse what follows node ni; each step consumes the node that alone reads
  * the current output, which the fused node then writes. */
 static dlf_status fuse_node(ir_graph *g, int ni) {
@@ -123,8 +146,15 @@ static dlf_status fuse_node(ir_graph *g, int ni) {
     }
   }
 
-  /* (3) one activation, applied last */
-  if (c >= 0) {
+  /* (3) one activation, applied last: SiLU (two nodes reading cur), or one node */
+  int sig, mul = c < 0 ? silu_mul(g, cur, &sig) : -1;
+  if (mul >= 0) {
+    n->act = IR_ACT_SILU;
+    n->act_p0 = n->act_p1 = 0.0f;
+    g->nodes[sig].dead = true;
+    g->nodes[mul].dead = true;
+    pass_node_set_output(g, ni, 0, g->nodes[mul].outputs[0]);
+  } else if (c >= 0) {
     const ir_node *a = &g->nodes[c];
     ir_act act;
     float p0, p1;
