@@ -425,6 +425,8 @@ const char *ir_act_name(ir_act act) {
   case IR_ACT_HARDSWISH: return "hardswish";
   case IR_ACT_TANH: return "tanh";
   case IR_ACT_SILU: return "silu";
+  case IR_ACT_ERF: return "erf";
+  case IR_ACT_SQRT: return "sqrt";
   }
   return "?";
 }
@@ -448,6 +450,8 @@ float ir_act_apply(ir_act act, float p0, float p1, float x) {
   case IR_ACT_TANH: return tanhf(x);
   /* as the exported Mul(x, Sigmoid(x)) computes it */
   case IR_ACT_SILU: return x * (1.0f / (1.0f + expf(-x)));
+  case IR_ACT_ERF: return erff(x);
+  case IR_ACT_SQRT: return sqrtf(x);
   }
   return x;
 }
@@ -478,6 +482,8 @@ ir_act ir_act_of_node(const ir_node *n, const float *clip_min, const float *clip
     return IR_ACT_HARDSIGMOID;
   case IR_OP_HARDSWISH: return IR_ACT_HARDSWISH;
   case IR_OP_TANH: return IR_ACT_TANH;
+  case IR_OP_ERF: return IR_ACT_ERF;
+  case IR_OP_SQRT: return IR_ACT_SQRT;
   default: return IR_ACT_NONE;
   }
 }

@@ -72,6 +72,8 @@ typedef enum ir_act {
   IR_ACT_HARDSWISH,
   IR_ACT_TANH,
   IR_ACT_SILU, /* x * sigmoid(x) (SiLU / Swish: Mul(x, Sigmoid(x)) as exported) */
+  IR_ACT_ERF,  /* erf(x) (GELU's exported form) */
+  IR_ACT_SQRT, /* sqrt(x) (LayerNorm's exported form) */
 } ir_act;
 
 const char *ir_act_name(ir_act act);

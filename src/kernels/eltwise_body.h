@@ -11,7 +11,8 @@
  *
  * Each activation matches ir_act_apply (src/ir/graph.c) operation for operation (x / 6 is a
  * true division, p0 * x + p1 is not fused), so results are bit-equal to the reference except
- * sigmoid and silu (a vector exp, not libm's expf: ~1e-7 relative) and tanh (libm's tanhf, per element). */
+ * sigmoid and silu (a vector exp, not libm's expf: ~1e-7 relative); tanh, erf and sqrt are
+ * libm's, per element. */
 #include <math.h>
 #include <string.h>
 
@@ -89,6 +90,16 @@ KERN_INLINE void el_dispatch(const int BIN, int64_t n,
     el_loop(BIN, KERN_UNARY_NONE, n, a, b, r, y, p0, p1);
     for (int64_t i = 0; i < n; i++)
       y[i] = tanhf(y[i]);
+    break;
+  case KERN_UNARY_ERF:
+    el_loop(BIN, KERN_UNARY_NONE, n, a, b, r, y, p0, p1);
+    for (int64_t i = 0; i < n; i++)
+      y[i] = erff(y[i]);
+    break;
+  case KERN_UNARY_SQRT:
+    el_loop(BIN, KERN_UNARY_NONE, n, a, b, r, y, p0, p1);
+    for (int64_t i = 0; i < n; i++)
+      y[i] = sqrtf(y[i]);
     break;
   default: el_loop(BIN, KERN_UNARY_NONE, n, a, b, r, y, p0, p1); break;
   }

@@ -183,6 +183,8 @@ typedef enum kern_unary_op {
   KERN_UNARY_HARDSWISH,   /* x * max(0, min(1, x / 6 + 0.5)) */
   KERN_UNARY_TANH,        /* libm tanhf per element (no vector version) */
   KERN_UNARY_SILU,        /* x * (1 / (1 + e^-x)): sigmoid's vector exp */
+  KERN_UNARY_ERF,         /* libm erff per element */
+  KERN_UNARY_SQRT,        /* libm sqrtf per element */
 } kern_unary_op;
 
 typedef struct kern_unary {

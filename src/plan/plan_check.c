@@ -68,7 +68,9 @@ bool plan_layer_row_local(const ir_graph *g, const ir_node *n) {
   case IR_OP_SIGMOID:
   case IR_OP_HARDSIGMOID:
   case IR_OP_HARDSWISH:
-  case IR_OP_TANH: return same_dims(x, out);
+  case IR_OP_TANH:
+  case IR_OP_ERF:
+  case IR_OP_SQRT: return same_dims(x, out);
   case IR_OP_SLICE:
   case IR_OP_GATHER: {
     /* Channels only: every pixel's output is its own input pixel. */

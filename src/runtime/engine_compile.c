@@ -298,6 +298,8 @@ static bool unary_params(const ir_graph *g, const ir_node *n, ir_act *act, float
   case IR_OP_SIGMOID: *act = IR_ACT_SIGMOID; return true;
   case IR_OP_TANH: *act = IR_ACT_TANH; return true;
   case IR_OP_HARDSWISH: *act = IR_ACT_HARDSWISH; return true;
+  case IR_OP_ERF: *act = IR_ACT_ERF; return true;
+  case IR_OP_SQRT: *act = IR_ACT_SQRT; return true;
   case IR_OP_LEAKYRELU:
     *act = IR_ACT_LEAKYRELU;
     *p0 = ir_node_float(n, "alpha", 0.01f);

@@ -43,7 +43,8 @@ OP_TESTS = {
     "Pad": ["constant_pad", "edge_pad", "reflect_pad"], "Identity": ["identity"],
     "Dropout": ["dropout", "training_dropout"], "Constant": ["constant"], "Shape": ["shape"], "Gather": ["gather"],
     "Cast": ["cast"], "ConstantOfShape": ["constantofshape"],
-    "Resize": ["resize"], "Upsample": ["upsample"],
+    "Resize": ["resize"], "Upsample": ["upsample"], "Erf": ["erf"], "Sqrt": ["sqrt"],
+    "Pow": ["pow"], "LayerNormalization": ["layer_normalization"],
 }
 SUPPORTED_OPS = set(OP_TESTS)
 

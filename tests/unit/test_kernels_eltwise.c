@@ -36,6 +36,8 @@ static float naive_act(const kern_unary *u, float x) {
   }
   case KERN_UNARY_TANH: return tanhf(x);
   case KERN_UNARY_SILU: return x * (1.0f / (1.0f + expf(-x)));
+  case KERN_UNARY_ERF: return erff(x);
+  case KERN_UNARY_SQRT: return sqrtf(x);
   }
   return x;
 }
@@ -71,8 +73,10 @@ static const kern_unary k_acts[] = {{KERN_UNARY_NONE, 0, 0},
                                     {KERN_UNARY_HARDSIGMOID, 0.2f, 0.5f},
                                     {KERN_UNARY_HARDSWISH, 0, 0},
                                     {KERN_UNARY_TANH, 0, 0},
-                                    {KERN_UNARY_SILU, 0, 0}};
-#define N_ACTS 10
+                                    {KERN_UNARY_SILU, 0, 0},
+                                    {KERN_UNARY_ERF, 0, 0},
+                                    {KERN_UNARY_SQRT, 0, 0}};
+#define N_ACTS 12
 
 /* Sigmoid and SiLU run a vector exp on avx2/avx512 (not libm): allow ~10 ulp; all else is exact. */
 static double act_tol(const kern_unary *u) {

@@ -1,5 +1,6 @@
-/* binary.c — Add, Sub, Mul, Div with multidirectional (numpy) broadcasting on
+/* binary.c — Add, Sub, Mul, Div, Pow (float32 only) with multidirectional (numpy) broadcasting on
  * float32 and int64, and PRelu (slope broadcast to X): shapes and reference. */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -9,7 +10,7 @@
 dlf_status ir_op_binary_shape(ir_graph *g, ir_node *n) {
   DLF_TRY(op_check_io(g, n, 2, 2, 2, 1, 1));
   const ir_tensor *a = ir_node_input(g, n, 0), *b = ir_node_input(g, n, 1);
-  if (a->dtype != b->dtype)
+  if (a->dtype != b->dtype && n->op != IR_OP_POW) /* Pow's exponent may differ (T1, T2) */
     return ir_node_error(g, n, DLF_ERR_SHAPE, "inputs '%s' (%s) and '%s' (%s) differ in type",
                          a->name, ir_dtype_name(a->dtype), b->name, ir_dtype_name(b->dtype));
   if (n->op == IR_OP_PRELU && a->dtype != IR_F32)
@@ -62,6 +63,32 @@ static bool i64_op(ir_op op, int64_t a, int64_t b, int64_t *r) {
   }
 }
 
+/* Pow, base type T1 and exponent type T2 each float32 or int64; the result has the base's type.
+ * An int64 power of an int64 is exact (by squaring, wrapping like the other int64 ops; a
+ * negative exponent gives 0 unless the base is +-1); a float exponent of an int64 base is
+ * computed in double and truncated toward zero, as ONNX Runtime casts it. */
+static int64_t i64_pow(int64_t a, int64_t e) {
+  if (e < 0) return a == 1 ? 1 : a == -1 ? (e % 2 ? -1 : 1) : 0;
+  uint64_t r = 1, x = (uint64_t)a;
+  for (; e; e >>= 1, x *= x)
+    if (e & 1) r *= x;
+  return (int64_t)r;
+}
+
+static void pow_one(const ir_value *a, int64_t ia, const ir_value *b, int64_t ib, ir_value *y,
+                    int64_t k) {
+  const bool af = a->dtype == IR_F32, bf = b->dtype == IR_F32;
+  if (af) {
+    const float e = bf ? ((const float *)b->data)[ib] : (float)((const int64_t *)b->data)[ib];
+    ((float *)y->data)[k] = powf(((const float *)a->data)[ia], e);
+  } else if (!bf) {
+    ((int64_t *)y->data)[k] = i64_pow(((const int64_t *)a->data)[ia], ((const int64_t *)b->data)[ib]);
+  } else {
+    const double v = pow((double)((const int64_t *)a->data)[ia], (double)((const float *)b->data)[ib]);
+    ((int64_t *)y->data)[k] = isfinite(v) && fabs(v) < 9.2e18 ? (int64_t)v : 0;
+  }
+}
+
 dlf_status ir_op_binary_ref(const ir_node *n, const ir_value *in, int n_in, ir_value *out,
                             int n_out) {
   const ir_value *a = &in[0], *b = &in[1];
@@ -72,7 +99,9 @@ dlf_status ir_op_binary_ref(const ir_node *n, const ir_value *in, int n_in, ir_v
   op_broadcast_strides(b, nd, sb);
   int64_t total = ir_value_numel(y), ia = 0, ib = 0;
   for (int64_t k = 0; k < total; k++) {
-    if (y->dtype == IR_F32) {
+    if (n->op == IR_OP_POW) {
+      pow_one(a, ia, b, ib, y, k);
+    } else if (y->dtype == IR_F32) {
       ((float *)y->data)[k] =
           f32_op(n->op, ((const float *)a->data)[ia], ((const float *)b->data)[ib]);
     } else if (!i64_op(n->op, ((const int64_t *)a->data)[ia], ((const int64_t *)b->data)[ib],

@@ -1,5 +1,5 @@
 /* unary.c — elementwise activations (Relu, Clip, LeakyRelu, Sigmoid,
- * HardSigmoid, HardSwish, Tanh) and Identity: shapes and reference code. */
+ * HardSigmoid, HardSwish, Tanh), Erf, Sqrt and Identity: shapes and reference code. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
