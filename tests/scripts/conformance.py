@@ -45,6 +45,7 @@ OP_TESTS = {
     "Cast": ["cast"], "ConstantOfShape": ["constantofshape"],
     "Resize": ["resize"], "Upsample": ["upsample"], "Erf": ["erf"], "Sqrt": ["sqrt"],
     "Pow": ["pow"], "LayerNormalization": ["layer_normalization"],
+    "ConvTranspose": ["convtranspose"],
 }
 SUPPORTED_OPS = set(OP_TESTS)
 
