@@ -279,6 +279,11 @@ dlf_status fe_onnx_export(const ir_graph *g, const char *path) {
                            ir_act_name(n->act), n->residual >= 0 ? "+add" : "");
     for (int k = 0; k < n->n_attrs; k++) {
       const ir_attr *a = &n->attrs[k];
+      if (a->name && !strncmp(a->name, "dlf_", 4))
+        return ir_node_error(g, n, DLF_ERR_INVALID_ARG,
+                             "is in an internal form ('%s'), which ONNX cannot express: export "
+                             "the graph before passes",
+                             a->name);
       if (a->kind == IR_ATTR_TENSOR && (a->i < 0 || a->i >= g->n_tensors || !g->tensors[a->i].data))
         return ir_node_error(g, n, DLF_ERR_INTERNAL, "attribute '%s' names no constant tensor",
                              a->name);

@@ -547,6 +547,8 @@ static dlf_status add_attr(importer *imp, int node, Onnx__AttributeProto *a) {
   ir_node *n = &g->nodes[node];
   const char *an = a->name ? a->name : "";
   if (!an[0]) return ir_node_error(g, n, DLF_ERR_PARSE, "an attribute has no name");
+  /* "dlf_" names mark the passes' internal forms (ir.h): a file cannot set them */
+  if (!strncmp(an, "dlf_", 4)) return DLF_OK;
   /* An attribute the op reads must have its type: the getters would otherwise ignore a
    * wrong one and use the default (a kernel_shape of "3x3" read as absent). */
   const char *expected;

@@ -177,6 +177,10 @@ int ir_node_const_ints(const ir_graph *g, const ir_node *n, int i, int64_t *v, i
 bool ir_slice_geometry(const ir_graph *g, const ir_node *n, int64_t *start, int64_t *step,
                        int64_t *len);
 
+/* A LayerNormalization in the channels_last pass's internal form: over axis 1 of a 4-D tensor
+ * alone (attribute dlf_channels = 1; ops/layernorm.c). */
+bool ir_layernorm_channels(const ir_node *n);
+
 /* Resize / Upsample geometry (ops/resize.c): per axis the input and output size and the
  * scale (out / in, or the scales input), the mode and the coordinate transformation. */
 typedef struct ir_resize {

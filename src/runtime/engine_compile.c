@@ -524,6 +524,28 @@ static dlf_status compile_resize(rt_engine *e, const ir_node *n, rt_step *s, boo
   return DLF_OK;
 }
 
+/* LayerNorm over the channels of an NHWC tensor (the channels_last pass's form), constant scale
+ * and bias: kern_chan_norm per pixel; vconst = scale, bias = bias (or NULL), p0 = epsilon. */
+static void compile_chan_norm(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
+  const ir_graph *g = e->g;
+  *ok = false;
+  if (!ir_layernorm_channels(n) || n->n_outputs != 1 || n->residual >= 0 || n->act != IR_ACT_NONE)
+    return;
+  const int x = n->inputs[0], y = n->outputs[0], sc = n->inputs[1];
+  const int b = n->n_inputs > 2 ? n->inputs[2] : -1;
+  if (!is_act_f32(g, x) || !e->nhwc[x] || y < 0 || !e->nhwc[y] || !is_const(g, sc) ||
+      (b >= 0 && !is_const(g, b)))
+    return;
+  s->kind = STEP_CHAN_NORM;
+  s->x = x, s->y = y, s->residual = -1;
+  s->vconst = g->tensors[sc].data;
+  s->bias = b >= 0 ? g->tensors[b].data : NULL;
+  s->p0 = ir_node_float(n, "epsilon", 1e-5f);
+  s->numel = ir_tensor_numel(&g->tensors[y]);
+  limit_small(e, s, 4 * s->numel);
+  *ok = true;
+}
+
 static void compile_simple(rt_engine *e, const ir_node *n, rt_step *s, bool *ok) {
   const ir_graph *g = e->g;
   *ok = false;
@@ -681,6 +703,7 @@ dlf_status rt_compile_step(rt_engine *e, const ir_node *n, rt_step *s, int force
   case IR_OP_GATHER: st = compile_chan_gather(e, n, s, ok); break;
   case IR_OP_RESIZE:
   case IR_OP_UPSAMPLE: st = compile_resize(e, n, s, ok); break;
+  case IR_OP_LAYERNORM: compile_chan_norm(e, n, s, ok); break;
   case IR_OP_BATCHNORM:
     s->x = n->inputs[0], s->y = n->outputs[0], s->residual = -1;
     st = compile_batchnorm(e, n, s, ok);

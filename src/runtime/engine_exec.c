@@ -147,6 +147,11 @@ void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in,
   }
   case STEP_CHAN_GATHER: chan_gather_rows(e, s, in[0], y, lo, hi); return;
   case STEP_RESIZE: resize_rows(e, s, in[0], y, lo, hi); return;
+  case STEP_CHAN_NORM:
+    kern_chan_norm_for(e->cfg)((hi - lo) * row / e->g->tensors[s->y].dims[1],
+                               e->g->tensors[s->y].dims[1], in[0] + lo * row, s->vconst, s->bias,
+                               s->p0, y + lo * row);
+    return;
   case STEP_CHAN_BINARY:
     chan_binary_rows(e, s, in[s->xslot], s->x2 >= 0 ? in[s->vslot] : s->vconst, r, y, lo, hi);
     return;
@@ -290,6 +295,15 @@ static void run_resize(void *ctx, int t, int64_t b, int64_t end) {
   }
 }
 
+static void run_chan_norm(void *ctx, int t, int64_t b, int64_t end) {
+  (void)t;
+  rt_engine *e = ctx;
+  const rt_step *s = e->cur;
+  const int64_t C = e->g->tensors[s->y].dims[1], P = (end - b) * s->row_floats / C;
+  kern_chan_norm_for(e->cfg)(P, C, (const float *)e->ptr[s->x] + b * s->row_floats, s->vconst,
+                             s->bias, s->p0, (float *)e->ptr[s->y] + b * s->row_floats);
+}
+
 static void run_chan_binary(void *ctx, int t, int64_t b, int64_t end) {
   (void)t;
   rt_engine *e = ctx;
@@ -393,6 +407,9 @@ dlf_status rt_run_step(rt_engine *e, const rt_step *s) {
                        run_chan_binary, e);
   case STEP_RESIZE:
     return rt_pool_run(e->pool, s->cores, e->g->tensors[s->y].dims[0] * s->out_h, run_resize, e);
+  case STEP_CHAN_NORM: /* items: rows of all images (contiguous: an image is out_h rows) */
+    return rt_pool_run(e->pool, s->cores, e->g->tensors[s->y].dims[0] * s->out_h, run_chan_norm,
+                       e);
   case STEP_CONCAT: return rt_pool_run(e->pool, s->cores, s->pixels, run_concat, e);
   case STEP_COPY:
     if (e->ptr[s->y] != e->ptr[s->x]) memcpy(e->ptr[s->y], e->ptr[s->x], (size_t)s->numel);

@@ -8,6 +8,7 @@
 
 #include "runtime/engine.h"
 #include "kernels/chan_binary.h"
+#include "kernels/chan_norm.h"
 #include "runtime/threadpool.h"
 
 typedef enum step_kind {
@@ -26,6 +27,7 @@ typedef enum step_kind {
   STEP_CHAN_BINARY, /* NHWC tensor op per-channel vector or scalar (kern_chan_binary) */
   STEP_UNARY,       /* elementwise activation */
   STEP_RESIZE,      /* nearest / bilinear resize of H and W (Resize, Upsample) */
+  STEP_CHAN_NORM,   /* LayerNorm over each pixel's channels (kern_chan_norm) */
   STEP_FALLBACK,    /* reference function on NCHW copies */
 } step_kind;
 

@@ -988,3 +988,123 @@ TEST(test_passes_channel_shuffle_becomes_one_gather) {
   CHECK_INT(1, count_op(g, IR_OP_GATHER));
   ir_graph_free(g);
 }
+
+/* ---------------------------------------------- channels-last regions -- */
+
+static dlf_status add_transpose(ir_graph *g, const char *name, int x, const int64_t *perm, int y) {
+  ir_node *n;
+  DLF_TRY(add_node(g, name, IR_OP_TRANSPOSE, 1, &x, y, &n));
+  return ir_node_set_ints(n, "perm", perm, 4);
+}
+static const int64_t PERM_LAST[4] = {0, 2, 3, 1}, PERM_FIRST[4] = {0, 3, 1, 2};
+
+/* ConvNeXt's block at opset 17: x[2,8,5,6] -> Transpose(0,2,3,1) -> LayerNorm(axis -1, [8]) ->
+ * MatMul [8,12] -> Add [12] -> Erf -> Mul(scalar) -> MatMul [12,8] -> Mul [1,1,1,8] ->
+ * Transpose(0,3,1,2) -> Add(x) -> y. */
+static dlf_status build_channels_last_block(ir_graph *g, bool expose) {
+  int64_t xd[4] = {2, 8, 5, 6}, c8[1] = {8}, c12[1] = {12}, w1[2] = {8, 12}, w2[2] = {12, 8},
+          c18[4] = {1, 1, 1, 8};
+  int x, t, ln, m1, a1, e, s, m2, sc, tb, y, k[8];
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  const char *names[] = {"t", "ln", "m1", "a1", "e", "s", "m2", "sc", "tb", "y"};
+  int *outs[] = {&t, &ln, &m1, &a1, &e, &s, &m2, &sc, &tb, &y};
+  for (int i = 0; i < 10; i++)
+    DLF_TRY(add_act(g, names[i], outs[i]));
+  DLF_TRY(add_rand(g, "gamma", 1, c8, 40, 0.5f, 1.5f, &k[0]));
+  DLF_TRY(add_rand(g, "beta", 1, c8, 41, -0.5f, 0.5f, &k[1]));
+  DLF_TRY(add_rand(g, "W1", 2, w1, 42, -0.5f, 0.5f, &k[2]));
+  DLF_TRY(add_rand(g, "b1", 1, c12, 43, -0.5f, 0.5f, &k[3]));
+  DLF_TRY(add_scalar(g, "half", 0.5f, &k[4]));
+  DLF_TRY(add_rand(g, "W2", 2, w2, 44, -0.5f, 0.5f, &k[5]));
+  DLF_TRY(add_rand(g, "ls", 4, c18, 45, 0.1f, 0.3f, &k[6]));
+  DLF_TRY(add_transpose(g, "to_last", x, PERM_LAST, t));
+  ir_node *n;
+  int lin[3] = {t, k[0], k[1]};
+  DLF_TRY(add_node(g, "ln", IR_OP_LAYERNORM, 3, lin, ln, &n));
+  DLF_TRY(ir_node_set_float(n, "epsilon", 1e-6f));
+  int mm1[2] = {ln, k[2]}, ad1[2] = {k[3], m1}, mu[2] = {e, k[4]}, mm2[2] = {s, k[5]};
+  int mls[2] = {k[6], m2};
+  DLF_TRY(add_node(g, "mm1", IR_OP_MATMUL, 2, mm1, m1, NULL));
+  DLF_TRY(add_node(g, "add1", IR_OP_ADD, 2, ad1, a1, NULL));
+  DLF_TRY(add_node(g, "erf", IR_OP_ERF, 1, &a1, e, NULL));
+  DLF_TRY(add_node(g, "mul", IR_OP_MUL, 2, mu, s, NULL));
+  DLF_TRY(add_node(g, "mm2", IR_OP_MATMUL, 2, mm2, m2, NULL));
+  DLF_TRY(add_node(g, "scale", IR_OP_MUL, 2, mls, sc, NULL));
+  DLF_TRY(add_transpose(g, "to_first", sc, PERM_FIRST, tb));
+  int res[2] = {tb, x};
+  DLF_TRY(add_node(g, "res", IR_OP_ADD, 2, res, y, NULL));
+  if (expose) DLF_TRY(add_output(g, a1)); /* a region tensor read outside: not rewritten */
+  return add_output(g, y);
+}
+static dlf_status build_cl_block(ir_graph *g) { return build_channels_last_block(g, false); }
+static dlf_status build_cl_block_exposed(ir_graph *g) { return build_channels_last_block(g, true); }
+
+TEST(test_passes_channels_last_region_becomes_nchw) {
+  ir_graph *g = passes_keep_outputs(build_cl_block);
+  REQUIRE(g);
+  CHECK_INT(0, count_op(g, IR_OP_TRANSPOSE));
+  CHECK_INT(0, count_op(g, IR_OP_MATMUL));
+  CHECK_INT(2, count_op(g, IR_OP_CONV));
+  const ir_node *ln = find_op(g, IR_OP_LAYERNORM);
+  REQUIRE(ln);
+  CHECK(ir_layernorm_channels(ln));
+  /* the first 1x1 conv took the bias Add as its bias */
+  CHECK_INT(0, count_op(g, IR_OP_ADD) - 1);
+  ir_graph_free(g);
+  g = passes_keep_outputs(build_cl_block_exposed);
+  REQUIRE(g);
+  CHECK_INT(2, count_op(g, IR_OP_TRANSPOSE));
+  CHECK_INT(2, count_op(g, IR_OP_MATMUL));
+  ir_graph_free(g);
+}
+
+/* LayerNorm as exported before opset 17, over the last axis of x[1,4,5,6] (no transposes):
+ * ReduceMean, Sub, Pow 2, ReduceMean, Add eps, Sqrt, Div, Mul gamma [6], Add beta [6]. With
+ * gamma = false, the Div is the last node and the LayerNorm gets ones and zeros. */
+static dlf_status build_ln_decomposed(ir_graph *g, bool affine) {
+  int64_t xd[4] = {1, 4, 5, 6}, c6[1] = {6}, axes[1] = {-1};
+  int x, m, d, p, v, e, q, y, gm, gy, b, two, eps, by;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  const char *names[] = {"m", "d", "p", "v", "e", "q", "y", "gy", "by"};
+  int *outs[] = {&m, &d, &p, &v, &e, &q, &y, &gy, &by};
+  for (int i = 0; i < 9; i++)
+    DLF_TRY(add_act(g, names[i], outs[i]));
+  DLF_TRY(add_scalar(g, "two", 2.0f, &two));
+  DLF_TRY(add_scalar(g, "eps", 1e-5f, &eps));
+  DLF_TRY(add_rand(g, "gamma", 1, c6, 50, 0.5f, 1.5f, &gm));
+  DLF_TRY(add_rand(g, "beta", 1, c6, 51, -0.5f, 0.5f, &b));
+  ir_node *n;
+  DLF_TRY(add_node(g, "mean", IR_OP_REDUCEMEAN, 1, &x, m, &n));
+  n->opset = 13;
+  DLF_TRY(ir_node_set_ints(n, "axes", axes, 1));
+  int sub[2] = {x, m}, pw[2] = {d, two}, ad[2] = {v, eps}, dv[2] = {d, q};
+  DLF_TRY(add_node(g, "sub", IR_OP_SUB, 2, sub, d, NULL));
+  DLF_TRY(add_node(g, "pow", IR_OP_POW, 2, pw, p, NULL));
+  DLF_TRY(add_node(g, "var", IR_OP_REDUCEMEAN, 1, &p, v, &n));
+  n->opset = 13;
+  DLF_TRY(ir_node_set_ints(n, "axes", axes, 1));
+  DLF_TRY(add_node(g, "add", IR_OP_ADD, 2, ad, e, NULL));
+  DLF_TRY(add_node(g, "sqrt", IR_OP_SQRT, 1, &e, q, NULL));
+  DLF_TRY(add_node(g, "div", IR_OP_DIV, 2, dv, y, NULL));
+  if (!affine) return add_output(g, y);
+  int gmul[2] = {y, gm}, badd[2] = {gy, b};
+  DLF_TRY(add_node(g, "gamma_mul", IR_OP_MUL, 2, gmul, gy, NULL));
+  DLF_TRY(add_node(g, "beta_add", IR_OP_ADD, 2, badd, by, NULL));
+  return add_output(g, by);
+}
+static dlf_status build_ln_affine(ir_graph *g) { return build_ln_decomposed(g, true); }
+static dlf_status build_ln_plain(ir_graph *g) { return build_ln_decomposed(g, false); }
+
+TEST(test_passes_layernorm_decomposition_fuses) {
+  build_fn builds[2] = {build_ln_affine, build_ln_plain};
+  for (int b = 0; b < 2; b++) {
+    ir_graph *g = passes_keep_outputs(builds[b]);
+    REQUIRE(g);
+    CHECK_INT(1, g->n_nodes);
+    const ir_node *n = find_op(g, IR_OP_LAYERNORM);
+    REQUIRE(n);
+    CHECK(!ir_layernorm_channels(n));
+    CHECK_NEAR(1e-5, ir_node_float(n, "epsilon", 0), 1e-12);
+    ir_graph_free(g);
+  }
+}

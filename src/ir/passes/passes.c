@@ -100,6 +100,8 @@ dlf_status ir_passes_run(ir_graph *g) {
   DLF_TRY(ir_pass_fold_pad(g));
   DLF_TRY(ir_pass_reduce_to_gap(g));
   DLF_TRY(ir_pass_channel_shuffle(g));
+  DLF_TRY(ir_pass_layernorm_fuse(g));
+  DLF_TRY(ir_pass_channels_last(g));
   DLF_TRY(ir_pass_fold_batchnorm(g));
   DLF_TRY(ir_pass_fuse_epilogue(g));
   DLF_TRY(ir_graph_toposort(g));

@@ -21,6 +21,15 @@ dlf_status ir_pass_channel_shuffle(ir_graph *g);
 /* Fold BatchNormalization that follows a Conv (whose output feeds nothing
  * else) into the Conv's weights and bias. A BN that cannot be folded stays. */
 dlf_status ir_pass_fold_batchnorm(ir_graph *g);
+
+/* LayerNorm's pre-opset-17 decomposition (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div
+ * [, Mul, Add]) -> one LayerNormalization (layernorm_fuse.c). */
+dlf_status ir_pass_layernorm_fuse(ir_graph *g);
+
+/* A closed channels-last region between Transpose(0,2,3,1) and Transpose(0,3,1,2) rewritten
+ * in NCHW: the transposes vanish, LayerNorm over C becomes a channel LayerNorm, MatMul a 1x1
+ * Conv (channels_last.c). */
+dlf_status ir_pass_channels_last(ir_graph *g);
 /* Attach to a Conv (or Gemm): a following per-channel constant Add as bias, a
  * residual Add of another activation, then one activation (Relu, Clip,
  * LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh) — as node->act,
