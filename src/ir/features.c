@@ -10,11 +10,13 @@
 static const char *epilogue_name(const ir_node *n) {
   static const char *const plain[] = {"",        "relu",        "clip",      "leakyrelu",
                                       "sigmoid", "hardsigmoid", "hardswish", "tanh",
-                                      "silu",    "erf",         "sqrt"};
+                                      "silu",    "erf",         "sqrt",
+                                      "gelu"};
   static const char *const add[] = {"add",           "add+relu",    "add+clip",
                                     "add+leakyrelu", "add+sigmoid", "add+hardsigmoid",
                                     "add+hardswish", "add+tanh",
-                                    "add+silu",      "add+erf",     "add+sqrt"};
+                                    "add+silu",      "add+erf",     "add+sqrt",
+                                    "add+gelu"};
   unsigned a = (unsigned)n->act;
   if (a >= sizeof plain / sizeof plain[0]) return "?";
   return n->residual >= 0 ? add[a] : plain[a];

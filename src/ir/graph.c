@@ -427,6 +427,7 @@ const char *ir_act_name(ir_act act) {
   case IR_ACT_SILU: return "silu";
   case IR_ACT_ERF: return "erf";
   case IR_ACT_SQRT: return "sqrt";
+  case IR_ACT_GELU: return "gelu";
   }
   return "?";
 }
@@ -452,6 +453,7 @@ float ir_act_apply(ir_act act, float p0, float p1, float x) {
   case IR_ACT_SILU: return x * (1.0f / (1.0f + expf(-x)));
   case IR_ACT_ERF: return erff(x);
   case IR_ACT_SQRT: return sqrtf(x);
+  case IR_ACT_GELU: return x * (erff(x / 1.41421353816986084f) + 1.0f) * 0.5f;
   }
   return x;
 }

@@ -74,6 +74,7 @@ typedef enum ir_act {
   IR_ACT_SILU, /* x * sigmoid(x) (SiLU / Swish: Mul(x, Sigmoid(x)) as exported) */
   IR_ACT_ERF,  /* erf(x) (GELU's exported form) */
   IR_ACT_SQRT, /* sqrt(x) (LayerNorm's exported form) */
+  IR_ACT_GELU, /* x (erf(x / sqrt 2) + 1) / 2: GELU as exported (Div, Erf, Add, Mul, Mul) */
 } ir_act;
 
 const char *ir_act_name(ir_act act);

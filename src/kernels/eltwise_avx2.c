@@ -46,4 +46,8 @@ static inline el_vec el_exp(el_vec x) {
   return _mm256_blendv_ps(y, _mm256_set1_ps(INFINITY), over);
 }
 
+/* erf from the SIMD vocabulary's simd_math.h (el_vec is its simd_f32) */
+#include "kernels/simd_avx2.h"
+static inline el_vec el_erf(el_vec x) { return simd_erf(x); }
+
 #include "kernels/eltwise_body.h"

@@ -39,4 +39,8 @@ static inline el_vec el_exp(el_vec x) {
   return _mm512_scalef_ps(p, k);
 }
 
+/* erf from the SIMD vocabulary's simd_math.h (el_vec is its simd_f32) */
+#include "kernels/simd_avx512.h"
+static inline el_vec el_erf(el_vec x) { return simd_erf(x); }
+
 #include "kernels/eltwise_body.h"

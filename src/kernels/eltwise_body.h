@@ -11,8 +11,9 @@
  *
  * Each activation matches ir_act_apply (src/ir/graph.c) operation for operation (x / 6 is a
  * true division, p0 * x + p1 is not fused), so results are bit-equal to the reference except
- * sigmoid and silu (a vector exp, not libm's expf: ~1e-7 relative); tanh, erf and sqrt are
- * libm's, per element. */
+ * sigmoid and silu (a vector exp, not libm's expf: ~1e-7 relative), erf and gelu (the SIMD
+ * vocabulary's simd_erf on avx2/avx512: ~2e-7 absolute); tanh and sqrt are libm's, per element.
+ * The includer also defines el_erf. */
 #include <math.h>
 #include <string.h>
 
@@ -27,6 +28,11 @@ KERN_INLINE el_vec el_act(const int OP, el_vec x, float p0,
     const el_vec one = el_set1(1.0f);
     return el_div(one, el_add(one, el_exp(el_mul(el_set1(-1.0f), x))));
   }
+  case KERN_UNARY_ERF: return el_erf(x);
+  case KERN_UNARY_GELU: /* x (erf(x / sqrt 2) + 1) / 2, the order of the exported graph */
+    return el_mul(el_mul(x, el_add(el_erf(el_div(x, el_set1(1.41421353816986084f))),
+                                   el_set1(1.0f))),
+                  el_set1(0.5f));
   case KERN_UNARY_SILU: {
     const el_vec one = el_set1(1.0f);
     return el_mul(x, el_div(one, el_add(one, el_exp(el_mul(el_set1(-1.0f), x)))));
@@ -91,11 +97,8 @@ KERN_INLINE void el_dispatch(const int BIN, int64_t n,
     for (int64_t i = 0; i < n; i++)
       y[i] = tanhf(y[i]);
     break;
-  case KERN_UNARY_ERF:
-    el_loop(BIN, KERN_UNARY_NONE, n, a, b, r, y, p0, p1);
-    for (int64_t i = 0; i < n; i++)
-      y[i] = erff(y[i]);
-    break;
+  case KERN_UNARY_ERF: el_loop(BIN, KERN_UNARY_ERF, n, a, b, r, y, p0, p1); break;
+  case KERN_UNARY_GELU: el_loop(BIN, KERN_UNARY_GELU, n, a, b, r, y, p0, p1); break;
   case KERN_UNARY_SQRT:
     el_loop(BIN, KERN_UNARY_NONE, n, a, b, r, y, p0, p1);
     for (int64_t i = 0; i < n; i++)

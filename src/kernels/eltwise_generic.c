@@ -19,4 +19,6 @@ static inline el_vec el_min(el_vec a, el_vec b) { return a < b ? a : b; }
 static inline el_vec el_ge0_select(el_vec x, el_vec a, el_vec b) { return x >= 0.0f ? a : b; }
 static inline el_vec el_exp(el_vec x) { return expf(x); }
 
+static inline el_vec el_erf(el_vec x) { return erff(x); }
+
 #include "kernels/eltwise_body.h"

@@ -183,8 +183,9 @@ typedef enum kern_unary_op {
   KERN_UNARY_HARDSWISH,   /* x * max(0, min(1, x / 6 + 0.5)) */
   KERN_UNARY_TANH,        /* libm tanhf per element (no vector version) */
   KERN_UNARY_SILU,        /* x * (1 / (1 + e^-x)): sigmoid's vector exp */
-  KERN_UNARY_ERF,         /* libm erff per element */
+  KERN_UNARY_ERF,         /* erf: simd_erf on avx2/avx512 (~2e-7 absolute), libm's generic */
   KERN_UNARY_SQRT,        /* libm sqrtf per element */
+  KERN_UNARY_GELU,        /* x (erf(x / sqrt 2) + 1) / 2 (exact GELU as exported) */
 } kern_unary_op;
 
 typedef struct kern_unary {

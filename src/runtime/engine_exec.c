@@ -30,7 +30,7 @@ void rt_nhwc_to_nchw(const float *src, float *dst, int64_t N, int64_t C, int64_t
 
 _Static_assert((int)IR_ACT_TANH == (int)KERN_UNARY_TANH &&
                    (int)IR_ACT_SILU == (int)KERN_UNARY_SILU &&
-                   (int)IR_ACT_SQRT == (int)KERN_UNARY_SQRT && (int)IR_ACT_RELU == (int)KERN_UNARY_RELU,
+                   (int)IR_ACT_GELU == (int)KERN_UNARY_GELU && (int)IR_ACT_RELU == (int)KERN_UNARY_RELU,
                "kern_unary_op follows ir_act member for member");
 
 static kern_unary unary_of(const rt_step *s) {

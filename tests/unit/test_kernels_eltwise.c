@@ -38,6 +38,7 @@ static float naive_act(const kern_unary *u, float x) {
   case KERN_UNARY_SILU: return x * (1.0f / (1.0f + expf(-x)));
   case KERN_UNARY_ERF: return erff(x);
   case KERN_UNARY_SQRT: return sqrtf(x);
+  case KERN_UNARY_GELU: return x * (erff(x / 1.41421353816986084f) + 1.0f) * 0.5f;
   }
   return x;
 }
@@ -75,12 +76,17 @@ static const kern_unary k_acts[] = {{KERN_UNARY_NONE, 0, 0},
                                     {KERN_UNARY_TANH, 0, 0},
                                     {KERN_UNARY_SILU, 0, 0},
                                     {KERN_UNARY_ERF, 0, 0},
-                                    {KERN_UNARY_SQRT, 0, 0}};
-#define N_ACTS 12
+                                    {KERN_UNARY_SQRT, 0, 0},
+                                    {KERN_UNARY_GELU, 0, 0}};
+#define N_ACTS 13
 
-/* Sigmoid and SiLU run a vector exp on avx2/avx512 (not libm): allow ~10 ulp; all else is exact. */
+/* Sigmoid and SiLU run a vector exp, erf and GELU a vector erf on avx2/avx512 (not libm): allow
+ * 1e-6 (of 1 + |y|); all else is exact. */
 static double act_tol(const kern_unary *u) {
-  return u->op == KERN_UNARY_SIGMOID || u->op == KERN_UNARY_SILU ? 1e-6 : 0.0;
+  return u->op == KERN_UNARY_SIGMOID || u->op == KERN_UNARY_SILU || u->op == KERN_UNARY_ERF ||
+                 u->op == KERN_UNARY_GELU
+             ? 1e-6
+             : 0.0;
 }
 
 static void run_binary(kern_isa isa, kern_binary_op op, bool residual, bool in_place) {

@@ -1108,3 +1108,46 @@ TEST(test_passes_layernorm_decomposition_fuses) {
     ir_graph_free(g);
   }
 }
+
+/* Conv -> exact GELU as exported (Div sqrt 2, Erf, Add 1, Mul x, Mul 0.5): one conv with the
+ * GELU epilogue; with 0.25 for 0.5 nothing folds. */
+static dlf_status build_conv_gelu(ir_graph *g, float half) {
+  int64_t xd[4] = {1, 3, 5, 5};
+  int x, c, d, e, a, m, y, k2, k1, kh;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  const char *names[] = {"c", "d", "e", "a", "m", "y"};
+  int *outs[] = {&c, &d, &e, &a, &m, &y};
+  for (int i = 0; i < 6; i++)
+    DLF_TRY(add_act(g, names[i], outs[i]));
+  DLF_TRY(add_scalar(g, "sqrt2", 1.41421353816986084f, &k2));
+  DLF_TRY(add_scalar(g, "one", 1.0f, &k1));
+  DLF_TRY(add_scalar(g, "half", half, &kh));
+  DLF_TRY(add_conv(g, "conv", x, 3, 4, true, 33, c));
+  int dv[2] = {c, k2}, ad[2] = {e, k1}, m1[2] = {c, a}, m2[2] = {m, kh};
+  DLF_TRY(add_node(g, "div", IR_OP_DIV, 2, dv, d, NULL));
+  DLF_TRY(add_node(g, "erf", IR_OP_ERF, 1, &d, e, NULL));
+  DLF_TRY(add_node(g, "add", IR_OP_ADD, 2, ad, a, NULL));
+  DLF_TRY(add_node(g, "mul", IR_OP_MUL, 2, m1, m, NULL));
+  DLF_TRY(add_node(g, "mul_half", IR_OP_MUL, 2, m2, y, NULL));
+  return add_output(g, y);
+}
+static dlf_status build_conv_gelu_exact(ir_graph *g) { return build_conv_gelu(g, 0.5f); }
+static dlf_status build_conv_gelu_other(ir_graph *g) { return build_conv_gelu(g, 0.25f); }
+
+TEST(test_passes_gelu_fuses_into_conv) {
+  ir_graph *g = passes_keep_outputs(build_conv_gelu_exact);
+  REQUIRE(g);
+  CHECK_INT(1, g->n_nodes);
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(IR_ACT_GELU, n->act);
+  CHECK(strcmp(out_name(g, n), "y") == 0);
+  ir_graph_free(g);
+  g = passes_keep_outputs(build_conv_gelu_other);
+  REQUIRE(g);
+  CHECK_INT(1, count_op(g, IR_OP_ERF));
+  n = find_op(g, IR_OP_CONV);
+  REQUIRE(n);
+  CHECK_INT(IR_ACT_NONE, n->act);
+  ir_graph_free(g);
+}

@@ -1,6 +1,6 @@
 /* fuse_epilogue.c — attaches to a Conv (or Gemm) what follows it: a constant
  * per-channel Add as bias, a residual Add, then one activation (SiLU's
- * Sigmoid + Mul pair counts as one), so that
+ * Sigmoid + Mul pair and GELU's Div, Erf, Add, Mul, Mul count as one), so that
  * out = act(op(x) + bias + residual) runs as one layer. */
 #include <float.h>
 #include <math.h>
@@ -110,6 +110,53 @@ static int silu_mul(const ir_graph *g, int t, int *sig) {
   return -1;
 }
 
+/* The value of a float32 constant of one element. */
+static bool const_value(const ir_graph *g, int t, float *v) {
+  if (!pass_is_const_f32(g, t) || ir_tensor_numel(&g->tensors[t]) != 1) return false;
+  *v = *(const float *)g->tensors[t].data;
+  return true;
+}
+
+/* The live binary node of op reading a and another operand (either order) that is the sole
+ * reader of a, with that operand in *other; -1 if none. */
+static int sole_binary(const ir_graph *g, int a, ir_op op, int *other) {
+  int c = pass_sole_consumer(g, a);
+  if (c < 0 || g->nodes[c].op != op || g->nodes[c].act != IR_ACT_NONE || g->nodes[c].residual >= 0)
+    return -1;
+  *other = other_operand(&g->nodes[c], a);
+  return *other >= 0 ? c : -1;
+}
+
+/* Exact GELU as exporters write it (torch's nn.GELU()):
+ *   Mul(Mul(t, Add(Erf(Div(t, sqrt 2)), 1)), 0.5)
+ * the Div and the first Mul the only readers of t, every other intermediate read once. Fills
+ * nodes[0..4] (Div, Erf, Add, Mul, Mul) and returns the last Mul, or -1. */
+static int gelu_tail(const ir_graph *g, int t, int *nodes) {
+  if (t < 0 || pass_is_graph_output(g, t) || pass_use_count(g, t) != 2) return -1;
+  int div = -1;
+  for (int i = 0; i < g->n_nodes && div < 0; i++) {
+    const ir_node *d = &g->nodes[i];
+    if (!d->dead && d->op == IR_OP_DIV && d->n_inputs == 2 && d->inputs[0] == t &&
+        d->act == IR_ACT_NONE && d->residual < 0)
+      div = i;
+  }
+  float v;
+  if (div < 0 || !const_value(g, g->nodes[div].inputs[1], &v) ||
+      fabsf(v - 1.41421356f) > 1e-6f)
+    return -1;
+  const int erf = pass_sole_consumer(g, g->nodes[div].outputs[0]);
+  if (erf < 0 || g->nodes[erf].op != IR_OP_ERF || g->nodes[erf].act != IR_ACT_NONE) return -1;
+  int one, x, half;
+  const int add = sole_binary(g, g->nodes[erf].outputs[0], IR_OP_ADD, &one);
+  if (add < 0 || !const_value(g, one, &v) || v != 1.0f) return -1;
+  const int m1 = sole_binary(g, g->nodes[add].outputs[0], IR_OP_MUL, &x);
+  if (m1 < 0 || x != t) return -1;
+  const int m2 = sole_binary(g, g->nodes[m1].outputs[0], IR_OP_MUL, &half);
+  if (m2 < 0 || !const_value(g, half, &v) || v != 0.5f) return -1;
+  nodes[0] = div, nodes[1] = erf, nodes[2] = add, nodes[3] = m1, nodes[4] = m2;
+  return m2;
+}
+
 /* Fuse what follows node ni; each step consumes the node that alone reads
  * the current output, which the fused node then writes. */
 static dlf_status fuse_node(ir_graph *g, int ni) {
@@ -146,9 +193,15 @@ static dlf_status fuse_node(ir_graph *g, int ni) {
     }
   }
 
-  /* (3) one activation, applied last: SiLU (two nodes reading cur), or one node */
-  int sig, mul = c < 0 ? silu_mul(g, cur, &sig) : -1;
-  if (mul >= 0) {
+  /* (3) one activation, applied last: SiLU or GELU (several nodes reading cur), or one node */
+  int sig, mul = c < 0 ? silu_mul(g, cur, &sig) : -1, gelu[5];
+  if (c < 0 && mul < 0 && gelu_tail(g, cur, gelu) >= 0) {
+    n->act = IR_ACT_GELU;
+    n->act_p0 = n->act_p1 = 0.0f;
+    for (int k = 0; k < 5; k++)
+      g->nodes[gelu[k]].dead = true;
+    pass_node_set_output(g, ni, 0, g->nodes[gelu[4]].outputs[0]);
+  } else if (mul >= 0) {
     n->act = IR_ACT_SILU;
     n->act_p0 = n->act_p1 = 0.0f;
     g->nodes[sig].dead = true;
