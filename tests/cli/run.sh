@@ -65,8 +65,8 @@ expect truncated_onnx 1 "truncated.onnx" -- "$BIN" info "$TMP/truncated.onnx"
 LC_ALL=C awk 'BEGIN { srand(7); for (i = 0; i < 512; i++) printf "%c", int(rand() * 256) }' \
   >"$TMP/random.onnx"
 expect random_bytes_onnx 1 "random.onnx" -- "$BIN" info "$TMP/random.onnx"
-expect unsupported_op 1 "unsupported operator" -- "$BIN" info "$FIX/unsupported_erf.onnx"
-expect unsupported_op_names_node 1 "(Erf)" -- "$BIN" info "$FIX/unsupported_erf.onnx"
+expect unsupported_op 1 "unsupported operator" -- "$BIN" info "$FIX/unsupported_hardmax.onnx"
+expect unsupported_op_names_node 1 "(Hardmax)" -- "$BIN" info "$FIX/unsupported_hardmax.onnx"
 expect conv_channel_mismatch 1 "node 'conv' (Conv)" -- \
   "$BIN" info "$FIX/conv_channel_mismatch.onnx"
 expect add_not_broadcastable 1 "node 'add' (Add)" -- "$BIN" info "$FIX/add_mismatch.onnx"
