@@ -1151,3 +1151,68 @@ TEST(test_passes_gelu_fuses_into_conv) {
   CHECK_INT(IR_ACT_NONE, n->act);
   ir_graph_free(g);
 }
+
+/* --------------------------------------------------------- dead taps -- */
+
+/* x[1,3,H,W] -> Conv 3x3 with dilations dil and pads = dil, stride st (then the relu keeps a
+ * second layer in the graph). */
+static dlf_status build_dilated(ir_graph *g, int64_t H, int64_t W, const int64_t *dil,
+                                int64_t st) {
+  int64_t xd[4] = {1, 3, H, W};
+  int x, c, y;
+  DLF_TRY(add_input(g, "x", 4, xd, &x));
+  DLF_TRY(add_act(g, "c", &c));
+  DLF_TRY(add_act(g, "y", &y));
+  DLF_TRY(add_conv(g, "conv", x, 3, 4, true, 60, c));
+  ir_node *n = &g->nodes[g->n_nodes - 1];
+  const int64_t pads[4] = {dil[0], dil[1], dil[0], dil[1]}, s[2] = {st, st};
+  DLF_TRY(ir_node_set_ints(n, "pads", pads, 4));
+  DLF_TRY(ir_node_set_ints(n, "dilations", dil, 2));
+  DLF_TRY(ir_node_set_ints(n, "strides", s, 2));
+  DLF_TRY(add_node(g, "relu", IR_OP_TANH, 1, &c, y, NULL));
+  return add_output(g, y);
+}
+static const int64_t D66[2] = {6, 6}, D22[2] = {2, 2}, D41[2] = {4, 1};
+static dlf_status build_dead_all(ir_graph *g) { return build_dilated(g, 5, 5, D66, 1); }
+static dlf_status build_dead_none(ir_graph *g) { return build_dilated(g, 5, 5, D22, 1); }
+static dlf_status build_dead_rows(ir_graph *g) { return build_dilated(g, 3, 7, D41, 1); }
+/* stride 4 over 5 rows with dilation 2 (pads 2): outputs read rows -2.., the top tap row only
+ * -2 and 2 (live), the bottom 2 and 6 (live); nothing cut */
+static dlf_status build_dead_strided(ir_graph *g) { return build_dilated(g, 5, 5, D22, 4); }
+
+static void kernel_of(const ir_graph *g, int64_t *k, int64_t *pads) {
+  const ir_node *n = find_op(g, IR_OP_CONV);
+  k[0] = k[1] = -1;
+  if (!n) return;
+  ir_node_ints(n, "kernel_shape", k, 2);
+  ir_node_ints(n, "pads", pads, 4);
+  const ir_tensor *w = &g->tensors[n->inputs[1]];
+  CHECK_INT(k[0], w->dims[2]);
+  CHECK_INT(k[1], w->dims[3]);
+}
+
+TEST(test_passes_dead_taps_are_cut) {
+  int64_t k[2], p[4];
+  ir_graph *g = passes_keep_outputs(build_dead_all);
+  REQUIRE(g);
+  kernel_of(g, k, p);
+  CHECK_INT(1, k[0]);
+  CHECK_INT(1, k[1]);
+  CHECK_INT(0, p[0] + p[1] + p[2] + p[3]);
+  ir_graph_free(g);
+  g = passes_keep_outputs(build_dead_rows);
+  REQUIRE(g);
+  kernel_of(g, k, p);
+  CHECK_INT(1, k[0]);
+  CHECK_INT(3, k[1]);
+  ir_graph_free(g);
+  build_fn keep[2] = {build_dead_none, build_dead_strided};
+  for (int b = 0; b < 2; b++) {
+    g = passes_keep_outputs(keep[b]);
+    REQUIRE(g);
+    kernel_of(g, k, p);
+    CHECK_INT(3, k[0]);
+    CHECK_INT(3, k[1]);
+    ir_graph_free(g);
+  }
+}

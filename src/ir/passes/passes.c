@@ -98,6 +98,7 @@ void pass_node_set_output(ir_graph *g, int node, int o, int t) {
 dlf_status ir_passes_run(ir_graph *g) {
   DLF_TRY(ir_pass_drop_identity(g));
   DLF_TRY(ir_pass_fold_pad(g));
+  DLF_TRY(ir_pass_drop_dead_taps(g));
   DLF_TRY(ir_pass_reduce_to_gap(g));
   DLF_TRY(ir_pass_channel_shuffle(g));
   DLF_TRY(ir_pass_layernorm_fuse(g));

@@ -22,6 +22,10 @@ dlf_status ir_pass_channel_shuffle(ir_graph *g);
  * else) into the Conv's weights and bias. A BN that cannot be folded stays. */
 dlf_status ir_pass_fold_batchnorm(ir_graph *g);
 
+/* A 2-D Conv's kernel rows / columns that read only padding are cut away, pads shrunk to keep
+ * the output (drop_dead_taps.c: DeepLabV3's dilated ASPP). */
+dlf_status ir_pass_drop_dead_taps(ir_graph *g);
+
 /* LayerNorm's pre-opset-17 decomposition (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div
  * [, Mul, Add]) -> one LayerNormalization (layernorm_fuse.c). */
 dlf_status ir_pass_layernorm_fuse(ir_graph *g);
