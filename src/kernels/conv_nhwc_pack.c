@@ -1,6 +1,7 @@
 /* conv_nhwc_pack.c — repacks ONNX convolution weights (OIHW) once, at session creation,
  * into the layouts the NHWC kernels stream: GEMM panels per group, and [kh*kw, C] for depthwise. */
 #include "kernels/kernels.h"
+#include "kernels/conv_grouped.h"
 
 #include <string.h>
 
@@ -12,6 +13,10 @@ bool kern_conv2d_nhwc_packed_floats(const kern_config *cfg, const kern_conv2d_pa
   size_t per_group, total;
   int64_t khw, K;
   if (p->groups < 1) return false;
+  if (kern_conv_grouped_applies(cfg, p)) { /* the same floats as OIHW: no panel padding */
+    *floats = kern_conv_grouped_packed_floats(p);
+    return true;
+  }
   if (__builtin_mul_overflow(p->kh, p->kw, &khw) ||
       __builtin_mul_overflow(khw, p->C / p->groups, &K))
     return false;
@@ -25,6 +30,10 @@ bool kern_conv2d_nhwc_packed_floats(const kern_config *cfg, const kern_conv2d_pa
  * is a composite (ki, kj, ci) index with no single stride in OIHW. */
 void kern_conv2d_nhwc_pack(const kern_config *cfg, const kern_conv2d_params *p, const float *w_oihw,
                            float *packed) {
+  if (kern_conv_grouped_applies(cfg, p)) {
+    kern_conv_grouped_pack(cfg, p, w_oihw, packed);
+    return;
+  }
   const int64_t G = p->groups, Cg = p->C / G, Ng = p->Cout / G, K = gemm_k(p);
   const int64_t nr = cfg->sgemm.nr, khw = p->kh * p->kw;
   size_t per_group = 0;

@@ -112,6 +112,12 @@ static inline simd_f32 simd_ldexp(simd_f32 v, simd_f32 k) {
   return _mm256_mul_ps(v, _mm256_castsi256_ps(e));
 }
 
+typedef __m256i simd_perm;
+static inline simd_perm simd_perm_load(const int32_t *idx) {
+  return _mm256_loadu_si256((const __m256i *)idx);
+}
+static inline simd_f32 simd_permute(simd_f32 v, simd_perm p) { return _mm256_permutevar8x32_ps(v, p); }
+
 #include "kernels/simd_math.h"
 
 #endif

@@ -112,6 +112,10 @@ static inline float simd_reduce_max(simd_f32 v) {
 /* v * 2^k for integral k in [-126, 127] (vscalefps). */
 static inline simd_f32 simd_ldexp(simd_f32 v, simd_f32 k) { return _mm512_scalef_ps(v, k); }
 
+typedef __m512i simd_perm;
+static inline simd_perm simd_perm_load(const int32_t *idx) { return _mm512_loadu_si512(idx); }
+static inline simd_f32 simd_permute(simd_f32 v, simd_perm p) { return _mm512_permutexvar_ps(p, v); }
+
 #include "kernels/simd_math.h"
 
 #endif

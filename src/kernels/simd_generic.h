@@ -41,6 +41,8 @@
  *                                                  the order is fixed per ISA; max of a NaN
  *                                                  lane is unspecified
  *   simd_ldexp(v, k)                               v * 2^k, k integral in [-126, 127]
+ *   simd_perm, simd_perm_load(idx)                 a lane permutation from SIMD_VL int32s
+ *   simd_permute(v, p)                             lane i of the result is lane p[i] of v
  *
  * and, written once over the above (simd_math.h): simd_exp, simd_sigmoid, simd_erf.
  * Include exactly one simd_<isa>.h per translation unit. */
@@ -152,6 +154,19 @@ static inline float simd_reduce_max(simd_f32 v) {
 static inline simd_f32 simd_ldexp(simd_f32 v, simd_f32 k) {
   const simd_i32 e = (__builtin_convertvector(k, simd_i32) + 127) << 23;
   return v * (simd_f32)e;
+}
+
+typedef int32_t simd_perm __attribute__((vector_size(16)));
+static inline simd_perm simd_perm_load(const int32_t *idx) {
+  simd_perm p;
+  memcpy(&p, idx, sizeof p);
+  return p;
+}
+static inline simd_f32 simd_permute(simd_f32 v, simd_perm p) {
+  simd_f32 r;
+  for (int i = 0; i < SIMD_VL; i++)
+    r[i] = v[p[i] & (SIMD_VL - 1)];
+  return r;
 }
 
 #include "kernels/simd_math.h"

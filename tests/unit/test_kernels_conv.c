@@ -7,6 +7,7 @@
 #include "core/rng.h"
 #include "kernels/kernels.h"
 #include "test.h"
+#include "kernels/conv_grouped.h"
 #include "test_kernels_isa.h"
 
 /* One convolution problem. Output size comes from the pads as ONNX defines it (floor). */
@@ -221,6 +222,36 @@ static void run_random(kern_isa isa, bool depthwise, bool ints, int n_cases) {
 }
 
 /* ---- im2col + SGEMM convolution ---- */
+/* The direct grouped kernel (conv_grouped.h): shapes on which it runs on every ISA — permute
+ * mode (Cg == Ng < VL: 4 and 2 channels per group), broadcast mode (Ng a multiple of VL, Cg !=
+ * Ng) — with asymmetric pads, strides, dilation, channel slices, bias, residual, the
+ * activations, accumulation, and bands. */
+static void run_grouped_direct(kern_isa isa) {
+  const kern_config *cfg = config_or_skip(isa);
+  if (!cfg) return;
+  const conv_case cases[] = {
+      {.N = 2, .H = 9, .W = 11, .C = 32, .Cout = 32, .kh = 3, .kw = 3, .sh = 1, .sw = 1, .pt = 1,
+       .pl = 1, .pb = 1, .pr = 1, .groups = 8, .bias = true, .residual = true,
+       .act = KERN_ACT_RELU, .ints = true, .bands = 2},
+      {.N = 1, .H = 8, .W = 13, .C = 16, .Cout = 16, .kh = 3, .kw = 3, .sh = 2, .sw = 2, .pt = 0,
+       .pl = 2, .pb = 2, .pr = 1, .groups = 8, .x_pad = 3, .y_pad = 5, .bias = true,
+       .act = KERN_ACT_CLIP, .lo = -2, .hi = 3, .ints = true, .bands = 3},
+      {.N = 1, .H = 7, .W = 7, .C = 24, .Cout = 32, .kh = 3, .kw = 3, .sh = 1, .sw = 1, .dh = 2,
+       .dw = 2, .pt = 2, .pl = 2, .pb = 2, .pr = 2, .groups = 2, .bias = true, .residual = true,
+       .ints = true, .bands = 1},
+      {.N = 1, .H = 5, .W = 6, .C = 64, .Cout = 64, .kh = 1, .kw = 3, .sh = 1, .sw = 1, .pl = 1,
+       .pr = 1, .groups = 2, .accumulate = true, .ints = false, .bands = 2},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    conv_case cc = cases[i];
+    if (!cc.dh) cc.dh = 1;
+    if (!cc.dw) cc.dw = 1;
+    const kern_conv2d_params p = {.C = cc.C, .Cout = cc.Cout, .groups = cc.groups};
+    CHECK(kern_conv_grouped_applies(cfg, &p));
+    check_conv(cfg, cc, 900 + i);
+  }
+}
+
 #define CONV_TESTS(isa, ISA)                                                                       \
   TEST(test_conv_nhwc_##isa##_1x1_reads_x_in_place) {                                              \
     run_channels(ISA, (conv_case){.H = 7, .W = 9, .kh = 1, .kw = 1, .ints = true}, 1);             \
@@ -405,6 +436,7 @@ static void run_random(kern_isa isa, bool depthwise, bool ints, int n_cases) {
                  (conv_case){.H = 7, .W = 6, .kh = 1, .kw = 1, .x_pad = 2, .y_pad = 7, .ints = 1}, \
                  16);                                                                              \
   }                                                                                                \
+  TEST(test_conv_nhwc_##isa##_grouped_direct) { run_grouped_direct(ISA); }                          \
   TEST(test_conv_nhwc_##isa##_grouped) {                                                           \
     run_channels(ISA,                                                                              \
                  (conv_case){.H = 8,                                                               \
