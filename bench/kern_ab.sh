@@ -71,6 +71,6 @@ for f in "${BASE_FILES[@]}"; do
   "$CC" "${CFLAGS[@]}" $(flags_for "$f") "${DEFS[@]}" -c "$src" -o "$o"
   OBJS+=("$o")
 done
-"$CC" "${CFLAGS[@]}" "$HERE/${BENCH}_bench.c" "${OBJS[@]}" -lm -lpthread -o "$OUT/${BENCH}_bench"
+"$CC" "${CFLAGS[@]}" "$HERE/${BENCH}_bench.c" "${OBJS[@]}" -lcjson -lm -lpthread -o "$OUT/${BENCH}_bench"
 echo "kern_ab.sh: baseline $REV ($(git -C "$ROOT" rev-parse --short "$REV")), current: working tree" >&2
 "$OUT/${BENCH}_bench" "$@"

@@ -129,12 +129,14 @@ static inline dw_mask dw_mask_for(int n) {
   return n >= DW_VL ? (dw_mask)0xffff : (dw_mask)((1u << n) - 1);
 }
 #include "kernels/dwconv3x3.h"
+#include "kernels/dwconvkxk.h"
 
 void kern_dwconv2d_nhwc_avx512(const kern_conv2d_params *p, const float *x, const float *packed_w,
                                float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi) {
   static const kern_epilogue none = {0};
   if (!epi) epi = &none;
   if (dw3x3_run(p, x, packed_w, y, oh0, oh1, epi)) return;
+  if (dwk_run(p, x, packed_w, y, oh0, oh1, epi)) return;
   const int64_t C = p->C;
   const dw_args a = {.p = p,
                      .x = x,

@@ -537,6 +537,23 @@ CONV_TESTS(avx512, KERN_ISA_AVX512)
                     .accumulate = true, .residual = true, .ints = true),                           \
                  33);                                                                              \
   }                                                                                                \
+  TEST(test_dwconv_##isa##_5x5_7x7_register_blocked) {                                            \
+    /* dwconvkxk.h: K 5 and 7, stride 1 and 2, pads that put borders on both sides, widths     \
+     * that leave every tail block size, channel slices, bias, residual, clip, accumulate */     \
+    const kern_config *cfg = config_or_skip(ISA);                                                  \
+    static const int64_t cs[] = {3, 16, 17, 40};                                                   \
+    for (int k = 5; cfg && k <= 7; k += 2)                                                         \
+      for (int st = 1; st <= 2; st++)                                                              \
+        for (int i = 0; i < 4; i++)                                                                \
+          check_conv(cfg,                                                                          \
+                     DW(.C = cs[i], .H = 9 + k, .W = 11 + k + i, .kh = k, .kw = k, .sh = st,       \
+                        .sw = st, .pt = k / 2, .pl = k / 2, .pb = k / 2 - (i & 1), .pr = k / 2,    \
+                        .x_pad = i == 2 ? 3 : 0, .y_pad = i == 3 ? 5 : 0, .bias = true,           \
+                        .residual = i != 1, .accumulate = i == 3,                                  \
+                        .act = i == 0 ? KERN_ACT_CLIP : KERN_ACT_NONE, .lo = -3, .hi = 4,          \
+                        .ints = true, .bands = 2),                                                 \
+                     40 + (uint64_t)(k * 8 + st * 4 + i));                                         \
+  }                                                                                                \
   TEST(test_dwconv_##isa##_random_shapes) { run_random(ISA, true, true, 40); }                     \
   TEST(test_dwconv_##isa##_random_floats_rel_1e4) { run_random(ISA, true, false, 20); }
 
