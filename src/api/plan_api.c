@@ -254,20 +254,11 @@ dlf_status dlf_plan_save(const dlf_plan *d, const char *path) {
     return dlf_error(DLF_ERR_INVALID_ARG, "dlf_plan_save: %s is NULL", d ? "path" : "plan");
   char *s = dlf_plan_to_json(d);
   if (!s) return dlf_error_prefix(DLF_ERR_NOMEM, "%s", path);
-  FILE *f = fopen(path, "wb");
-  if (!f) {
-    free(s);
-    return dlf_error(DLF_ERR_IO, "%s: cannot open for writing: %s", path, strerror(errno));
-  }
-  size_t n = strlen(s);
-  bool ok = fwrite(s, 1, n, f) == n;
-  int saved = errno;
-  ok = (fclose(f) == 0) && ok;
+  const void *parts[1] = {s};
+  const size_t sizes[1] = {strlen(s)};
+  dlf_status st = dlf_write_file(path, parts, sizes, 1, "cannot write the plan");
   free(s);
-  if (!ok)
-    return dlf_error(DLF_ERR_IO, "%s: cannot write the plan: %s", path,
-                     strerror(saved ? saved : errno));
-  return DLF_OK;
+  return st;
 }
 
 int dlf_plan_num_blocks(const dlf_plan *d) { return d ? d->p->n_blocks : 0; }

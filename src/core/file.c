@@ -1,9 +1,11 @@
 /* file.c — opening input files with the checks every reader needs: a bounded whole-file
- * read for the JSON readers, a read-only map for the ONNX and .npy readers. */
+ * read for the JSON readers, a read-only map for the ONNX and .npy readers; the
+ * writers' replace-on-success write (dlf_write_file). */
 #include "core/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,5 +111,53 @@ dlf_status dlf_read_file(const char *path, size_t cap, const char *what, char **
   buf[n] = '\0';
   *out = buf;
   *len = n;
+  return DLF_OK;
+}
+
+dlf_status dlf_write_file(const char *path, const void *const *parts, const size_t *sizes, int n,
+                          const char *what) {
+  static _Atomic unsigned counter;
+  /* Anything but a regular file or nothing (a symlink, /dev/stdout, a FIFO) is written in
+   * place: renaming over it would replace the link or the device node itself. */
+  struct stat st;
+  const bool direct = lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
+  const size_t len = strlen(path);
+  char *tmp = malloc(len + 48);
+  if (!tmp) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory", path);
+  int fd = -1;
+  if (direct) {
+    snprintf(tmp, len + 48, "%s", path);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  }
+  for (int attempt = 0; !direct && attempt < 16 && fd < 0; attempt++) {
+    snprintf(tmp, len + 48, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    const int err = errno;
+    free(tmp);
+    return dlf_error(DLF_ERR_IO, "%s: cannot open for writing: %s", path, strerror(err));
+  }
+  int err = 0;
+  for (int i = 0; i < n && !err; i++) {
+    const char *p = parts[i];
+    size_t left = sizes[i];
+    while (left > 0) {
+      ssize_t w = write(fd, p, left);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        err = w < 0 ? errno : EIO;
+        break;
+      }
+      p += w;
+      left -= (size_t)w;
+    }
+  }
+  if (close(fd) != 0 && !err) err = errno;
+  if (!direct && !err && rename(tmp, path) != 0) err = errno;
+  if (!direct && err) unlink(tmp);
+  free(tmp);
+  if (err) return dlf_error(DLF_ERR_IO, "%s: %s: %s", path, what, strerror(err));
   return DLF_OK;
 }

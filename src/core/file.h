@@ -24,4 +24,13 @@ void dlf_unmap_file(const void *data, size_t size);
  * cap bytes fail with DLF_ERR_LIMIT: "<path>: <what> file larger than the <cap>-byte limit". */
 dlf_status dlf_read_file(const char *path, size_t cap, const char *what, char **out, size_t *len);
 
+/* Writes the n parts (sizes[i] bytes at parts[i]) to path through a new file beside it
+ * ("<path>.tmp.<pid>.<k>", mode 0666 less the umask), renamed over path only once everything
+ * is written and closed: a failed write (disk full, a file size limit, an I/O error) leaves
+ * the old file, or none, never a truncated one, and removes the temporary. A path that exists
+ * and is not a regular file (a symlink, /dev/stdout, a FIFO) is written in place. Errors:
+ * "<path>: cannot open for writing: <reason>", "<path>: <what>: <reason>". */
+dlf_status dlf_write_file(const char *path, const void *const *parts, const size_t *sizes, int n,
+                          const char *what);
+
 #endif

@@ -313,17 +313,9 @@ dlf_status dlf_npy_save(const char *path, const dlf_tensor *t) {
   pre[8] = (unsigned char)(hlen & 0xff);
   pre[9] = (unsigned char)(hlen >> 8);
 
-  FILE *f = fopen(path, "wb");
-  if (!f) return dlf_error(DLF_ERR_IO, "%s: cannot open for writing: %s", path, strerror(errno));
-  bool ok = fwrite(pre, 1, sizeof pre, f) == sizeof pre && fwrite(header, 1, hlen, f) == hlen &&
-            (bytes == 0 || fwrite(t->data, 1, (size_t)bytes, f) == (size_t)bytes);
-  int err = errno;
-  if (fclose(f) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) return dlf_error(DLF_ERR_IO, "%s: write failed: %s", path, strerror(err));
-  return DLF_OK;
+  const void *parts[3] = {pre, header, t->data};
+  const size_t sizes[3] = {sizeof pre, hlen, (size_t)bytes};
+  return dlf_write_file(path, parts, sizes, bytes ? 3 : 2, "write failed");
 }
 
 void dlf_tensor_release(dlf_tensor *t) {

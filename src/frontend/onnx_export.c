@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "core/checked.h"
 #include "frontend/frontend.h"
 #include "onnx.pb-c.h"
@@ -249,19 +250,9 @@ static dlf_status build_and_write(exporter *e) {
     return dlf_error(DLF_ERR_NOMEM, "%s: out of memory (%zu bytes) serializing the model", e->path,
                      size);
   size_t packed = onnx__model_proto__pack(&model, buf);
-  dlf_status st = DLF_OK;
-  FILE *f = fopen(e->path, "wb");
-  if (!f) {
-    st = dlf_error(DLF_ERR_IO, "%s: cannot open for writing: %s", e->path, strerror(errno));
-  } else {
-    bool ok = fwrite(buf, 1, packed, f) == packed;
-    int err = errno;
-    if (fclose(f) != 0 && ok) {
-      ok = false;
-      err = errno;
-    }
-    if (!ok) st = dlf_error(DLF_ERR_IO, "%s: write failed: %s", e->path, strerror(err));
-  }
+  const void *parts[1] = {buf};
+  const size_t sizes[1] = {packed};
+  dlf_status st = dlf_write_file(e->path, parts, sizes, 1, "write failed");
   free(buf);
   return st;
 }

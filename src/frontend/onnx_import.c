@@ -1,6 +1,7 @@
 /* onnx_import.c — ONNX ModelProto (protobuf-c over the official onnx.proto)
  * to the graph IR: initializers, external data, inputs, nodes, attributes. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <math.h>
 #include <stdbool.h>
@@ -222,6 +223,16 @@ static bool has_dotdot(const char *p) {
 
 /* Read the external bytes of tensor tname into a new buffer of exactly
  * bytes (checked against the file before allocating). */
+/* A location as errors show it: whole up to 200 bytes, else its first and last 96 around
+ * "...", so that a message about a 1 KB location (a crafted file) still fits the one-line
+ * message buffer with its reason. */
+static const char *shown_path(const char *p, char *buf, size_t cap) {
+  const size_t n = strlen(p);
+  if (n <= 200 || cap < 200) return p;
+  snprintf(buf, cap, "%.96s...%s", p, p + n - 96);
+  return buf;
+}
+
 static dlf_status read_external(importer *imp, const Onnx__TensorProto *tp, const char *tname,
                                 int64_t bytes, uint8_t **out) {
   const char *location = NULL;
@@ -293,9 +304,18 @@ static dlf_status read_external(importer *imp, const Onnx__TensorProto *tp, cons
   if ((st = dlf_open_regular(opened, &fd, &fsize)) != DLF_OK) {
     /* "<opened>: cannot open: ..." / "...: not a regular file": name the tensor too */
     char why[256];
-    snprintf(why, sizeof why, "%s", dlf_last_error() + strlen(opened) + 2);
-    st = dlf_error(st, "%s: initializer '%s': external data file '%s': %s", imp->name, tname, path,
-                   why);
+    /* the reason after "<opened>: "; a path so long that it cut that message short (the
+     * reason was once read from past its end) gets the reason from stat() again */
+    const char *said = dlf_last_error();
+    const size_t ol = strlen(opened);
+    struct stat sb;
+    if (strncmp(said, opened, ol) == 0 && strlen(said) >= ol + 2)
+      snprintf(why, sizeof why, "%s", said + ol + 2);
+    else
+      snprintf(why, sizeof why, "%s", stat(opened, &sb) != 0 ? strerror(errno) : "cannot open");
+    char sp[256];
+    st = dlf_error(st, "%s: initializer '%s': external data file '%s': %s", imp->name, tname,
+                   shown_path(path, sp, sizeof sp), why);
   } else if (!dlf_add_i64(offset, bytes, &end) || end > (int64_t)fsize) {
     st = dlf_error(DLF_ERR_PARSE,
                    "%s: initializer '%s': external data file '%s' is too short: %lld bytes, "

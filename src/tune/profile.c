@@ -442,18 +442,9 @@ dlf_status profile_save(const profile *p, const char *path) {
   char *s;
   dlf_status st = write_json(p, &s);
   if (st != DLF_OK) return dlf_error_prefix(st, "%s", path);
-  FILE *f = fopen(path, "wb");
-  if (!f) {
-    free(s);
-    return dlf_error(DLF_ERR_IO, "%s: cannot open for writing: %s", path, strerror(errno));
-  }
-  size_t n = strlen(s);
-  bool ok = fwrite(s, 1, n, f) == n;
-  int saved = errno;
-  ok = (fclose(f) == 0) && ok;
+  const void *parts[1] = {s};
+  const size_t sizes[1] = {strlen(s)};
+  st = dlf_write_file(path, parts, sizes, 1, "cannot write the profile");
   free(s);
-  if (!ok)
-    return dlf_error(DLF_ERR_IO, "%s: cannot write the profile: %s", path,
-                     strerror(saved ? saved : errno));
-  return DLF_OK;
+  return st;
 }

@@ -73,4 +73,7 @@ extern int test_current_failed;
 void test_check_floats(const char *file, int line, const char *what, const float *expected,
                        const float *got, long n, double atol, double rtol);
 
+/* "/tmp/dlf_test_<pid>_<tag>" in buf: a file name no concurrent test run shares. */
+const char *test_tmp_path(char *buf, size_t size, const char *tag);
+
 #endif

@@ -1,6 +1,7 @@
 /* test_concurrency.c — sessions running at the same time from several threads, through the
  * public API: outputs bit-identical to a lone run of the same engine; models and sessions
  * created concurrently. Run under ThreadSanitizer by `make test-tsan`. */
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/status.h"
 #include "dlfusion.h"
 #include "test.h"
 
@@ -80,15 +82,45 @@ static dlf_status run_session(dlf_session *s, const model_io *io, float **out) {
   return dlf_session_run(s, (const void *const *)io->in, (void *const *)out);
 }
 
-/* The outputs of one session of `engine` with `threads`, created and run alone. */
-static dlf_status lone_run(const dlf_model *m, const model_io *io, dlf_engine engine, int threads,
-                           float **out) {
+static dlf_status one_run(const dlf_model *m, const model_io *io, dlf_engine engine, int threads,
+                          float **out) {
   dlf_session_options so = {.engine = engine, .threads = threads};
   dlf_session *s = NULL;
   dlf_status st = outputs_alloc(io, out);
+  for (int o = 0; st == DLF_OK && o < io->n_out; o++) /* unwritten values show as NaN */
+    memset(out[o], 0xff, sizeof(float) * (size_t)io->out_elems[o]);
   if (st == DLF_OK) st = dlf_session_create(m, &so, &s);
   if (st == DLF_OK) st = run_session(s, io, out);
   dlf_session_free(s);
+  return st;
+}
+
+/* The outputs of one session of `engine` with `threads`, created and run alone — the
+ * expected values of the concurrent runs. A fast-engine lone run is first checked against
+ * the reference executor (1e-4 of each output's range), so that an engine that computes
+ * nothing, or the same wrong thing every time, cannot pass as "identical to itself". */
+static dlf_status lone_run(const dlf_model *m, const model_io *io, dlf_engine engine, int threads,
+                           float **out) {
+  dlf_status st = one_run(m, io, engine, threads, out);
+  if (st != DLF_OK || engine == DLF_ENGINE_REFERENCE) return st;
+  float *ref[MAX_IO] = {NULL};
+  st = one_run(m, io, DLF_ENGINE_REFERENCE, 1, ref);
+  for (int o = 0; st == DLF_OK && o < io->n_out; o++) {
+    float lo = ref[o][0], hi = ref[o][0];
+    for (int64_t i = 1; i < io->out_elems[o]; i++) {
+      lo = ref[o][i] < lo ? ref[o][i] : lo;
+      hi = ref[o][i] > hi ? ref[o][i] : hi;
+    }
+    const double tol = 1e-4 * ((double)hi - lo) + 1e-6;
+    for (int64_t i = 0; i < io->out_elems[o]; i++)
+      if (!(fabs((double)out[o][i] - ref[o][i]) <= tol)) { /* NaN fails too */
+        st = dlf_error(DLF_ERR_INTERNAL, "lone run (threads=%d): output %d [%lld] = %g, the "
+                       "reference gives %g", threads, o, (long long)i, (double)out[o][i],
+                       (double)ref[o][i]);
+        break;
+      }
+  }
+  outputs_free(ref, io->n_out);
   return st;
 }
 

@@ -2,6 +2,7 @@
  * argv[1]) and ends with "N passed, N failed, N skipped". */
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,4 +84,9 @@ int main(int argc, char **argv) {
   }
   printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   return failed ? 1 : 0;
+}
+
+const char *test_tmp_path(char *buf, size_t size, const char *tag) {
+  snprintf(buf, size, "/tmp/dlf_test_%ld_%s", (long)getpid(), tag);
+  return buf;
 }

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -292,4 +295,48 @@ TEST(test_npy_load_fifo_fails_without_blocking) {
   CHECK_INT(DLF_ERR_IO, dlf_npy_load(path, &r)); /* would hang in open() without O_NONBLOCK */
   CHECK(strstr(dlf_last_error(), "not a regular file") != NULL);
   remove(path);
+}
+
+/* A save that fails part way (here: a file size limit of 64 KiB, as a full disk would) leaves
+ * the previous file whole and no temporary beside it; the same save then succeeds. */
+TEST(test_npy_failed_save_keeps_the_old_file) {
+  char dir[] = "/tmp/dlf_test_npy_atomic_XXXXXX";
+  REQUIRE(mkdtemp(dir));
+  char path[256];
+  snprintf(path, sizeof path, "%s/y.npy", dir);
+  float small[4] = {1, 2, 3, 4};
+  dlf_tensor t = {.name = "y", .dtype = DLF_FLOAT32, .ndim = 1, .dims = {4}, .data = small};
+  REQUIRE(dlf_npy_save(path, &t) == DLF_OK);
+  float *big = calloc(1 << 16, sizeof *big); /* 256 KiB */
+  REQUIRE(big);
+  dlf_tensor tb = {.name = "y", .dtype = DLF_FLOAT32, .ndim = 1, .dims = {1 << 16}, .data = big};
+  struct rlimit old;
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+  void (*prev)(int) = signal(SIGXFSZ, SIG_IGN); /* write() then fails with EFBIG */
+  struct rlimit lim = {64 * 1024, old.rlim_max};
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &lim) == 0);
+  dlf_status st = dlf_npy_save(path, &tb);
+  setrlimit(RLIMIT_FSIZE, &old);
+  signal(SIGXFSZ, prev);
+  CHECK_INT(DLF_ERR_IO, st);
+  CHECK(strstr(dlf_last_error(), "y.npy: write failed") != NULL);
+  dlf_tensor back = {0};
+  REQUIRE(dlf_npy_load(path, &back) == DLF_OK);
+  CHECK_INT(1, back.ndim);
+  CHECK_INT(4, back.dims[0]);
+  CHECK(back.data && ((const float *)back.data)[3] == 4.0f);
+  dlf_tensor_release(&back);
+  DIR *d = opendir(dir);
+  int entries = 0;
+  for (struct dirent *e; d && (e = readdir(d));)
+    entries += e->d_name[0] != '.';
+  if (d) closedir(d);
+  CHECK_INT(1, entries); /* y.npy alone: the temporary was removed */
+  CHECK(dlf_npy_save(path, &tb) == DLF_OK);
+  REQUIRE(dlf_npy_load(path, &back) == DLF_OK);
+  CHECK_INT(1 << 16, back.dims[0]);
+  dlf_tensor_release(&back);
+  free(big);
+  unlink(path);
+  rmdir(dir);
 }

@@ -713,6 +713,27 @@ TEST(test_onnx_import_external_data_missing_file) {
   remove_tmpdir(&td);
 }
 
+/* A 1.1 KB location (a file that does not exist): the open error of so long a path is cut
+ * by the message buffer (the reason was once read from past its end); the import's message
+ * shows the location shortened and still ends with the reason. */
+TEST(test_onnx_import_external_data_long_missing_location) {
+  tmpdir td;
+  REQUIRE(make_tmpdir(&td));
+  char loc[1200] = "";
+  for (int i = 0; i < 100; i++)
+    strcat(loc, "d123456789/");
+  strcat(loc, "w.bin");
+  mb m;
+  mb_external_model(&m, loc);
+  write_model(&m, td.model);
+  ir_graph *g;
+  CHECK_INT(DLF_ERR_IO, fe_onnx_import(td.model, 0, &g));
+  CHECK(contains("initializer 'w'"));
+  CHECK(contains("...") && contains("d123456789/w.bin': ")); /* shortened, whole end */
+  CHECK(contains("No such file"));
+  remove_tmpdir(&td);
+}
+
 TEST(test_onnx_import_external_data_short_file) {
   tmpdir td;
   REQUIRE(make_tmpdir(&td));

@@ -152,7 +152,8 @@ TEST(test_plan_fused_mobilenet_round_trips_through_a_file) {
   REQUIRE_OK(dlf_plan_block(p, 2, &bi));
   CHECK_INT(6, bi.layers[0]); /* sorted */
   CHECK_INT(8, bi.layers[2]);
-  const char *path = "/tmp/dlf_test_plan_mobilenet.json";
+  char pbuf[128];
+  const char *path = test_tmp_path(pbuf, sizeof pbuf, "plan_mobilenet.json");
   REQUIRE_OK(dlf_plan_save(p, path));
   dlf_status st = dlf_plan_load(m, path, &q);
   CHECK_OK(st);
@@ -655,7 +656,8 @@ TEST(test_plan_nul_byte_is_a_parse_error) {
 TEST(test_plan_file_error_names_the_file) {
   const dlf_model *m = zoo("squeezenet1_0");
   REQUIRE(m);
-  const char *path = "/tmp/dlf_test_plan_bad.json";
+  char pbuf[128];
+  const char *path = test_tmp_path(pbuf, sizeof pbuf, "plan_bad.json");
   char *s = expand(m, "{" HEAD ", \"blocks\": [S(0,38)]}");
   FILE *f = fopen(path, "w");
   REQUIRE(f);
@@ -664,8 +666,9 @@ TEST(test_plan_file_error_names_the_file) {
   free(s);
   dlf_plan *p;
   CHECK_INT(DLF_ERR_INVALID_ARG, dlf_plan_load(m, path, &p));
-  CHECK(strstr(dlf_last_error(), "/tmp/dlf_test_plan_bad.json: layer 'flatten' (#38, Flatten) "
-                                 "is in no block"));
+  char want[256];
+  snprintf(want, sizeof want, "%s: layer 'flatten' (#38, Flatten) is in no block", path);
+  CHECK(strstr(dlf_last_error(), want));
   remove(path);
 }
 

@@ -88,7 +88,8 @@ TEST(test_profile_file_save_and_load_through_a_file) {
   profile_sample s[1] = {{"gemm", 1, 1, 512, 1000, 1, 1, 1, 1, 512000.0, 33.5, 0}};
   profile p = {.version = 1, .target_fingerprint = 42, .n_samples = 1, .samples = s};
   strcpy(p.target_name, "cpu");
-  const char *path = "/tmp/dlf_test_profile_file.json";
+  char pbuf[128];
+  const char *path = test_tmp_path(pbuf, sizeof pbuf, "profile_file.json");
   REQUIRE_OK(profile_save(&p, path));
   profile q;
   REQUIRE_OK(profile_load(path, &q));
@@ -110,8 +111,10 @@ TEST(test_profile_file_writer_refuses_what_the_reader_would) {
   profile p = {.version = 1, .n_samples = 2, .samples = s};
   CHECK(profile_to_json(&p) == NULL);
   CHECK(strstr(dlf_last_error(), "sample 1: 'us' must be a finite number >= 0, got -2") != NULL);
-  CHECK(profile_save(&p, "/tmp/dlf_test_profile_bad.json") == DLF_ERR_PARSE);
-  CHECK(strstr(dlf_last_error(), "/tmp/dlf_test_profile_bad.json") != NULL);
+  char pbuf[128];
+  const char *bad = test_tmp_path(pbuf, sizeof pbuf, "profile_bad.json");
+  CHECK(profile_save(&p, bad) == DLF_ERR_PARSE);
+  CHECK(strstr(dlf_last_error(), bad) != NULL);
   s[1].us = 1;
   strcpy(s[0].op, "lstm");
   CHECK(profile_to_json(&p) == NULL);
@@ -400,7 +403,8 @@ TEST(test_profile_public_api_runs_saves_loads_and_queries) {
   REQUIRE_OK(dlf_profile_run_options(t, &o, &p));
   int n = dlf_profile_num_samples(p);
   CHECK_INT(15, n); /* the quick grid's points on one core */
-  const char *path = "/tmp/dlf_test_profile_api.json";
+  char pbuf[128];
+  const char *path = test_tmp_path(pbuf, sizeof pbuf, "profile_api.json");
   CHECK_OK(dlf_profile_save(p, path));
   CHECK_OK(dlf_profile_load(path, &q));
   CHECK_INT(n, dlf_profile_num_samples(q));
