@@ -432,6 +432,21 @@ const char *ir_act_name(ir_act act) {
   return "?";
 }
 
+bool ir_op_is_activation(ir_op op) {
+  switch (op) {
+  case IR_OP_RELU:
+  case IR_OP_CLIP:
+  case IR_OP_LEAKYRELU:
+  case IR_OP_SIGMOID:
+  case IR_OP_HARDSIGMOID:
+  case IR_OP_HARDSWISH:
+  case IR_OP_TANH:
+  case IR_OP_ERF:
+  case IR_OP_SQRT: return true;
+  default: return false;
+  }
+}
+
 float ir_act_apply(ir_act act, float p0, float p1, float x) {
   switch (act) {
   case IR_ACT_NONE: return x;

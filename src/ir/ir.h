@@ -78,6 +78,9 @@ typedef enum ir_act {
 } ir_act;
 
 const char *ir_act_name(ir_act act);
+/* Whether op is an elementwise activation node (one that ir_act_of_node maps to an ir_act:
+ * Relu, Clip, LeakyRelu, Sigmoid, HardSigmoid, HardSwish, Tanh, Erf, Sqrt). */
+bool ir_op_is_activation(ir_op op);
 /* Apply an activation to one value (the single definition the reference
  * executor and epilogues share). */
 float ir_act_apply(ir_act act, float p0, float p1, float x);

@@ -46,6 +46,21 @@ typedef struct dw3_args {
   const kern_epilogue *e;
 } dw3_args;
 
+/* The arguments of one call: strides and the residual's row stride resolved (0 = dense). */
+static inline dw3_args dw3_args_of(const kern_conv2d_params *p, const float *x,
+                                   const float *packed_w, float *y, const kern_epilogue *e) {
+  const int64_t C = p->C;
+  return (dw3_args){.p = p,
+                    .x = x,
+                    .w = packed_w,
+                    .y = y,
+                    .res = e->residual,
+                    .xs = p->x_stride ? p->x_stride : C,
+                    .ys = p->y_stride ? p->y_stride : C,
+                    .ldr = e->ldr ? e->ldr : C,
+                    .e = e};
+}
+
 /* NP output pixels (ow .. ow+NP-1) of row oh, channels [c0, c0 + DW_VL) (lanes m), kernel rows
  * [ki0, ki1), kernel columns [kj0, kj1) (all 3 unless NP == 1 at a border). */
 KERN_INLINE void
@@ -173,16 +188,7 @@ static bool dw3x3_run(const kern_conv2d_params *p, const float *x, const float *
   if (p->kh != 3 || p->kw != 3 || p->dh != 1 || p->dw != 1 || p->sh != p->sw ||
       (p->sh != 1 && p->sh != 2))
     return false;
-  const int64_t C = p->C;
-  const dw3_args a = {.p = p,
-                      .x = x,
-                      .w = packed_w,
-                      .y = y,
-                      .res = e->residual,
-                      .xs = p->x_stride ? p->x_stride : C,
-                      .ys = p->y_stride ? p->y_stride : C,
-                      .ldr = e->ldr ? e->ldr : C,
-                      .e = e};
+  const dw3_args a = dw3_args_of(p, x, packed_w, y, e);
   if (oh0 < 0) oh0 = 0;
   if (oh1 > p->OH) oh1 = p->OH;
   if (p->sh == 1)

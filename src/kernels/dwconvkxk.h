@@ -119,16 +119,7 @@ static bool dwk_run(const kern_conv2d_params *p, const float *x, const float *pa
   if (p->kh != p->kw || (p->kh != 5 && p->kh != 7) || p->dh != 1 || p->dw != 1 ||
       p->sh != p->sw || (p->sh != 1 && p->sh != 2))
     return false;
-  const int64_t C = p->C;
-  const dwk_args a = {.p = p,
-                      .x = x,
-                      .w = packed_w,
-                      .y = y,
-                      .res = e->residual,
-                      .xs = p->x_stride ? p->x_stride : C,
-                      .ys = p->y_stride ? p->y_stride : C,
-                      .ldr = e->ldr ? e->ldr : C,
-                      .e = e};
+  const dwk_args a = dw3_args_of(p, x, packed_w, y, e);
   const dw_args g = {.p = p, .x = x, .w = packed_w, .y = y, .res = a.res, .xs = a.xs,
                      .ys = a.ys, .ldr = a.ldr, .epi = e};
   if (oh0 < 0) oh0 = 0;

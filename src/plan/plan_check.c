@@ -61,16 +61,7 @@ bool plan_layer_row_local(const ir_graph *g, const ir_node *n) {
     return (same_dims(x, out) && chan_operand(x2, out)) ||
            (same_dims(x2, out) && chan_operand(x, out));
   }
-  case IR_OP_BATCHNORM:
-  case IR_OP_RELU:
-  case IR_OP_CLIP:
-  case IR_OP_LEAKYRELU:
-  case IR_OP_SIGMOID:
-  case IR_OP_HARDSIGMOID:
-  case IR_OP_HARDSWISH:
-  case IR_OP_TANH:
-  case IR_OP_ERF:
-  case IR_OP_SQRT: return same_dims(x, out);
+  case IR_OP_BATCHNORM: return same_dims(x, out);
   case IR_OP_SLICE:
   case IR_OP_GATHER: {
     /* Channels only: every pixel's output is its own input pixel. */
@@ -97,7 +88,7 @@ bool plan_layer_row_local(const ir_graph *g, const ir_node *n) {
       if (!is_4d(ir_node_input(g, n, k))) return false;
     return true;
   }
-  default: return false;
+  default: return ir_op_is_activation(n->op) && same_dims(x, out);
   }
 }
 

@@ -264,35 +264,31 @@ static void run_elementwise(void *ctx, int t, int64_t b, int64_t end) {
   }
 }
 
-/* Items: rows of every image (N * H). */
-static void run_chan_gather(void *ctx, int t, int64_t b, int64_t end) {
-  (void)t;
-  rt_engine *e = ctx;
+typedef void (*image_rows_fn)(const rt_engine *e, const rt_step *s, const float *x, float *y,
+                              int64_t lo, int64_t hi);
+
+/* Items [b, end) of N * H (rows of every image) as per-image row ranges of fn, which gets x and
+ * y at row 0 of their image. */
+static void run_image_rows(rt_engine *e, int64_t b, int64_t end, image_rows_fn fn) {
   const rt_step *s = e->cur;
   const int64_t H = s->out_h > 0 ? s->out_h : 1;
   const ir_tensor *xt = &e->g->tensors[s->x], *yt = &e->g->tensors[s->y];
   const int64_t ximg = ir_tensor_numel(xt) / xt->dims[0], yimg = ir_tensor_numel(yt) / yt->dims[0];
   while (b < end) {
     const int64_t n = b / H, lo = b % H, hi = end - n * H < H ? end - n * H : H;
-    chan_gather_rows(e, s, (const float *)e->ptr[s->x] + n * ximg, (float *)e->ptr[s->y] + n * yimg,
-                     lo, hi);
+    fn(e, s, (const float *)e->ptr[s->x] + n * ximg, (float *)e->ptr[s->y] + n * yimg, lo, hi);
     b = n * H + hi;
   }
 }
 
+static void run_chan_gather(void *ctx, int t, int64_t b, int64_t end) {
+  (void)t;
+  run_image_rows(ctx, b, end, chan_gather_rows);
+}
+
 static void run_resize(void *ctx, int t, int64_t b, int64_t end) {
   (void)t;
-  rt_engine *e = ctx;
-  const rt_step *s = e->cur;
-  const int64_t H = s->out_h > 0 ? s->out_h : 1;
-  const ir_tensor *xt = &e->g->tensors[s->x], *yt = &e->g->tensors[s->y];
-  const int64_t ximg = ir_tensor_numel(xt) / xt->dims[0], yimg = ir_tensor_numel(yt) / yt->dims[0];
-  while (b < end) {
-    const int64_t n = b / H, lo = b % H, hi = end - n * H < H ? end - n * H : H;
-    resize_rows(e, s, (const float *)e->ptr[s->x] + n * ximg, (float *)e->ptr[s->y] + n * yimg, lo,
-                hi);
-    b = n * H + hi;
-  }
+  run_image_rows(ctx, b, end, resize_rows);
 }
 
 static void run_chan_norm(void *ctx, int t, int64_t b, int64_t end) {

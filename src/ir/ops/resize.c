@@ -32,6 +32,15 @@ static void resize_inputs(const ir_node *n, int *scales, int *sizes) {
 
 static bool str_is(const char *s, const char *v) { return s && !strcmp(s, v); }
 
+/* Upsample-7's scales attribute into scales (IR_MAX_DIMS): its count, or -1 when absent. */
+static int attr_scales(const ir_node *n, float *scales) {
+  const ir_attr *a = ir_node_attr(n, "scales");
+  if (!a || a->kind != IR_ATTR_FLOATS || a->n > IR_MAX_DIMS) return -1;
+  for (int k = 0; k < a->n; k++)
+    scales[k] = a->floats[k];
+  return a->n;
+}
+
 /* Attributes into r; false with a message for a mode dlfusion does not implement. */
 static bool resize_modes(const ir_node *n, ir_resize *r, char *why, size_t cap) {
   const char *mode = ir_node_string(n, "mode", "nearest");
@@ -198,12 +207,7 @@ dlf_status ir_resize_setup(const ir_graph *g, const ir_node *n, ir_resize *r, ch
   int64_t sizes[IR_MAX_DIMS];
   int n_scales = -1, n_sizes = -1;
   if (si < 0) { /* Upsample-7: an attribute */
-    const ir_attr *a = ir_node_attr(n, "scales");
-    if (a && a->kind == IR_ATTR_FLOATS && a->n <= IR_MAX_DIMS) {
-      n_scales = a->n;
-      for (int k = 0; k < a->n; k++)
-        scales[k] = a->floats[k];
-    }
+    n_scales = attr_scales(n, scales);
   } else {
     const ir_tensor *t = ir_node_input(g, n, si);
     if (t && ir_tensor_numel(t) > 0) {
@@ -271,12 +275,7 @@ dlf_status ir_op_resize_ref(const ir_node *n, const ir_value *in, int n_in, ir_v
   int64_t sizes[IR_MAX_DIMS];
   int n_scales = -1, n_sizes = -1;
   if (si < 0) {
-    const ir_attr *a = ir_node_attr(n, "scales");
-    if (a && a->kind == IR_ATTR_FLOATS && a->n <= IR_MAX_DIMS) {
-      n_scales = a->n;
-      for (int k = 0; k < a->n; k++)
-        scales[k] = a->floats[k];
-    }
+    n_scales = attr_scales(n, scales);
   } else {
     if (si < n_in && si < n->n_inputs && in[si].data && ir_value_numel(&in[si]) > 0) {
       if (in[si].dtype != IR_F32 || ir_value_numel(&in[si]) > IR_MAX_DIMS)

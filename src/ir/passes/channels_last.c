@@ -47,21 +47,7 @@ typedef struct region {
   bool *exit; /* per node: an exit transpose */
 } region;
 
-static bool elementwise(ir_op op) {
-  switch (op) {
-  case IR_OP_RELU:
-  case IR_OP_CLIP:
-  case IR_OP_LEAKYRELU:
-  case IR_OP_SIGMOID:
-  case IR_OP_HARDSIGMOID:
-  case IR_OP_HARDSWISH:
-  case IR_OP_TANH:
-  case IR_OP_ERF:
-  case IR_OP_SQRT:
-  case IR_OP_IDENTITY: return true;
-  default: return false;
-  }
-}
+static bool elementwise(ir_op op) { return ir_op_is_activation(op) || op == IR_OP_IDENTITY; }
 
 /* Can node c, reading region tensor t, be a region layer? (Its other inputs are checked once
  * the region is complete.) */
