@@ -175,3 +175,64 @@ void dlf_jbuf_string(dlf_jbuf *b, const char *s) {
   }
   dlf_jbuf_put(b, "\"", 1);
 }
+
+const char *dlf_json_shown(const char *s, char *buf, size_t size) {
+  size_t i = 0, max = size - 4 < 64 ? size - 4 : 64;
+  for (; s[i] && i < max; i++)
+    buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == '\'' ? '?' : s[i];
+  strcpy(buf + i, s[i] ? "..." : "");
+  return buf;
+}
+
+dlf_status dlf_json_check_keys(const cJSON *obj, const char *where, const char *const *allowed,
+                               int n, char *msg, size_t cap) {
+  char buf[80], list[300] = "";
+  for (const cJSON *it = obj->child; it; it = it->next) {
+    int k = 0;
+    while (k < n && strcmp(it->string, allowed[k]) != 0)
+      k++;
+    if (k == n) {
+      size_t used = 0;
+      for (int a = 0; a < n && used < sizeof list; a++)
+        used +=
+            (size_t)snprintf(list + used, sizeof list - used, "%s%s", a ? ", " : "", allowed[a]);
+      snprintf(msg, cap, "unknown key '%s' in %s (expected %s)",
+               dlf_json_shown(it->string, buf, sizeof buf), where, list);
+      return DLF_ERR_PARSE;
+    }
+    for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
+      if (strcmp(prev->string, it->string) == 0) {
+        snprintf(msg, cap, "key '%s' appears twice in %s",
+                 dlf_json_shown(it->string, buf, sizeof buf), where);
+        return DLF_ERR_PARSE;
+      }
+  }
+  return DLF_OK;
+}
+
+dlf_status dlf_json_fingerprint(const cJSON *it, uint64_t *out, char *msg, size_t cap) {
+  char buf[80];
+  const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
+  bool ok = s && strlen(s) == 16;
+  uint64_t v = 0;
+  for (int i = 0; ok && i < 16; i++) {
+    const char c = s[i];
+    const int d = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
+    ok = d >= 0;
+    v = v << 4 | (uint64_t)(d & 15);
+  }
+  if (!ok) {
+    if (s)
+      snprintf(msg, cap, "'fingerprint' must be 16 hex digits, got '%s'",
+               dlf_json_shown(s, buf, sizeof buf));
+    else
+      snprintf(msg, cap, "'fingerprint' must be a string of 16 hex digits, got %s",
+               dlf_json_what(it, buf, sizeof buf));
+    return DLF_ERR_PARSE;
+  }
+  *out = v;
+  return DLF_OK;
+}

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dlfusion.h"
 
@@ -31,6 +32,22 @@ const char *dlf_json_number(double d, char *buf, size_t size);
 /* "a string", "-3", "null", ...: what a value is, for messages "must be X, got Y" (a number
  * prints as itself, via dlf_json_number; NULL as "nothing"). */
 const char *dlf_json_what(const cJSON *it, char *buf, size_t size);
+
+/* The strict readers' shared checks (plan, target and profile files). Each writes the body of
+ * its message into msg (no "source: " prefix: the reader adds its own context) and returns
+ * DLF_ERR_PARSE when the check fails. */
+
+/* A string from a file, safe to quote in a one-line message: at most 64 bytes, control
+ * characters, DEL and single quotes replaced by '?', "..." when cut. buf: >= 72 bytes. */
+const char *dlf_json_shown(const char *s, char *buf, size_t size);
+/* Every key of obj is one of allowed[n] and appears once — a typo must not silently become a
+ * default, and for a duplicate key cJSON would quietly use the first: "unknown key 'k' in
+ * WHERE (expected a, b, c)", "key 'k' appears twice in WHERE". */
+dlf_status dlf_json_check_keys(const cJSON *obj, const char *where, const char *const *allowed,
+                               int n, char *msg, size_t cap);
+/* A fingerprint: a string of exactly 16 hex digits, as the writers print one. "'fingerprint'
+ * must be 16 hex digits, got 'x'" / "... must be a string of 16 hex digits, got 3". */
+dlf_status dlf_json_fingerprint(const cJSON *it, uint64_t *out, char *msg, size_t cap);
 
 /* A growing JSON text for the writers (plans, targets, profiles). Appends never report an
  * error one by one: `failed` records an allocation failure and the writer checks it once at

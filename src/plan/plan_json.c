@@ -47,15 +47,6 @@ static const char *layer_str(const reader *r, int layer, char *buf, size_t size)
   return buf;
 }
 
-/* A string from the file, made safe to quote in a one-line message: at most 64 bytes,
- * control characters and quotes replaced by '?'. */
-static const char *shown(const char *s, char *buf, size_t size) {
-  size_t i = 0, max = size - 4 < 64 ? size - 4 : 64;
-  for (; s[i] && i < max; i++)
-    buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == '\'' ? '?' : s[i];
-  strcpy(buf + i, s[i] ? "..." : "");
-  return buf;
-}
 
 /* Fail with "<source>: [block B: ]<message>". */
 static dlf_status DLF_PRINTF(3, 4) fail(const reader *r, dlf_status code, const char *fmt, ...) {
@@ -100,28 +91,12 @@ static dlf_status get_int(const reader *r, const cJSON *it, const char *key, int
   return DLF_OK;
 }
 
-/* Every key of obj must be one of allowed[] and appear once. Typos must not silently turn
- * into defaults, and for a duplicate key cJSON would quietly use the first. */
+/* dlf_json_check_keys, failing in this reader's words ("<source>: [block B: ]..."). */
 static dlf_status check_keys(const reader *r, const cJSON *obj, const char *where,
                              const char *const *allowed, int n_allowed) {
-  char buf[80], list[256] = "";
-  for (const cJSON *it = obj->child; it; it = it->next) {
-    int k = 0;
-    while (k < n_allowed && strcmp(it->string, allowed[k]) != 0)
-      k++;
-    if (k == n_allowed) {
-      size_t used = 0;
-      for (int a = 0; a < n_allowed && used < sizeof list; a++)
-        used +=
-            (size_t)snprintf(list + used, sizeof list - used, "%s%s", a ? ", " : "", allowed[a]);
-      return fail(r, DLF_ERR_PARSE, "unknown key '%s' in %s (expected %s)",
-                  shown(it->string, buf, sizeof buf), where, list);
-    }
-    for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
-      if (strcmp(prev->string, it->string) == 0)
-        return fail(r, DLF_ERR_PARSE, "key '%s' appears twice in %s",
-                    shown(it->string, buf, sizeof buf), where);
-  }
+  char msg[512];
+  if (dlf_json_check_keys(obj, where, allowed, n_allowed, msg, sizeof msg) != DLF_OK)
+    return fail(r, DLF_ERR_PARSE, "%s", msg);
   return DLF_OK;
 }
 
@@ -234,7 +209,7 @@ static dlf_status resolve_string(const reader *r, const char *s, int *layer) {
     return DLF_OK;
   }
   if (count == 0)
-    return fail(r, DLF_ERR_INVALID_ARG, "no layer named '%s'", shown(s, buf, sizeof buf));
+    return fail(r, DLF_ERR_INVALID_ARG, "no layer named '%s'", dlf_json_shown(s, buf, sizeof buf));
   if (count > 1) {
     char list[128] = "";
     size_t used = 0;
@@ -243,7 +218,7 @@ static dlf_status resolve_string(const reader *r, const char *s, int *layer) {
                                r->by_name[at + k]);
     return fail(r, DLF_ERR_INVALID_ARG,
                 "layer name '%s' is ambiguous: %d layers have it (%s%s); use the index",
-                shown(s, buf, sizeof buf), count, list, count > 8 ? ", ..." : "");
+                dlf_json_shown(s, buf, sizeof buf), count, list, count > 8 ? ", ..." : "");
   }
   *layer = r->by_name[at];
   return DLF_OK;
@@ -292,7 +267,7 @@ static dlf_status read_algorithms(const reader *r, const cJSON *obj, plan_block 
       st = fail(r, DLF_ERR_INVALID_ARG,
                 "algorithms: unknown algorithm '%s' for %s (expected auto, im2col, winograd, "
                 "direct or reference)",
-                shown(it->valuestring, buf, sizeof buf), lname);
+                dlf_json_shown(it->valuestring, buf, sizeof buf), lname);
       break;
     }
     size_t i = (size_t)(pos - bl->layers);
@@ -356,26 +331,9 @@ static dlf_status read_block(reader *r, const cJSON *obj, plan_block *bl) {
 }
 
 static dlf_status read_fingerprint(const reader *r, const cJSON *it, uint64_t *out) {
-  char buf[64];
-  const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
-  bool ok = s && strlen(s) == 16;
-  uint64_t v = 0;
-  for (int i = 0; ok && i < 16; i++) {
-    char c = s[i];
-    int d = c >= '0' && c <= '9'   ? c - '0'
-            : c >= 'a' && c <= 'f' ? c - 'a' + 10
-            : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                   : -1;
-    ok = d >= 0;
-    v = v << 4 | (uint64_t)(d & 15);
-  }
-  if (!ok && s)
-    return fail(r, DLF_ERR_PARSE, "'fingerprint' must be 16 hex digits, got '%s'",
-                shown(s, buf, sizeof buf));
-  if (!ok)
-    return fail(r, DLF_ERR_PARSE, "'fingerprint' must be a string of 16 hex digits, got %s",
-                what_is(it, buf, sizeof buf));
-  *out = v;
+  char msg[256];
+  if (dlf_json_fingerprint(it, out, msg, sizeof msg) != DLF_OK)
+    return fail(r, DLF_ERR_PARSE, "%s", msg);
   return DLF_OK;
 }
 
@@ -397,7 +355,7 @@ static dlf_status read_target(const reader *r, const cJSON *t, plan *p) {
   if (strcmp(kind->valuestring, "cpu") != 0 && !accel)
     return fail(r, DLF_ERR_UNSUPPORTED,
                 "target kind '%s' is not supported (\"cpu\" or \"accelerator\")",
-                shown(kind->valuestring, buf, sizeof buf));
+                dlf_json_shown(kind->valuestring, buf, sizeof buf));
   const cJSON *name = cJSON_GetObjectItemCaseSensitive(t, "name");
   if (accel != (name != NULL))
     return fail(r, DLF_ERR_PARSE, accel ? "an accelerator target needs a 'name'"

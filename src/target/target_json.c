@@ -66,15 +66,6 @@ static double field_get(const target_accel *a, const accel_field *f) {
 
 /* ------------------------------------------------------------ the reader -- */
 
-/* A string from the file, safe to quote in a one-line message: at most 64 bytes, control
- * characters and quotes replaced by '?'. */
-static const char *shown(const char *s, char *buf, size_t size) {
-  size_t i = 0, max = size - 4 < 64 ? size - 4 : 64;
-  for (; s[i] && i < max; i++)
-    buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == '\'' ? '?' : s[i];
-  strcpy(buf + i, s[i] ? "..." : "");
-  return buf;
-}
 
 static dlf_status DLF_PRINTF(3, 4) fail(const char *source, dlf_status code, const char *fmt, ...) {
   char msg[512];
@@ -110,28 +101,12 @@ static dlf_status get_int(const char *src, const cJSON *it, const char *field, i
   return DLF_OK;
 }
 
-/* Every key of obj must be one of allowed[] and appear once: a typo must not silently become
- * a default, and for a duplicate key cJSON would quietly use the first. */
+/* dlf_json_check_keys, failing as "<source>: ...". */
 static dlf_status check_keys(const char *src, const cJSON *obj, const char *where,
                              const char *const *allowed, int n_allowed) {
-  char buf[80], list[300] = "";
-  for (const cJSON *it = obj->child; it; it = it->next) {
-    int k = 0;
-    while (k < n_allowed && strcmp(it->string, allowed[k]) != 0)
-      k++;
-    if (k == n_allowed) {
-      size_t used = 0;
-      for (int a = 0; a < n_allowed && used < sizeof list; a++)
-        used +=
-            (size_t)snprintf(list + used, sizeof list - used, "%s%s", a ? ", " : "", allowed[a]);
-      return fail(src, DLF_ERR_PARSE, "unknown key '%s' in %s (expected %s)",
-                  shown(it->string, buf, sizeof buf), where, list);
-    }
-    for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
-      if (strcmp(prev->string, it->string) == 0)
-        return fail(src, DLF_ERR_PARSE, "key '%s' appears twice in %s",
-                    shown(it->string, buf, sizeof buf), where);
-  }
+  char msg[512];
+  if (dlf_json_check_keys(obj, where, allowed, n_allowed, msg, sizeof msg) != DLF_OK)
+    return fail(src, DLF_ERR_PARSE, "%s", msg);
   return DLF_OK;
 }
 
@@ -145,12 +120,12 @@ static dlf_status read_name(const char *src, const cJSON *it, target *t) {
   if (n == 0) return fail(src, DLF_ERR_INVALID_ARG, "name must not be empty");
   if (n >= TARGET_NAME_MAX)
     return fail(src, DLF_ERR_INVALID_ARG, "name '%s' is %zu bytes long (at most %d)",
-                shown(s, buf, sizeof buf), n, TARGET_NAME_MAX - 1);
+                dlf_json_shown(s, buf, sizeof buf), n, TARGET_NAME_MAX - 1);
   for (size_t i = 0; i < n; i++)
     if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
       return fail(src, DLF_ERR_INVALID_ARG,
                   "name '%s' has a control character (byte 0x%02x at offset %zu)",
-                  shown(s, buf, sizeof buf), (unsigned char)s[i], i);
+                  dlf_json_shown(s, buf, sizeof buf), (unsigned char)s[i], i);
   memcpy(t->name, s, n + 1);
   return DLF_OK;
 }
@@ -283,7 +258,7 @@ static dlf_status read_target(const char *src, const cJSON *root, target *t) {
     t->kind = TARGET_CPU;
   else
     return fail(src, DLF_ERR_INVALID_ARG, "kind must be \"accelerator\" or \"cpu\", got '%s'",
-                shown(kind->valuestring, buf, sizeof buf));
+                dlf_json_shown(kind->valuestring, buf, sizeof buf));
 
   int64_t cores;
   const cJSON *cores_it = cJSON_GetObjectItemCaseSensitive(root, "cores");

@@ -120,32 +120,13 @@ static dlf_status check_header(const reader *r, const profile *p) {
 
 /* ------------------------------------------------------------ the reader -- */
 
-/* A string from the file, made safe to quote in a one-line message. */
-static const char *shown(const char *s, char *buf, size_t size) {
-  size_t i = 0, max = size - 4 < 64 ? size - 4 : 64;
-  for (; s[i] && i < max; i++)
-    buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == '\'' ? '?' : s[i];
-  strcpy(buf + i, s[i] ? "..." : "");
-  return buf;
-}
 
-/* Every key of obj must be one of allowed[] and appear once: a typo must not silently
- * become a default, and for a duplicate key cJSON would quietly use the first. */
+/* dlf_json_check_keys, failing in this reader's words. */
 static dlf_status check_keys(const reader *r, const cJSON *obj, const char *where,
                              const char *const *allowed, int n_allowed) {
-  char buf[80];
-  for (const cJSON *it = obj->child; it; it = it->next) {
-    int k = 0;
-    while (k < n_allowed && strcmp(it->string, allowed[k]) != 0)
-      k++;
-    if (k == n_allowed)
-      return fail(r, DLF_ERR_PARSE, "unknown key '%s' in %s", shown(it->string, buf, sizeof buf),
-                  where);
-    for (const cJSON *prev = obj->child; prev != it; prev = prev->next)
-      if (strcmp(prev->string, it->string) == 0)
-        return fail(r, DLF_ERR_PARSE, "key '%s' appears twice in %s",
-                    shown(it->string, buf, sizeof buf), where);
-  }
+  char msg[512];
+  if (dlf_json_check_keys(obj, where, allowed, n_allowed, msg, sizeof msg) != DLF_OK)
+    return fail(r, DLF_ERR_PARSE, "%s", msg);
   return DLF_OK;
 }
 
@@ -223,7 +204,7 @@ static dlf_status read_sample(const reader *r, const cJSON *obj, profile_sample 
                 dlf_json_what(op, buf, sizeof buf));
   if (!op_known(op->valuestring))
     return fail(r, DLF_ERR_PARSE, "'op': unknown op '%s' (expected conv, dwconv, pool or gemm)",
-                shown(op->valuestring, buf, sizeof buf));
+                dlf_json_shown(op->valuestring, buf, sizeof buf));
   strcpy(s->op, op->valuestring); /* a known name: fits */
   DLF_TRY(get_int(r, obj, "h", 1, PROFILE_MAX_DIM, &s->h));
   DLF_TRY(get_int(r, obj, "w", 1, PROFILE_MAX_DIM, &s->w));
@@ -243,28 +224,11 @@ static dlf_status read_sample(const reader *r, const cJSON *obj, profile_sample 
 }
 
 static dlf_status read_fingerprint(const reader *r, const cJSON *t, uint64_t *out) {
-  char buf[80];
+  char msg[256];
   const cJSON *it;
   DLF_TRY(get(r, t, "fingerprint", "'target'", &it));
-  const char *s = cJSON_IsString(it) ? it->valuestring : NULL;
-  bool ok = s && strlen(s) == 16;
-  uint64_t v = 0;
-  for (int i = 0; ok && i < 16; i++) {
-    char c = s[i];
-    int d = c >= '0' && c <= '9'   ? c - '0'
-            : c >= 'a' && c <= 'f' ? c - 'a' + 10
-            : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                   : -1;
-    ok = d >= 0;
-    v = v << 4 | (uint64_t)(d & 15);
-  }
-  if (!ok && s)
-    return fail(r, DLF_ERR_PARSE, "'fingerprint' must be 16 hex digits, got '%s'",
-                shown(s, buf, sizeof buf));
-  if (!ok)
-    return fail(r, DLF_ERR_PARSE, "'fingerprint' must be a string of 16 hex digits, got %s",
-                dlf_json_what(it, buf, sizeof buf));
-  *out = v;
+  if (dlf_json_fingerprint(it, out, msg, sizeof msg) != DLF_OK)
+    return fail(r, DLF_ERR_PARSE, "%s", msg);
   return DLF_OK;
 }
 
@@ -285,7 +249,7 @@ static dlf_status read_target(const reader *r, const cJSON *root, profile *p) {
     p->target_kind = TARGET_ACCEL;
   else
     return fail(r, DLF_ERR_PARSE, "target 'kind' must be \"cpu\" or \"accelerator\", got '%s'",
-                shown(kind, buf, sizeof buf));
+                dlf_json_shown(kind, buf, sizeof buf));
   return read_fingerprint(r, t, &p->target_fingerprint);
 }
 
