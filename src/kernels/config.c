@@ -125,10 +125,9 @@ static void build(void) {
   fill(KERN_ISA_AVX512, KERN_SGEMM_AVX512_MR, KERN_SGEMM_AVX512_NR, kern_sgemm_ukernel_avx512, cpu);
   fill_nhwc(KERN_ISA_GENERIC, kern_dwconv2d_nhwc_generic, kern_maxpool2d_nhwc_generic,
             kern_avgpool2d_nhwc_generic, kern_global_avgpool_nhwc_generic, cpu);
-  /* AVX2 average pools: the generic C (SSE2-vectorized by the compiler, see
-   * pool_nhwc_generic.c); max pool has its own (squeezenet1_0 spends ~10% of its time there). */
+  /* every ISA's pools: pool_body.h over its SIMD vocabulary */
   fill_nhwc(KERN_ISA_AVX2, kern_dwconv2d_nhwc_avx2, kern_maxpool2d_nhwc_avx2,
-            kern_avgpool2d_nhwc_generic, kern_global_avgpool_nhwc_generic, cpu);
+            kern_avgpool2d_nhwc_avx2, kern_global_avgpool_nhwc_avx2, cpu);
   fill_nhwc(KERN_ISA_AVX512, kern_dwconv2d_nhwc_avx512, kern_maxpool2d_nhwc_avx512,
             kern_avgpool2d_nhwc_avx512, kern_global_avgpool_nhwc_avx512, cpu);
   fill_winograd(KERN_ISA_GENERIC, kern_winograd_f43_input_generic, kern_winograd_f43_output_generic,

@@ -409,6 +409,10 @@ void kern_global_avgpool_nhwc_generic(int64_t HW, int64_t C, const float *x, ptr
                                       float *y);
 void kern_maxpool2d_nhwc_avx2(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
                               int64_t oh1);
+void kern_avgpool2d_nhwc_avx2(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
+                              int64_t oh1);
+void kern_global_avgpool_nhwc_avx2(int64_t HW, int64_t C, const float *x, ptrdiff_t x_stride,
+                                   float *y);
 void kern_maxpool2d_nhwc_avx512(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
                                 int64_t oh1);
 void kern_avgpool2d_nhwc_avx512(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
