@@ -1,21 +1,34 @@
 /* eltwise_body.h — the elementwise kernels (y = act(a + b (+ r)), y = act(a * b (+ r)),
- * y = act(x)) written once over a small vector vocabulary; included by eltwise_<isa>.c.
- *
- * The includer defines EL_VL (floats per vector), el_vec, EL_NAME(stem) (the ISA suffix), and
- * inline el_load, el_store, el_set1, el_add, el_mul, el_div, el_max, el_min (the last two
- * return the SECOND operand when either is NaN, like maxps/minps), el_ge0_select(x, a, b)
- * (x >= 0 ? a : b; false for NaN) and el_exp(x) (expf within ~2 ulp; +inf above ~88.72, NaN
- * for NaN; values that would be subnormal may flush to 0). The ragged end of an array runs
- * through the same vector code on a zero-padded copy, so every element of an array sees the
- * same arithmetic whatever its position.
+ * y = act(x)) written once over the SIMD vocabulary: include after exactly one simd_<isa>.h
+ * (eltwise_<isa>.c). The ragged end of an array runs through the same vector code on a
+ * zero-padded copy, so every element of an array sees the same arithmetic whatever its
+ * position.
  *
  * Each activation matches ir_act_apply (src/ir/graph.c) operation for operation (x / 6 is a
  * true division, p0 * x + p1 is not fused), so results are bit-equal to the reference except
- * sigmoid and silu (a vector exp, not libm's expf: ~1e-7 relative), erf and gelu (the SIMD
- * vocabulary's simd_erf on avx2/avx512: ~2e-7 absolute); tanh and sqrt are libm's, per element.
- * The includer also defines el_erf. */
+ * sigmoid and silu (simd_exp_fast, not libm's expf: ~1e-7 relative) and erf and gelu (simd_erf:
+ * ~2e-7 absolute); tanh and sqrt are libm's, per element. */
 #include <math.h>
 #include <string.h>
+
+/* The kernels' names for the vocabulary (max / min return the SECOND operand when either is
+ * NaN, like maxps / minps; el_ge0_select is false for NaN). */
+#define EL_VL SIMD_VL
+#define EL_NAME(stem) SIMD_NAME(stem)
+typedef simd_f32 el_vec;
+static inline el_vec el_load(const float *p) { return simd_load(p); }
+static inline void el_store(float *p, el_vec v) { simd_store(p, v); }
+static inline el_vec el_set1(float f) { return simd_set1(f); }
+static inline el_vec el_add(el_vec a, el_vec b) { return simd_add(a, b); }
+static inline el_vec el_mul(el_vec a, el_vec b) { return simd_mul(a, b); }
+static inline el_vec el_div(el_vec a, el_vec b) { return simd_div(a, b); }
+static inline el_vec el_max(el_vec a, el_vec b) { return simd_max(a, b); }
+static inline el_vec el_min(el_vec a, el_vec b) { return simd_min(a, b); }
+static inline el_vec el_ge0_select(el_vec x, el_vec a, el_vec b) {
+  return simd_select(simd_cmp_ge(x, simd_zero()), a, b);
+}
+static inline el_vec el_exp(el_vec x) { return simd_exp_fast(x); }
+static inline el_vec el_erf(el_vec x) { return simd_erf(x); }
 
 KERN_INLINE el_vec el_act(const int OP, el_vec x, float p0,
                                                            float p1) {
