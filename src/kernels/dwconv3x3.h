@@ -21,6 +21,11 @@
  * Every loop over taps, pixels and columns is unrolled with constant bounds so the
  * accumulators and weights stay in registers. */
 
+/* Pin v to a register (one load, not one folded into each FMA that uses it). */
+#ifndef DW_KEEP
+#define DW_KEEP(v) __asm__("" : "+" DW_REG(v))
+#endif
+
 /* The epilogue of one output vector: (accumulate) + bias + residual, then the activation. */
 KERN_INLINE dw_vec dw_epilogue(const kern_epilogue *e, dw_vec r,
                                                                 float *yo, const float *ro,
@@ -86,7 +91,7 @@ dw3_block(const int NP, const int S, const bool FULL, const dw3_args *a, const d
       dw_vec v = dw_load(xr + col * xs, m, FULL);
       /* Keep v in a register: GCC otherwise folds the load into each of the up-to-3 FMAs
        * that use it (3 loads instead of 1; the kernel then runs at the load rate). */
-      __asm__("" : "+" DW_REG(v));
+      DW_KEEP(v);
 #pragma GCC unroll 16
       for (int q = 0; q < NP; q++) {
         const int kj = col - q * S;

@@ -42,7 +42,7 @@ KERN_INLINE void dwk_block(const int K, const int NP, const int S, const bool FU
     for (int col = 0; col < NCOL; col++) {
       if (NP == 1 && (col < kj0 || col >= kj1)) continue;
       dw_vec v = dw_load(xr + col * xs, m, FULL);
-      __asm__("" : "+" DW_REG(v)); /* one load, not one folded into each FMA (dwconv3x3.h) */
+      DW_KEEP(v); /* one load, not one folded into each FMA (dwconv3x3.h) */
 #pragma GCC unroll 16
       for (int q = 0; q < NP; q++) {
         const int kj = col - q * S;

@@ -89,15 +89,17 @@ if [ -f "$tmp/readme_c11.out" ] && cmp -s "$tmp/readme_c11.out" "$tmp/readme_cxx
 else
   bad readme_examples_agree "C, C++ and static builds printed different results"
 fi
-if ldd "$tmp/readme_c11" | grep -q "$prefix/lib/libdlfusion.so.0"; then
+# (output captured first: under pipefail, grep -q quitting early can fail ldd with SIGPIPE)
+linked=$(ldd "$tmp/readme_c11")
+if grep -qF "$prefix/lib/libdlfusion.so.0" <<<"$linked"; then
   ok readme_c11_uses_installed_library
 else
-  bad readme_c11_uses_installed_library "$(ldd "$tmp/readme_c11" | grep dlfusion)"
+  bad readme_c11_uses_installed_library "$(grep dlfusion <<<"$linked")"
 fi
 
 # The CLI and its man page.
 if [ "$("$prefix/bin/dlfusion" --version)" = "dlfusion $version" ] ||
-  "$prefix/bin/dlfusion" --version | grep -q "$version"; then
+  grep -qF "$version" <<<"$("$prefix/bin/dlfusion" --version)"; then
   ok cli_version
 else
   bad cli_version "$("$prefix/bin/dlfusion" --version 2>&1)"
