@@ -11,8 +11,9 @@ usage: bench/kern_ab.sh BENCH [--base REV] [--out DIR] [-- ARGS...]
   BENCH  dwconv  (bench/dwconv_bench.c; baseline: src/kernels/dwconv_{avx2,avx512}.c at REV)
          maxpool (bench/maxpool_bench.c; baseline: src/kernels/pool_nhwc_{generic,avx512}.c at REV)
 Compiles src/kernels/*.c and src/core/*.c of the working tree (only those: the benchmark does not
-depend on the rest of the library), the baseline files from 'git show REV:path' with their
-kern_* symbols renamed to base_*, and the benchmark; then runs it with ARGS.
+depend on the rest of the library), the baseline files from 'git show REV:path' (with the
+kernel headers of REV but kernels.h) with their kern_* symbols renamed to base_*, and the
+benchmark; then runs it with ARGS.
 Default REV: HEAD. Default DIR: /tmp/dlf_kern_ab.
 USAGE
 }
@@ -63,12 +64,18 @@ for f in "$ROOT"/src/kernels/*.c "$ROOT"/src/core/*.c; do
 done
 DEFS=()
 for s in "${RENAME[@]}"; do DEFS+=("-D$s=base_${s#kern_}"); done
+# The kernel families are bodies in headers (dwconv_body.h, simd_*.h, ...) included by thin
+# <family>_<isa>.c files: the baseline takes src/kernels/*.h at REV too (found first on its
+# include path), except kernels.h, whose structs the benchmark passes across both builds.
+rm -rf "$OUT/base_inc" && mkdir -p "$OUT/base_inc/kernels"
+git -C "$ROOT" ls-tree --name-only "$REV" src/kernels/ | grep '\.h$' | grep -v '/kernels\.h$' |
+  while read -r h; do git -C "$ROOT" show "$REV:$h" >"$OUT/base_inc/kernels/$(basename "$h")"; done
 for f in "${BASE_FILES[@]}"; do
   src="$OUT/base/$(basename "$f")"
   git -C "$ROOT" show "$REV:$f" >"$src"
   o="${src%.c}.o"
   # shellcheck disable=SC2046
-  "$CC" "${CFLAGS[@]}" $(flags_for "$f") "${DEFS[@]}" -c "$src" -o "$o"
+  "$CC" -I"$OUT/base_inc" "${CFLAGS[@]}" $(flags_for "$f") "${DEFS[@]}" -c "$src" -o "$o"
   OBJS+=("$o")
 done
 "$CC" "${CFLAGS[@]}" "$HERE/${BENCH}_bench.c" "${OBJS[@]}" -lcjson -lm -lpthread -o "$OUT/${BENCH}_bench"
