@@ -70,10 +70,52 @@ static inline __attribute__((always_inline)) void tile(const int ROWS, int nr, i
   }
 }
 
+/* A panel with at most 16 live columns (N's last panel when N % 32 is 1..16: 48, 80, 144, ...
+ * channels): one accumulator per row, so the zero half of the panel costs no FMAs. */
+static inline __attribute__((always_inline)) void tile_half(const int ROWS, int nr, int64_t kc,
+                                                            const float *a, ptrdiff_t lda,
+                                                            const float *b, float *c,
+                                                            ptrdiff_t ldc,
+                                                            const kern_tile_epilogue *e) {
+  __m512 acc[MR];
+#pragma GCC unroll 16
+  for (int r = 0; r < ROWS; r++)
+    acc[r] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < kc; k++) {
+    const __m512 b0 = _mm512_loadu_ps(b + k * NR);
+#pragma GCC unroll 16
+    for (int r = 0; r < ROWS; r++)
+      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(a[r * lda + k]), b0, acc[r]);
+  }
+  const __mmask16 m0 = nr >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nr) - 1);
+#pragma GCC unroll 16
+  for (int r = 0; r < ROWS; r++) {
+    float *crow = c + r * ldc;
+    _mm512_mask_storeu_ps(crow, m0, epilogue(e, acc[r], m0, r, 0, crow));
+  }
+}
+
 void kern_sgemm_ukernel_avx512(int mr, int nr, int64_t kc, const float *a, ptrdiff_t lda,
                                const float *b_panel, float *c, ptrdiff_t ldc,
                                const kern_tile_epilogue *epi) {
   /* One case per row count so that each tile() is compiled with a constant ROWS. */
+  if (nr <= 16) {
+    switch (mr) {
+    case 1: tile_half(1, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 2: tile_half(2, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 3: tile_half(3, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 4: tile_half(4, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 5: tile_half(5, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 6: tile_half(6, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 7: tile_half(7, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 8: tile_half(8, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 9: tile_half(9, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 10: tile_half(10, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 11: tile_half(11, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 12: tile_half(12, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    default: return;
+    }
+  }
   switch (mr) {
   case 1: tile(1, nr, kc, a, lda, b_panel, c, ldc, epi); break;
   case 2: tile(2, nr, kc, a, lda, b_panel, c, ldc, epi); break;
