@@ -1,5 +1,5 @@
 /* gemm_shape.c — single-thread kern_sgemm time (thread CPU time, median of 31 x 20 calls) on
- * one M x N x K shape with a ReLU epilogue, AVX-512 path: the shape of one 1x1 convolution
+ * one M x N x K shape with a ReLU epilogue, on the AVX-512 path (or the ISA named 4th): the shape of one 1x1 convolution
  * (M = pixels, N = output channels, K = input channels). For an A/B of two trees, link it
  * against each tree's libdlfusion.a and alternate the two binaries:
  *   gcc -O2 -std=c11 -D_GNU_SOURCE -Iinclude -Isrc bench/gemm_shape.c build/libdlfusion.a \
@@ -22,14 +22,16 @@ static int cmp(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: gemm_shape M N K\n");
+  if (argc != 4 && argc != 5) {
+    fprintf(stderr, "usage: gemm_shape M N K [generic|avx2|avx512]\n");
     return 2;
   }
   const int64_t M = atoll(argv[1]), N = atoll(argv[2]), K = atoll(argv[3]);
-  const kern_config *cfg = kern_config_for_isa(KERN_ISA_AVX512);
+  kern_isa isa = KERN_ISA_AVX512;
+  if (argc == 5) isa = argv[4][0] == 'g' ? KERN_ISA_GENERIC : argv[4][4] == '2' ? KERN_ISA_AVX2 : isa;
+  const kern_config *cfg = kern_config_for_isa(isa);
   if (!cfg || M < 1 || N < 1 || K < 1) {
-    fprintf(stderr, "gemm_shape: no AVX-512 on this CPU, or a bad shape\n");
+    fprintf(stderr, "gemm_shape: this CPU cannot run that ISA, or a bad shape\n");
     return 1;
   }
   float *A = malloc(sizeof(float) * (size_t)(M * K)), *B = malloc(sizeof(float) * (size_t)(K * N));

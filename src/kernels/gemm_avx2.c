@@ -74,10 +74,52 @@ static inline __attribute__((always_inline)) void tile(const int ROWS, int nr, i
   }
 }
 
+/* A panel with at most 8 live columns (N % 16 in 1..8): one accumulator per row, so the zero
+ * half of the panel costs no FMAs (as gemm_avx512.c's tile_half). */
+static inline __attribute__((always_inline)) void tile_half(const int ROWS, int nr, int64_t kc,
+                                                            const float *a, ptrdiff_t lda,
+                                                            const float *b, float *c,
+                                                            ptrdiff_t ldc,
+                                                            const kern_tile_epilogue *e) {
+  __m256 acc[MR];
+#pragma GCC unroll 8
+  for (int r = 0; r < ROWS; r++)
+    acc[r] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_loadu_ps(b + k * NR);
+#pragma GCC unroll 8
+    for (int r = 0; r < ROWS; r++)
+      acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + r * lda + k), b0, acc[r]);
+  }
+  const int full = nr == 8;
+  const __m256i m0 =
+      _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+#pragma GCC unroll 8
+  for (int r = 0; r < ROWS; r++) {
+    float *crow = c + r * ldc;
+    const __m256 v0 = epilogue(e, acc[r], m0, full, r, 0, crow);
+    if (full)
+      _mm256_storeu_ps(crow, v0);
+    else
+      _mm256_maskstore_ps(crow, m0, v0);
+  }
+}
+
 void kern_sgemm_ukernel_avx2(int mr, int nr, int64_t kc, const float *a, ptrdiff_t lda,
                              const float *b_panel, float *c, ptrdiff_t ldc,
                              const kern_tile_epilogue *epi) {
   /* One case per row count so that each tile() is compiled with a constant ROWS. */
+  if (nr <= 8) {
+    switch (mr) {
+    case 1: tile_half(1, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 2: tile_half(2, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 3: tile_half(3, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 4: tile_half(4, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 5: tile_half(5, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    case 6: tile_half(6, nr, kc, a, lda, b_panel, c, ldc, epi); return;
+    default: return;
+    }
+  }
   switch (mr) {
   case 1: tile(1, nr, kc, a, lda, b_panel, c, ldc, epi); break;
   case 2: tile(2, nr, kc, a, lda, b_panel, c, ldc, epi); break;
