@@ -36,17 +36,10 @@ static inline dw_vec dw_max(dw_vec a, dw_vec b) { return simd_max(a, b); }
 static inline dw_vec dw_min(dw_vec a, dw_vec b) { return simd_min(a, b); }
 static inline dw_mask dw_mask_for(int n) { return simd_tail(n); }
 
-/* What one block needs besides its shape (kept in a struct to keep block() readable). */
-typedef struct dw_args {
-  const kern_conv2d_params *p;
-  const float *x, *w;
-  float *y;
-  const float *res; /* residual image or NULL */
-  ptrdiff_t xs, ys, ldr;
-  const kern_epilogue *epi;
-} dw_args;
-
 #include "kernels/dwconv3x3.h"
+
+/* What one block needs besides its shape: the register-blocked kernels' arguments. */
+typedef dw3_args dw_args;
 
 /* NVEC channel vectors from c0 (the last one partial unless FULL, lanes mlast) of NPIX output
  * pixels from (oh, ow), sharing the taps [ki0, ki1) x [kj0, kj1). NVEC, NPIX and FULL are
@@ -79,7 +72,7 @@ KERN_INLINE void block(const int NVEC, const int NPIX, const bool FULL, const dw
       }
     }
   }
-  const kern_epilogue *e = a->epi;
+  const kern_epilogue *e = a->e;
 #pragma GCC unroll 2
   for (int q = 0; q < NPIX; q++) {
     const int64_t pix = oh * p->OW + ow + q;
@@ -127,16 +120,7 @@ void SIMD_NAME(kern_dwconv2d_nhwc)(const kern_conv2d_params *p, const float *x,
   if (!epi) epi = &none;
   if (dw3x3_run(p, x, packed_w, y, oh0, oh1, epi)) return;
   if (dwk_run(p, x, packed_w, y, oh0, oh1, epi)) return;
-  const int64_t C = p->C;
-  const dw_args a = {.p = p,
-                     .x = x,
-                     .w = packed_w,
-                     .y = y,
-                     .res = epi->residual,
-                     .xs = p->x_stride ? p->x_stride : C,
-                     .ys = p->y_stride ? p->y_stride : C,
-                     .ldr = epi->ldr ? epi->ldr : C,
-                     .epi = epi};
+  const dw_args a = dw3_args_of(p, x, packed_w, y, epi);
   if (oh0 < 0) oh0 = 0;
   if (oh1 > p->OH) oh1 = p->OH;
   for (int64_t oh = oh0; oh < oh1; oh++) {

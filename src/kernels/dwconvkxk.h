@@ -1,8 +1,8 @@
 /* dwconvkxk.h — the register-blocked KxK depthwise NHWC kernel for K = 5 and 7 (MnasNet's and
  * EfficientNet's 5x5, ConvNeXt's 7x7; stride 1 or 2, dilation 1), the loop of dwconv3x3.h with
  * the kernel size a constant: included after dwconv3x3.h (its vocabulary and dw_epilogue) by
- * dwconv_avx2.c / dwconv_avx512.c (their dw_args and pixels() too), which call dwk_run() after
- * dw3x3_run().
+ * dwconv_body.h (its pixels(), the general path over the same arguments), which calls dwk_run()
+ * after dw3x3_run().
  *
  * One channel vector of one output row is swept in blocks of DW_NP pixels; per kernel row, its
  * K weights are loaded into registers (K * K would not fit beside the accumulators) and each of
@@ -11,16 +11,14 @@
  * where the general path (dwconv_<isa>.c's block) loads an input per FMA. Registers: DW_NP
  * accumulators + K weights + one input (avx512: 8 + 7 + 1 of 32; avx2: 4 + 7 + 1 of 16).
  * The border columns (whose window crosses the left / right padding) run through the
- * includer's general path, pixels(1, ...) over dw_args, whose 4 channel vectors per pixel keep
+ * includer's general path, pixels(1, ...), whose 4 channel vectors per pixel keep
  * 4 FMA chains in flight where one pixel of this kernel would have 1: on 7x7 maps with K = 7
  * nearly every column is a border one (kern_ab.sh: 0.6x on avx2 before this split). */
-
-typedef dw3_args dwk_args;
 
 /* NP output pixels (ow .. ow+NP-1) of row oh, channels [c0, c0 + DW_VL) (lanes m), kernel rows
  * [ki0, ki1), kernel columns [kj0, kj1) (all K unless NP == 1 at a border). */
 KERN_INLINE void dwk_block(const int K, const int NP, const int S, const bool FULL,
-                           const dwk_args *a, dw_vec bias, int64_t c0, dw_mask m, int64_t oh,
+                           const dw3_args *a, dw_vec bias, int64_t c0, dw_mask m, int64_t oh,
                            int64_t ow, int64_t ki0, int64_t ki1, int64_t kj0, int64_t kj1) {
   const kern_conv2d_params *p = a->p;
   const ptrdiff_t xs = a->xs;
@@ -59,7 +57,7 @@ KERN_INLINE void dwk_block(const int K, const int NP, const int S, const bool FU
   }
 }
 
-KERN_INLINE void dwk_pixels(const int K, const int NP, const int S, const dwk_args *a, int64_t oh,
+KERN_INLINE void dwk_pixels(const int K, const int NP, const int S, const dw3_args *a, int64_t oh,
                             int64_t ow, int64_t ki0, int64_t ki1, int64_t kj0, int64_t kj1) {
   const int64_t C = a->p->C;
   const float *bias_n = a->e->bias_n;
@@ -76,8 +74,7 @@ KERN_INLINE void dwk_pixels(const int K, const int NP, const int S, const dwk_ar
   }
 }
 
-KERN_INLINE void dwk_rows(const int K, const int S, const dwk_args *a, const dw_args *g,
-                          int64_t oh0, int64_t oh1) {
+KERN_INLINE void dwk_rows(const int K, const int S, const dw3_args *a, int64_t oh0, int64_t oh1) {
   const kern_conv2d_params *p = a->p;
   /* Interior columns [ow_lo, ow_hi): the whole K-wide window lies inside [0, W). */
   int64_t ow_lo = (p->pad_l + S - 1) / S;
@@ -91,7 +88,7 @@ KERN_INLINE void dwk_rows(const int K, const int S, const dwk_args *a, const dw_
     for (; ow < ow_lo; ow++) {
       int64_t kj0, kj1;
       kern_tap_range(ow, S, p->pad_l, 1, K, 0, p->W, &kj0, &kj1);
-      pixels(1, g, oh, ow, ki0, ki1, kj0, kj1);
+      pixels(1, a, oh, ow, ki0, ki1, kj0, kj1);
     }
     for (; ow + DW_NP <= ow_hi; ow += DW_NP)
       dwk_pixels(K, DW_NP, S, a, oh, ow, ki0, ki1, 0, K);
@@ -108,7 +105,7 @@ KERN_INLINE void dwk_rows(const int K, const int S, const dwk_args *a, const dw_
     for (; ow < p->OW; ow++) {
       int64_t kj0, kj1;
       kern_tap_range(ow, S, p->pad_l, 1, K, 0, p->W, &kj0, &kj1);
-      pixels(1, g, oh, ow, ki0, ki1, kj0, kj1);
+      pixels(1, a, oh, ow, ki0, ki1, kj0, kj1);
     }
   }
 }
@@ -119,18 +116,16 @@ static bool dwk_run(const kern_conv2d_params *p, const float *x, const float *pa
   if (p->kh != p->kw || (p->kh != 5 && p->kh != 7) || p->dh != 1 || p->dw != 1 ||
       p->sh != p->sw || (p->sh != 1 && p->sh != 2))
     return false;
-  const dwk_args a = dw3_args_of(p, x, packed_w, y, e);
-  const dw_args g = {.p = p, .x = x, .w = packed_w, .y = y, .res = a.res, .xs = a.xs,
-                     .ys = a.ys, .ldr = a.ldr, .epi = e};
+  const dw3_args a = dw3_args_of(p, x, packed_w, y, e);
   if (oh0 < 0) oh0 = 0;
   if (oh1 > p->OH) oh1 = p->OH;
   if (p->kh == 5 && p->sh == 1)
-    dwk_rows(5, 1, &a, &g, oh0, oh1);
+    dwk_rows(5, 1, &a, oh0, oh1);
   else if (p->kh == 5)
-    dwk_rows(5, 2, &a, &g, oh0, oh1);
+    dwk_rows(5, 2, &a, oh0, oh1);
   else if (p->sh == 1)
-    dwk_rows(7, 1, &a, &g, oh0, oh1);
+    dwk_rows(7, 1, &a, oh0, oh1);
   else
-    dwk_rows(7, 2, &a, &g, oh0, oh1);
+    dwk_rows(7, 2, &a, oh0, oh1);
   return true;
 }

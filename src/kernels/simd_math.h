@@ -11,6 +11,20 @@
  *   simd_erf(x)      erf within ~2e-7 absolute (and ~3 ulp relative where |x| < 0.5);
  *                    +-1 at +-inf, NaN for NaN, -0 for -0 */
 
+/* e^r for r = x - k ln 2 (ln 2 in two parts, Cody-Waite): Cephes' degree-7 expf polynomial,
+ * accurate on |r| <= ln(2)/2; the part simd_exp and simd_exp_fast share. */
+static inline simd_f32 simd_exp_reduced(simd_f32 x, simd_f32 k) {
+  simd_f32 r = simd_fnma(k, simd_set1(0.693359375f), x);
+  r = simd_fnma(k, simd_set1(-2.12194440e-4f), r);
+  simd_f32 p = simd_set1(1.9875691500e-4f);
+  p = simd_fma(p, r, simd_set1(1.3981999507e-3f));
+  p = simd_fma(p, r, simd_set1(8.3334519073e-3f));
+  p = simd_fma(p, r, simd_set1(4.1665795894e-2f));
+  p = simd_fma(p, r, simd_set1(1.6666665459e-1f));
+  p = simd_fma(p, r, simd_set1(5.0000001201e-1f));
+  return simd_fma(p, simd_mul(r, r), simd_add(r, simd_set1(1.0f)));
+}
+
 /* e^x = 2^k e^r with k = round(x / ln 2) and r = x - k ln 2 (ln 2 in two parts, Cody-Waite,
  * so r is exact to ~1 ulp), e^r by Cephes' degree-7 expf polynomial on |r| <= ln(2)/2.
  * x is clamped to the normal results (the clamp puts x second in max/min, so a NaN passes
@@ -22,15 +36,7 @@ static inline simd_f32 simd_exp(simd_f32 x) {
   const simd_cmp over = simd_cmp_gt(x, hi), under = simd_cmp_lt(x, lo);
   x = simd_min(hi, simd_max(lo, x));
   simd_f32 k = simd_round(simd_mul(x, simd_set1(1.44269504088896341f)));
-  simd_f32 r = simd_fnma(k, simd_set1(0.693359375f), x);
-  r = simd_fnma(k, simd_set1(-2.12194440e-4f), r);
-  simd_f32 p = simd_set1(1.9875691500e-4f);
-  p = simd_fma(p, r, simd_set1(1.3981999507e-3f));
-  p = simd_fma(p, r, simd_set1(8.3334519073e-3f));
-  p = simd_fma(p, r, simd_set1(4.1665795894e-2f));
-  p = simd_fma(p, r, simd_set1(1.6666665459e-1f));
-  p = simd_fma(p, r, simd_set1(5.0000001201e-1f));
-  p = simd_fma(p, simd_mul(r, r), simd_add(r, simd_set1(1.0f)));
+  const simd_f32 p = simd_exp_reduced(x, k);
   const simd_f32 two = simd_select(simd_cmp_gt(k, simd_zero()), simd_set1(2.0f), simd_set1(1.0f));
   const simd_f32 y = simd_mul(simd_ldexp(p, simd_sub(k, simd_sub(two, simd_set1(1.0f)))), two);
   return simd_select(over, simd_set1(INFINITY), simd_select(under, simd_zero(), y));
@@ -46,15 +52,7 @@ static inline simd_f32 simd_exp_fast(simd_f32 x) {
   x = simd_min(hi, simd_max(simd_set1(-88.0f), x));
   simd_f32 k = simd_round(simd_mul(x, simd_set1(1.44269504088896341f)));
   k = simd_min(simd_set1(127.0f), simd_max(simd_set1(-126.0f), k));
-  simd_f32 r = simd_fnma(k, simd_set1(0.693359375f), x);
-  r = simd_fnma(k, simd_set1(-2.12194440e-4f), r);
-  simd_f32 p = simd_set1(1.9875691500e-4f);
-  p = simd_fma(p, r, simd_set1(1.3981999507e-3f));
-  p = simd_fma(p, r, simd_set1(8.3334519073e-3f));
-  p = simd_fma(p, r, simd_set1(4.1665795894e-2f));
-  p = simd_fma(p, r, simd_set1(1.6666665459e-1f));
-  p = simd_fma(p, r, simd_set1(5.0000001201e-1f));
-  p = simd_fma(p, simd_mul(r, r), simd_add(r, simd_set1(1.0f)));
+  const simd_f32 p = simd_exp_reduced(x, k);
   return simd_select(over, simd_set1(INFINITY), simd_ldexp(p, k));
 }
 
