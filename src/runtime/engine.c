@@ -23,12 +23,11 @@ void rt_engine_free(rt_engine *e) {
   if (!e) return;
   rt_pool_free(e->pool);
   for (int i = 0; i < e->n_steps; i++) {
-    free(e->steps[i].packed);
-    free(e->steps[i].bias_owned);
-    free(e->steps[i].fb_in_off);
-    free(e->steps[i].gidx);
-    free(e->steps[i].ridx);
-    free(e->steps[i].rw);
+    rt_step *s = &e->steps[i];
+    const rt_step_class *c = rt_step_class_of(s->kind);
+    if (c->release) c->release(s);
+    free(s->packed);
+    free(s->bias_owned);
   }
   for (int b = 0; b < e->n_blocks; b++) {
     free(e->blocks[b].rows);
@@ -178,25 +177,23 @@ static dlf_status compile_blocks(rt_engine *e, const plan *p, const int *layer_n
       s->layer = pb->layers[j];
       s->block = b;
       s->cores = pb->cores;
-      s->residual = -1;
-      bool ok = false;
-      DLF_TRY(rt_compile_step(e, n, s, pb->algo ? (int)pb->algo[j] : PLAN_ALGO_AUTO, &ok));
-      if (!ok) {
-        memset(s, 0, sizeof *s);
-        s->node = (int)(n - g->nodes), s->layer = pb->layers[j], s->block = b;
-        s->residual = -1;
-        int64_t f;
-        DLF_TRY(rt_compile_fallback(e, n, s, &f));
-        if (f > e->fb_floats) e->fb_floats = f;
-        e->n_fallback++;
-      }
+      const plan_algo algo = pb->algo ? pb->algo[j] : PLAN_ALGO_AUTO;
+      /* plan_check's own rule (a plan built in C may not have passed it): a class trusts
+       * that the plan's algorithm can run the node. */
+      char why[256];
+      if ((int)algo < 0 || algo >= PLAN_ALGO_COUNT || !plan_algo_supports(g, n, algo, why, sizeof why))
+        return ir_node_error(g, n, DLF_ERR_INVALID_ARG, "plan block %d: %s", b,
+                             (int)algo < 0 || algo >= PLAN_ALGO_COUNT ? "unknown algorithm" : why);
+      DLF_TRY(rt_compile_step(e, n, s, algo));
       if (exact_cores && s->kind != STEP_FALLBACK) s->cores = pb->cores;
       for (int o = 0; o < n->n_outputs; o++)
         if (n->outputs[o] >= 0) e->tensor_step[n->outputs[o]] = e->n_steps - 1;
     }
     if (blk->n == 1) {
       blk->cores = e->steps[blk->first].cores;
-      rt_choose_bands(e, &e->steps[blk->first], pb->tile_rows);
+      rt_step *s = &e->steps[blk->first];
+      const rt_step_class *c = rt_step_class_of(s->kind);
+      if (c->bands) c->bands(e, s, pb->tile_rows);
     }
   }
   for (int b = 0; b < e->n_blocks; b++)

@@ -36,15 +36,6 @@ typedef struct rt_engine_options {
   const plan *plan;
 } rt_engine_options;
 
-/* Algorithm of a step (a field so the tuner can later choose per layer). */
-typedef enum rt_algo {
-  RT_ALGO_NONE = 0, /* not a convolution-like step */
-  RT_ALGO_IM2COL,   /* im2col (or in-place 1x1) + packed SGEMM */
-  RT_ALGO_WINOGRAD, /* Winograd F(4x4,3x3): 3x3 stride 1, groups 1, C >= 8 */
-  RT_ALGO_DIRECT,   /* direct loops (depthwise conv, pooling) */
-  RT_ALGO_REFERENCE /* the op's reference function (fallback) */
-} rt_algo;
-
 /* The graph must be sorted, shape-inferred (passes applied or not) and outlive the engine. */
 dlf_status rt_engine_create(const ir_graph *g, const rt_engine_options *opts, rt_engine **out);
 void rt_engine_free(rt_engine *e);

@@ -28,9 +28,7 @@
 #include "core/cpu.h"
 #include "runtime/engine_internal.h"
 
-typedef struct span {
-  int64_t lo, hi;
-} span;
+typedef rt_span span;
 
 static bool span_empty(span a) { return a.lo >= a.hi; }
 
@@ -46,56 +44,32 @@ static span span_clip(span a, int64_t n) {
   return span_empty(a) ? (span){0, 0} : a;
 }
 
-/* Rows a step's kernel computes when asked for `r`: Winograd computes whole 4-row tiles
- * (aligned to row 0) and reads their inputs, though it writes only `r`. */
+/* Rows a step's kernel computes when asked for `r`: whole groups of row_align rows (aligned
+ * to row 0: Winograd's 4-row tiles), whose inputs it reads though it writes only `r`. */
 static span computed_rows(const rt_step *s, span r) {
-  if (span_empty(r)) return r;
-  if (s->kind == STEP_CONV && s->algo == RT_ALGO_WINOGRAD) {
-    r.lo = r.lo / 4 * 4;
-    r.hi = (r.hi + 3) / 4 * 4;
-  }
+  if (span_empty(r) || s->row_align <= 1) return r;
+  r.lo = r.lo / s->row_align * s->row_align;
+  r.hi = (r.hi + s->row_align - 1) / s->row_align * s->row_align;
   return r;
 }
 
-static bool windowed(const rt_step *s) {
-  return s->kind == STEP_CONV || s->kind == STEP_DWCONV || s->kind == STEP_MAXPOOL ||
-         s->kind == STEP_AVGPOOL;
-}
-
 /* Rows of input slot k (slot n_inputs = the residual) that step s reads to compute output
- * rows r. Slot 0 of a conv/pool is read through its window; every other input is
- * row-aligned with the output. */
+ * rows r: what its class says (a window for convs and pools, one row for a channel vector),
+ * else the same rows. */
 static span input_rows(const rt_engine *e, const rt_step *s, int k, span r) {
   r = computed_rows(s, r);
   if (span_empty(r)) return (span){0, 0};
-  const ir_node *n = &e->g->nodes[s->node];
-  int t = rt_slot_tensor(n, k);
-  const int64_t H = e->g->tensors[t].dims[2];
-  /* A channel vector is one row that every output row reads. */
-  if (s->kind == STEP_CHAN_BINARY && k == s->vslot) return (span){0, 1};
-  if (k != 0 || !windowed(s)) return span_clip(r, H);
-  int64_t sh, pad, kh, dh;
-  if (s->kind == STEP_CONV || s->kind == STEP_DWCONV)
-    sh = s->cp.sh, pad = s->cp.pad_t, kh = s->cp.kh, dh = s->cp.dh;
-  else
-    sh = s->pp.sh, pad = s->pp.pad_t, kh = s->pp.kh, dh = s->pp.dh;
-  span in = {r.lo * sh - pad, (r.hi - 1) * sh - pad + (kh - 1) * dh + 1};
-  return span_clip(in, H);
+  const rt_step_class *c = rt_step_class_of(s->kind);
+  const int t = rt_slot_tensor(&e->g->nodes[s->node], k);
+  if (c->rows_in) r = c->rows_in(e, s, k, r);
+  return span_clip(r, e->g->tensors[t].dims[2]);
 }
 
+/* A step may be part of a multi-layer block when its class runs rows (rt_step_class.rows), the
+ * layer is row-local (plan_layer_row_local, the checker's own rule), its output is NHWC and
+ * every activation it reads is NHWC. */
 static bool fusable(const rt_engine *e, const rt_step *s) {
-  switch (s->kind) {
-  case STEP_CONV:
-  case STEP_DWCONV:
-  case STEP_MAXPOOL:
-  case STEP_AVGPOOL:
-  case STEP_BINARY:
-  case STEP_CHAN_BINARY:
-  case STEP_CHAN_GATHER:
-  case STEP_UNARY:
-  case STEP_CONCAT: break;
-  default: return false;
-  }
+  if (!rt_step_class_of(s->kind)->rows) return false;
   if (!e->nhwc[s->y] || !plan_layer_row_local(e->g, &e->g->nodes[s->node])) return false;
   const ir_node *n = &e->g->nodes[s->node];
   if (n->n_inputs + 1 > MAX_FUSED_SLOTS) return false;
@@ -234,13 +208,13 @@ dlf_status rt_fused_compile(rt_engine *e, rt_block *b, int64_t tile_rows) {
     return dlf_error(DLF_ERR_NOMEM, "%s: out of memory for a tile schedule", g->source);
   }
   if (h == 0) {
-    /* Winograd computes whole 4-row tiles: a band of 7 rows costs 8 rows (plus the inputs
-     * of 8), so blocks with a Winograd layer get heights in multiples of 4 (measured on
-     * SqueezeNet's fire modules at 2 cores: auto 7-row tiles ran 0.91x of unfused, 8-row
-     * tiles 1.07x). */
+    /* A step that computes whole groups of row_align rows (Winograd's 4-row tiles: a band
+     * of 7 rows costs 8 rows, plus the inputs of 8) gets heights in multiples of them
+     * (measured on SqueezeNet's fire modules at 2 cores: auto 7-row tiles ran 0.91x of
+     * unfused, 8-row tiles 1.07x). Alignments are 1 or 4: the largest is a multiple of all. */
     int64_t step = 1;
     for (int j = 0; j < m; j++)
-      if (S[j].kind == STEP_CONV && S[j].algo == RT_ALGO_WINOGRAD) step = 4;
+      if (S[j].row_align > step) step = S[j].row_align;
     const dlf_cpu_info *ci = dlf_cpu_info_get();
     int64_t budget = (ci->l2_bytes > 0 ? ci->l2_bytes : 1 << 20) / 2 / (int64_t)sizeof(float);
     int64_t want_tiles = b->cores > 1 ? (2 * b->cores + b->batch - 1) / b->batch : 1;
@@ -308,13 +282,11 @@ dlf_status rt_fused_run(rt_engine *e, const rt_block *b) {
   return rt_pool_run_grain(e->pool, b->cores, b->batch * b->tiles, 1, run_tiles, e);
 }
 
-/* Work of a step per output row (multiply-adds for convs, element visits otherwise). */
+/* Work of a step per output row (multiply-adds for convs, window visits for pools, element
+ * visits otherwise). */
 static double work_per_row(const rt_step *s) {
-  if (s->kind == STEP_CONV || s->kind == STEP_DWCONV)
-    return (double)s->row_floats * (double)(s->cp.kh * s->cp.kw * (s->cp.C / s->cp.groups));
-  if (s->kind == STEP_MAXPOOL || s->kind == STEP_AVGPOOL)
-    return (double)s->row_floats * (double)(s->pp.kh * s->pp.kw);
-  return (double)s->row_floats;
+  const rt_step_class *c = rt_step_class_of(s->kind);
+  return c->work_per_row ? c->work_per_row(s) : (double)s->row_floats;
 }
 
 static int64_t tensor_bytes(const ir_graph *g, int t) {

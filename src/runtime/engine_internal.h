@@ -1,107 +1,14 @@
-/* engine_internal.h — what the engine's files share (engine.c: create/run and blocks;
- * engine_compile.c: layers -> steps; engine_exec.c: step execution; engine_fused.c:
- * tiling of fused blocks). Not an interface: the layout of a compiled engine. */
+/* engine_internal.h — what the engine's files share (engine.c: create/run and blocks; step.h
+ * and the step_*.c files: the step classes, layers -> steps and their execution;
+ * engine_fused.c: tiling of fused blocks). Not an interface: the layout of a compiled engine. */
 #ifndef DLF_RUNTIME_ENGINE_INTERNAL_H
 #define DLF_RUNTIME_ENGINE_INTERNAL_H
 
 #include <stdlib.h>
 
 #include "runtime/engine.h"
-#include "kernels/chan_binary.h"
-#include "kernels/chan_norm.h"
+#include "runtime/step.h"
 #include "runtime/threadpool.h"
-
-typedef enum step_kind {
-  STEP_CONV,        /* kern_conv2d_nhwc / kern_winograd_f43 (groups >= 1) */
-  STEP_CONV_CSPLIT, /* kern_conv2d_nhwc on output-channel slices (groups == 1, unfused) */
-  STEP_DWCONV,      /* kern_dwconv2d_nhwc */
-  STEP_MAXPOOL,     /* kern_maxpool2d_nhwc */
-  STEP_AVGPOOL,     /* kern_avgpool2d_nhwc */
-  STEP_GAP,         /* kern_global_avgpool_nhwc */
-  STEP_GEMM,        /* kern_sgemm with packed B */
-  STEP_COPY,        /* layout-free reshape / identity: memcpy */
-  STEP_TO_NCHW,     /* reshape / flatten of an NHWC tensor to a non-NHWC one: transpose */
-  STEP_CONCAT,      /* channel concat of NHWC tensors */
-  STEP_CHAN_GATHER, /* channels picked per pixel: Slice / Gather on axis 1, channel shuffle */
-  STEP_BINARY,      /* same-shape Add / Mul (+ residual, act) */
-  STEP_CHAN_BINARY, /* NHWC tensor op per-channel vector or scalar (kern_chan_binary) */
-  STEP_UNARY,       /* elementwise activation */
-  STEP_RESIZE,      /* nearest / bilinear resize of H and W (Resize, Upsample) */
-  STEP_CHAN_NORM,   /* LayerNorm over each pixel's channels (kern_chan_norm) */
-  STEP_FALLBACK,    /* reference function on NCHW copies */
-} step_kind;
-
-/* A step with less work than this (multiply-adds, or element visits) runs on one thread:
- * waking a second worker costs ~1 us when it spins, and up to a scheduler time slice on a
- * loaded machine, either way more than such a step gains. The fusion plan overrides cores. */
-#define SMALL_STEP_WORK ((int64_t)1 << 20)
-
-/* Input slots (inputs + residual) of a step inside a fused block: run_tiles' views. A layer
- * with more (DenseNet's concats, up to 49 inputs) runs as a block of its own. */
-#define MAX_FUSED_SLOTS 17
-
-typedef struct rt_step {
-  int node;
-  int layer; /* plan layer index */
-  int block; /* index into engine->blocks */
-  step_kind kind;
-  rt_algo algo;
-  int cores; /* threads of this step's parallel region (unfused) */
-  int x, y;  /* main input / output tensor */
-  int residual;
-  /* Epilogue: what the kernel applies (kact) and what runs after it (post_act). */
-  kern_act kact;
-  float lo, hi;
-  ir_act post_act;
-  float p0, p1;
-  /* Conv / pool geometry, batch, floats per image. */
-  kern_conv2d_params cp;
-  kern_pool2d_params pp;
-  int64_t batch, x_img, y_img, bands, band_h;
-  int64_t csplits, csplit_w; /* STEP_CONV_CSPLIT: output-channel slices (multiples of nr) */
-  float *packed;             /* owned packed weights */
-  int64_t packed_floats;
-  const float *bias;
-  float *bias_owned;
-  /* Gemm: C[M,N] = A[M,K] * B + bias. */
-  int64_t M, N, K, panels;
-  /* Elementwise: element count; binary second input. */
-  int64_t numel;
-  int x2;
-  ir_op op;
-  /* Channel-broadcast binary: y = x OP v (or v OP x: the op is reversed). Input slot xslot is
-   * the NHWC tensor (s->x), slot vslot the vector: tensor s->x2 (vimg floats per image, 0 =
-   * one vector for the batch) or, when s->x2 < 0, the constant vconst. sstep 1 = one value
-   * per channel, 0 = a scalar. */
-  kern_chan_op chan_op;
-  int xslot, vslot, sstep;
-  int64_t vimg;
-  const float *vconst;
-  /* Channel gather: output channel c is input channel gidx[c] (owned, out C entries); when
-   * gcontig, input channels gidx[0] + c (a memcpy per pixel). */
-  int64_t *gidx;
-  bool gcontig;
-  /* Resize: per output row, then per output column, the two source rows / columns
-   * (ridx[2 * i], ridx[2 * i + 1]) and the weight of the second (rw[i]); rows first (OH
-   * entries), columns after (OW); owned. rlinear false: nearest (one source, a copy). */
-  int64_t *ridx;
-  float *rw;
-  bool rlinear;
-  /* Concat: inputs are the node's inputs. GAP: channel chunks per image. */
-  int64_t pixels, cchunks;
-  /* Fallback: scratch offsets (floats) of NCHW copies, -1 = use the tensor directly; owned,
-   * one per input slot (inputs, residual) then one per output (fb_out_off = fb_in_off +
-   * slots). */
-  int64_t *fb_in_off, *fb_out_off;
-  /* Row view of the (4-D NHWC) output: rows = H, floats per row = W * C. */
-  int64_t out_h, row_floats;
-  /* Fused blocks: the output lives in per-thread tile scratch at tile_off (floats), holding
-   * up to tile_cap rows; materialize = also copy the rows this tile owns to the full tensor
-   * (the output is read outside the block too). Unfused / block sinks: full tensor. */
-  bool in_tile;
-  bool materialize;
-  int64_t tile_off, tile_cap;
-} rt_step;
 
 /* A block of the plan: steps [first, first + n) run as one parallel region. A block of one
  * step runs that step's own decomposition (bands, channel slices, chunks); a fused block
@@ -141,25 +48,22 @@ struct rt_engine {
   float *fb; /* fallback NCHW copies */
   int64_t fb_floats;
   const rt_step *cur;  /* the step the pool is running (unfused blocks) */
+  rt_image_rows_fn cur_rows; /* its per-image row body (rt_run_image_rows) */
   const rt_block *cur_block;
 };
 
-/* engine_compile.c: fill step s for node n; *ok = false when no fast step fits (then the
- * caller compiles a fallback). force: the plan's algorithm (PLAN_ALGO_AUTO = by shape). */
-dlf_status rt_compile_step(rt_engine *e, const ir_node *n, rt_step *s, int force, bool *ok);
-/* Sets *floats to the NCHW scratch it needs. */
-dlf_status rt_compile_fallback(rt_engine *e, const ir_node *n, rt_step *s, int64_t *floats);
-/* Bands for a conv/pool step of `cores` threads (tile_rows > 0 forces the band height). */
-void rt_choose_bands(rt_engine *e, rt_step *s, int64_t tile_rows);
+/* step.c: step s for node n by the first class that applies (algo: the plan's, AUTO
+ * = by shape), else a fallback step (n's reference function on NCHW copies). */
+dlf_status rt_compile_step(rt_engine *e, const ir_node *n, rt_step *s, plan_algo algo);
 
-/* engine_exec.c */
+/* step.c: thread t's im2col / Winograd scratch (NULL when no step needs any); the
+ * unfused step s; rows [lo, hi) of one image of s (what fused tiles call). */
 float *rt_thread_scratch(const rt_engine *e, int t);
-/* Rows [lo, hi) of step s's output for one image. in[k]: per-image views of the node's
- * inputs k < n_inputs (NULL for constants) and of the residual at in[n_inputs]; y: the
- * output's per-image view. Views address row 0 of their image (see rt_row_view). */
+dlf_status rt_run_step(rt_engine *e, const rt_step *s);
 void rt_exec_rows(rt_engine *e, const rt_step *s, int t, const float *const *in, float *y,
                   int64_t lo, int64_t hi);
-dlf_status rt_run_step(rt_engine *e, const rt_step *s);
+
+/* step_fallback.c: layout conversion of 4-D tensors (graph inputs and outputs, fallbacks). */
 void rt_nchw_to_nhwc(const float *src, float *dst, int64_t N, int64_t C, int64_t H, int64_t W);
 void rt_nhwc_to_nchw(const float *src, float *dst, int64_t N, int64_t C, int64_t H, int64_t W);
 

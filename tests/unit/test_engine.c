@@ -295,8 +295,8 @@ TEST(test_engine_winograd_channel_split_residual_relu_matches_reference) {
   REQUIRE_OK(rt_engine_create(b.g, &o, &e));
   int split = 0;
   for (int i = 0; i < e->n_steps; i++)
-    if (e->steps[i].kind == STEP_CONV_CSPLIT && e->steps[i].algo == RT_ALGO_WINOGRAD)
-      split = e->steps[i].csplits;
+    if (e->steps[i].kind == STEP_CONV_CSPLIT && e->steps[i].algo == PLAN_ALGO_WINOGRAD)
+      split = e->steps[i].u.conv.csplits;
   CHECK_INT(2, split);
   rt_engine_free(e);
   eg_check(&b, 0);

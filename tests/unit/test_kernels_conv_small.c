@@ -498,7 +498,7 @@ TEST(test_conv_small_c_engine_stem_unfused_and_fused_batch2) {
       REQUIRE_OK(rt_engine_create(g, &o, &e));
       bool direct = false;
       for (int i = 0; i < e->n_steps; i++)
-        if (e->steps[i].node == stem) direct = e->steps[i].algo == RT_ALGO_DIRECT;
+        if (e->steps[i].node == stem) direct = e->steps[i].algo == PLAN_ALGO_DIRECT;
       CHECK(direct);
       memset(got, 0xff, (size_t)no * sizeof(float));
       CHECK_OK(rt_engine_run(e, inputs, outputs, NULL, NULL));

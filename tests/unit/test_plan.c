@@ -817,7 +817,7 @@ TEST(test_plan_direct_accepts_dense_and_depthwise_conv_not_grouped) {
     rt_engine_options o = {threads, kern_config_get(), -1, false, p};
     rt_engine *e;
     REQUIRE_OK(rt_engine_create(b.g, &o, &e));
-    CHECK_INT(RT_ALGO_DIRECT, e->steps[0].algo);
+    CHECK_INT(PLAN_ALGO_DIRECT, e->steps[0].algo);
     REQUIRE_OK(rt_engine_run(e, ins, o2, NULL, NULL));
     double worst = 0, range = 0;
     for (int64_t i = 0; i < ni; i++) {
@@ -832,4 +832,45 @@ TEST(test_plan_direct_accepts_dense_and_depthwise_conv_not_grouped) {
   free(want);
   free(got);
   ir_graph_free(b.g);
+}
+
+/* The engine asks the checker's own rule (plan_algo_supports) before a step class sees a plan's
+ * algorithm: a plan built in C that never passed plan_check and forces Winograd on a grouped
+ * conv is refused with the checker's reason, not silently run another way. */
+TEST(test_engine_refuses_an_algorithm_the_checker_refuses) {
+  eg b = eg_begin();
+  int64_t xd[4] = {1, 8, 6, 6}, pads[4] = {1, 1, 1, 1};
+  int x = eg_input(&b, 4, xd), y;
+  eg_conv(&b, x, 8, 8, 3, 1, pads, 2, &y);
+  eg_output(&b, y);
+  REQUIRE_OK(ir_graph_infer_shapes(b.g));
+  plan *p;
+  REQUIRE_OK(plan_unfused(b.g, "g", 1, &p));
+  p->blocks[0].algo[0] = PLAN_ALGO_WINOGRAD;
+  CHECK(plan_check(b.g, p, "g") == DLF_ERR_INVALID_ARG);
+  rt_engine_options o = {1, kern_config_get(), -1, false, p};
+  rt_engine *e = NULL;
+  CHECK(rt_engine_create(b.g, &o, &e) == DLF_ERR_INVALID_ARG);
+  CHECK(e == NULL);
+  CHECK(strstr(dlf_last_error(), "winograd runs only a 2-D Conv with kernel 3x3") != NULL);
+  plan_free(p);
+  ir_graph_free(b.g);
+}
+
+/* Every step kind has a class that can run it; the kinds a fused block may hold (a class with
+ * rows) are exactly the ones the tiler was built for. */
+TEST(test_step_class_table_covers_every_kind) {
+  int fusable = 0;
+  for (int k = 0; k < STEP_KIND_COUNT; k++) {
+    const rt_step_class *c = rt_step_class_of((step_kind)k);
+    CHECK(c != NULL && c->name != NULL && c->run != NULL);
+    CHECK(k == STEP_CONV_CSPLIT || c->compile != NULL);
+    fusable += c->rows != NULL;
+  }
+  CHECK(rt_step_class_of(STEP_CONV)->rows && rt_step_class_of(STEP_DWCONV)->rows &&
+        rt_step_class_of(STEP_MAXPOOL)->rows && rt_step_class_of(STEP_AVGPOOL)->rows &&
+        rt_step_class_of(STEP_BINARY)->rows && rt_step_class_of(STEP_CHAN_BINARY)->rows &&
+        rt_step_class_of(STEP_CHAN_GATHER)->rows && rt_step_class_of(STEP_UNARY)->rows &&
+        rt_step_class_of(STEP_CONCAT)->rows);
+  CHECK_INT(9, fusable);
 }

@@ -1,7 +1,7 @@
 /* resize.c — Resize (opset 10, 11, 13, 18, 19) and Upsample (opset 7, 9): nearest and linear
  * (multilinear over every resized axis) with every coordinate transformation mode except
  * tf_crop_and_resize. The geometry (ir_resize_setup, ir_resize_source) is shared with the
- * engine's NHWC resize step (src/runtime/engine_compile.c), so both compute the same
+ * engine's NHWC resize step (src/runtime/step_layout.c), so both compute the same
  * source coordinates.
  *
  * Conventions follow the ONNX operator text and ONNX Runtime where the text leaves room:
