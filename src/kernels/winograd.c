@@ -14,8 +14,7 @@
 
 #include <string.h>
 
-#define WINO_VW 4
-#define WINO_NAME(x) x##_generic
+#include "kernels/simd_generic.h"
 #include "kernels/winograd_xform.h"
 
 #define TILE 4  /* output tile side */
