@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "kernels/kernels.h"
+#include "kernels/kernels_isa.h"
 
 #define ROUNDS 15        /* A/B rounds per shape; the order alternates every round */
 #define TARGET_SEC 0.002 /* one timing: repeat the kernel for ~2 ms of CPU time */

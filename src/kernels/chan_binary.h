@@ -29,15 +29,6 @@ typedef void (*kern_chan_binary_fn)(kern_chan_op op, int64_t P, int64_t C, const
                                     ptrdiff_t xs, const float *s, int s_step, float *y,
                                     ptrdiff_t ys, kern_act act, float lo, float hi);
 
-void kern_chan_binary_generic(kern_chan_op op, int64_t P, int64_t C, const float *x, ptrdiff_t xs,
-                              const float *s, int s_step, float *y, ptrdiff_t ys, kern_act act,
-                              float lo, float hi);
-void kern_chan_binary_avx2(kern_chan_op op, int64_t P, int64_t C, const float *x, ptrdiff_t xs,
-                           const float *s, int s_step, float *y, ptrdiff_t ys, kern_act act,
-                           float lo, float hi);
-void kern_chan_binary_avx512(kern_chan_op op, int64_t P, int64_t C, const float *x, ptrdiff_t xs,
-                             const float *s, int s_step, float *y, ptrdiff_t ys, kern_act act,
-                             float lo, float hi);
 
 /* The kernel of cfg's ISA (never NULL). */
 kern_chan_binary_fn kern_chan_binary_for(const kern_config *cfg);

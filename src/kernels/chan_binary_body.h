@@ -2,7 +2,7 @@
  * the SIMD vocabulary: include after exactly one simd_<isa>.h. Memory-bound (one load, one
  * store per element): the channel vector is reloaded per pixel from L1 rather than kept in
  * registers, which would cap C. */
-#include "kernels/chan_binary.h"
+#include "kernels/kernels_isa.h" /* the family's prototype: the definition is checked */
 
 static inline simd_f32 chan_apply(kern_chan_op op, simd_f32 x, simd_f32 s, simd_f32 t) {
   switch (op) {

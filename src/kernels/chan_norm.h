@@ -15,12 +15,6 @@
 typedef void (*kern_chan_norm_fn)(int64_t P, int64_t C, const float *x, const float *scale,
                                   const float *bias, float eps, float *y);
 
-void kern_chan_norm_generic(int64_t P, int64_t C, const float *x, const float *scale,
-                            const float *bias, float eps, float *y);
-void kern_chan_norm_avx2(int64_t P, int64_t C, const float *x, const float *scale,
-                         const float *bias, float eps, float *y);
-void kern_chan_norm_avx512(int64_t P, int64_t C, const float *x, const float *scale,
-                           const float *bias, float eps, float *y);
 
 /* The kernel of cfg's ISA (never NULL). */
 kern_chan_norm_fn kern_chan_norm_for(const kern_config *cfg);

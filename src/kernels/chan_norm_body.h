@@ -3,7 +3,7 @@
  * floats (sum, centred squares, output), all from L1. */
 #include <math.h>
 
-#include "kernels/chan_norm.h"
+#include "kernels/kernels_isa.h" /* the family's prototype: the definition is checked */
 
 void SIMD_NAME(kern_chan_norm)(int64_t P, int64_t C, const float *x, const float *scale,
                                const float *bias, float eps, float *y) {

@@ -1,6 +1,6 @@
 /* config.c — fills the kernel dispatch tables once from CPU detection (XNNPACK gemm-config
  * style) and applies DLF_ISA=generic|avx2|avx512, clamped to what the CPU can run. */
-#include "kernels/kernels.h"
+#include "kernels/kernels_isa.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -60,42 +60,55 @@ static void set_blocking(kern_sgemm_config *g, const dlf_cpu_info *cpu) {
   g->nc = nc;
 }
 
-static void fill(kern_isa isa, int mr, int nr, kern_sgemm_ukernel_fn uk, const dlf_cpu_info *cpu) {
+/* Register tile of each ISA's SGEMM micro-kernel (kernels.h). */
+static void tile_of(kern_isa isa, int *mr, int *nr) {
+  switch (isa) {
+  case KERN_ISA_AVX512: *mr = KERN_SGEMM_AVX512_MR, *nr = KERN_SGEMM_AVX512_NR; return;
+  case KERN_ISA_AVX2: *mr = KERN_SGEMM_AVX2_MR, *nr = KERN_SGEMM_AVX2_NR; return;
+  default: *mr = KERN_SGEMM_GENERIC_MR, *nr = KERN_SGEMM_GENERIC_NR; return;
+  }
+}
+
+/* Largest input-channel count of each ISA's direct small-C convolution (SMALL_C_MAX_*). */
+static int64_t small_c_max_of(kern_isa isa) {
+  return isa == KERN_ISA_AVX512 ? SMALL_C_MAX_AVX512
+         : isa == KERN_ISA_AVX2 ? SMALL_C_MAX_AVX2
+                                : SMALL_C_MAX_GENERIC;
+}
+
+/* The config of isa: every kernel family's symbol for it (kernels.def, kernels_isa.h), the
+ * blocking derived from the caches, and the ISA's own limits. */
+static void fill(kern_isa isa, const dlf_cpu_info *cpu) {
   kern_config *c = &g_configs[isa];
   memset(c, 0, sizeof *c);
   c->isa = isa;
   c->name = kern_isa_name(isa);
-  c->sgemm.mr = mr;
-  c->sgemm.nr = nr;
-  c->sgemm.ukernel = uk;
+  tile_of(isa, &c->sgemm.mr, &c->sgemm.nr);
+  c->sgemm.ukernel = kern_sgemm_ukernel_of(isa);
   set_blocking(&c->sgemm, cpu);
-}
-
-/* im2col chunk budget: half of L2, so that the chunk of A rows and the kc x nc block
- * of packed B (the other half, see set_blocking) stay in L2 together. Measured on Zen 5
- * (AVX-512, 1 thread, ResNet/VGG 3x3 layers 56x56x64 .. 28x28x512): chunks of 48 to 384
- * pixels are within noise of each other; 576+ pixels (past L2) lose 3-10%. */
-static void fill_nhwc(kern_isa isa, kern_dwconv2d_fn dw, kern_pool2d_fn maxp, kern_pool2d_fn avgp,
-                      kern_global_avgpool_fn gavg, const dlf_cpu_info *cpu) {
-  kern_nhwc_config *n = &g_configs[isa].nhwc;
+  /* im2col chunk budget: half of L2, so that the chunk of A rows and the kc x nc block of
+   * packed B (the other half, see set_blocking) stay in L2 together. Measured on Zen 5
+   * (AVX-512, 1 thread, ResNet/VGG 3x3 layers 56x56x64 .. 28x28x512): chunks of 48 to 384
+   * pixels are within noise of each other; 576+ pixels (past L2) lose 3-10%. */
+  kern_nhwc_config *n = &c->nhwc;
   n->im2col_bytes = cpu->l2_bytes / 2;
   if (n->im2col_bytes < 64 * 1024) n->im2col_bytes = 64 * 1024;
-  n->dwconv2d = dw;
-  n->maxpool2d = maxp;
-  n->avgpool2d = avgp;
-  n->global_avgpool = gavg;
-}
-
-/* Winograd chunk budget: half of L2 for one chunk's V [36][tiles][C] + M [36][tiles][Cout],
- * so that the input transform's writes are still in L2 when the 36 GEMMs read them (and
- * M when the output transform reads it); the other half holds the streamed weights. */
-static void fill_winograd(kern_isa isa, kern_winograd_input_fn in, kern_winograd_output_fn out,
-                          const dlf_cpu_info *cpu) {
-  kern_winograd_config *w = &g_configs[isa].winograd;
+  n->dwconv2d = kern_dwconv2d_nhwc_of(isa);
+  n->maxpool2d = kern_maxpool2d_nhwc_of(isa);
+  n->avgpool2d = kern_avgpool2d_nhwc_of(isa);
+  n->global_avgpool = kern_global_avgpool_nhwc_of(isa);
+  /* Winograd chunk budget: half of L2 for one chunk's V [36][tiles][C] + M [36][tiles][Cout],
+   * so that the input transform's writes are still in L2 when the 36 GEMMs read them (and M
+   * when the output transform reads it); the other half holds the streamed weights. */
+  kern_winograd_config *w = &c->winograd;
   w->chunk_bytes = cpu->l2_bytes / 2;
   if (w->chunk_bytes < 64 * 1024) w->chunk_bytes = 64 * 1024;
-  w->input = in;
-  w->output = out;
+  w->input = kern_winograd_f43_input_of(isa);
+  w->output = kern_winograd_f43_output_of(isa);
+  c->eltwise = (kern_eltwise_config){kern_eltwise_binary_of(isa), kern_eltwise_unary_of(isa)};
+  /* Direct small-C convolution: used up to max_c input channels, where it beat im2col +
+   * SGEMM in bench/stem_bench.c (see there for the sweep). */
+  c->conv_small_c = (kern_conv_small_c_config){small_c_max_of(isa), kern_conv2d_small_c_of(isa)};
 }
 
 kern_isa kern_isa_choose(kern_isa best, const char *request, char *note, size_t note_size) {
@@ -119,40 +132,12 @@ kern_isa kern_isa_choose(kern_isa best, const char *request, char *note, size_t 
 
 static void build(void) {
   const dlf_cpu_info *cpu = dlf_cpu_info_get();
-  fill(KERN_ISA_GENERIC, KERN_SGEMM_GENERIC_MR, KERN_SGEMM_GENERIC_NR, kern_sgemm_ukernel_generic,
-       cpu);
-  fill(KERN_ISA_AVX2, KERN_SGEMM_AVX2_MR, KERN_SGEMM_AVX2_NR, kern_sgemm_ukernel_avx2, cpu);
-  fill(KERN_ISA_AVX512, KERN_SGEMM_AVX512_MR, KERN_SGEMM_AVX512_NR, kern_sgemm_ukernel_avx512, cpu);
-  fill_nhwc(KERN_ISA_GENERIC, kern_dwconv2d_nhwc_generic, kern_maxpool2d_nhwc_generic,
-            kern_avgpool2d_nhwc_generic, kern_global_avgpool_nhwc_generic, cpu);
-  /* every ISA's pools: pool_body.h over its SIMD vocabulary */
-  fill_nhwc(KERN_ISA_AVX2, kern_dwconv2d_nhwc_avx2, kern_maxpool2d_nhwc_avx2,
-            kern_avgpool2d_nhwc_avx2, kern_global_avgpool_nhwc_avx2, cpu);
-  fill_nhwc(KERN_ISA_AVX512, kern_dwconv2d_nhwc_avx512, kern_maxpool2d_nhwc_avx512,
-            kern_avgpool2d_nhwc_avx512, kern_global_avgpool_nhwc_avx512, cpu);
-  fill_winograd(KERN_ISA_GENERIC, kern_winograd_f43_input_generic, kern_winograd_f43_output_generic,
-                cpu);
-  fill_winograd(KERN_ISA_AVX2, kern_winograd_f43_input_avx2, kern_winograd_f43_output_avx2, cpu);
-  fill_winograd(KERN_ISA_AVX512, kern_winograd_f43_input_avx512, kern_winograd_f43_output_avx512,
-                cpu);
-  g_configs[KERN_ISA_GENERIC].eltwise =
-      (kern_eltwise_config){kern_eltwise_binary_generic, kern_eltwise_unary_generic};
-  g_configs[KERN_ISA_AVX2].eltwise =
-      (kern_eltwise_config){kern_eltwise_binary_avx2, kern_eltwise_unary_avx2};
-  g_configs[KERN_ISA_AVX512].eltwise =
-      (kern_eltwise_config){kern_eltwise_binary_avx512, kern_eltwise_unary_avx512};
+  for (int i = 0; i < KERN_ISA_COUNT; i++)
+    fill((kern_isa)i, cpu);
   /* Narrow SGEMM: AVX-512 only, where N <= 16 wastes half of the 32-wide tile. (AVX2's
    * 16-wide tile wastes half at N <= 8, which CNNs do not have.) */
   g_configs[KERN_ISA_AVX512].sgemm_narrow =
       (kern_sgemm_narrow_config){KERN_SGEMM_AVX512_NR / 2, kern_sgemm_narrow_avx512};
-  /* Direct small-C convolution: used up to max_c input channels, where it beat im2col +
-   * SGEMM in bench/stem_bench.c (see there for the sweep). */
-  g_configs[KERN_ISA_GENERIC].conv_small_c =
-      (kern_conv_small_c_config){SMALL_C_MAX_GENERIC, kern_conv2d_small_c_generic};
-  g_configs[KERN_ISA_AVX2].conv_small_c =
-      (kern_conv_small_c_config){SMALL_C_MAX_AVX2, kern_conv2d_small_c_avx2};
-  g_configs[KERN_ISA_AVX512].conv_small_c =
-      (kern_conv_small_c_config){SMALL_C_MAX_AVX512, kern_conv2d_small_c_avx512};
   g_supported[KERN_ISA_GENERIC] = true;
   g_supported[KERN_ISA_AVX2] = dlf_cpu_has_avx2(cpu);
   g_supported[KERN_ISA_AVX512] = dlf_cpu_has_avx512(cpu);

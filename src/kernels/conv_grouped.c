@@ -1,6 +1,6 @@
 /* conv_grouped.c — when the direct grouped convolution applies, its weight packing, and the
  * per-ISA dispatch (the bodies: conv_grouped_body.h). */
-#include "kernels/conv_grouped.h"
+#include "kernels/kernels_isa.h"
 
 static int64_t vl_of(const kern_config *cfg) {
   switch (cfg->isa) {
@@ -35,9 +35,5 @@ void kern_conv_grouped_pack(const kern_config *cfg, const kern_conv2d_params *p,
 void kern_conv_grouped(const kern_config *cfg, const kern_conv2d_params *p, const float *x,
                        const float *packed_w, float *y, int64_t oh0, int64_t oh1,
                        const kern_epilogue *epi) {
-  switch (cfg->isa) {
-  case KERN_ISA_AVX512: kern_conv_grouped_avx512(p, x, packed_w, y, oh0, oh1, epi); return;
-  case KERN_ISA_AVX2: kern_conv_grouped_avx2(p, x, packed_w, y, oh0, oh1, epi); return;
-  default: kern_conv_grouped_generic(p, x, packed_w, y, oh0, oh1, epi); return;
-  }
+  kern_conv_grouped_of(cfg->isa)(p, x, packed_w, y, oh0, oh1, epi);
 }

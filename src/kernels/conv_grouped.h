@@ -23,12 +23,6 @@ typedef void (*kern_conv_grouped_fn)(const kern_conv2d_params *p, const float *x
                                      const float *packed_w, float *y, int64_t oh0, int64_t oh1,
                                      const kern_epilogue *epi);
 
-void kern_conv_grouped_generic(const kern_conv2d_params *p, const float *x, const float *packed_w,
-                               float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
-void kern_conv_grouped_avx2(const kern_conv2d_params *p, const float *x, const float *packed_w,
-                            float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
-void kern_conv_grouped_avx512(const kern_conv2d_params *p, const float *x, const float *packed_w,
-                              float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
 
 /* Whether cfg's ISA runs p this way (groups > 1, not depthwise, one of the two modes). */
 bool kern_conv_grouped_applies(const kern_config *cfg, const kern_conv2d_params *p);

@@ -3,7 +3,7 @@
  * one row x one vector of output channels; R = 8 with 32 vector registers, 4 with 16 (the
  * permute mode also keeps R input vectors and Cg permutations live); a row's last tile is
  * narrower. Taps in the left / right padding are skipped per pixel. */
-#include "kernels/conv_grouped.h"
+#include "kernels/kernels_isa.h" /* the family's prototype: the definition is checked */
 
 #define CG_R (SIMD_REGS >= 32 ? 8 : 4)
 #define CG_MAX_PERM 16 /* Cg in the permute mode is < SIMD_VL <= 16 */

@@ -20,6 +20,7 @@
  * sc_load, sc_load_n(p, n) (n lanes, zeros past), sc_store, sc_store_n(p, v, n), sc_fma(a, b,
  * c) (a * b + c), sc_add, sc_max, sc_min (max/min return the SECOND operand when either is
  * NaN, as maxps/minps: NaN passes the activation as in ir_act_apply). */
+#include "kernels/kernels_isa.h" /* the family's prototype: the definition is checked */
 
 /* Taps (kh*kw*C) of the flat tiles' offset table on the stack (8 KiB): every stem (11x11x3
  * = 363) fits; with more taps (not a stem) every pixel runs as a one-pixel border tile,

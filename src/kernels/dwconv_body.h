@@ -3,7 +3,7 @@
  * through the register-blocked kernel of dwconv3x3.h, 5x5 / 7x7 through dwconvkxk.h, every
  * other shape (and their border columns) through the general path below: blocks of up to 4
  * channel vectors for one or two output pixels. */
-#include "kernels/kernels.h"
+#include "kernels/kernels_isa.h" /* the family's prototype: the definition is checked */
 
 /* Accumulators: up to 4 channel vectors x 2 pixels = 8 independent FMA chains, enough to hide
  * the FMA latency even for C of one or two vectors (one pixel alone would leave 1-2 chains of

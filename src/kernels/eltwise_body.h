@@ -8,6 +8,7 @@
  * true division, p0 * x + p1 is not fused), so results are bit-equal to the reference except
  * sigmoid and silu (simd_exp_fast, not libm's expf: ~1e-7 relative) and erf and gelu (simd_erf:
  * ~2e-7 absolute); tanh and sqrt are libm's, per element. */
+#include "kernels/kernels_isa.h" /* the family's prototype: the definition is checked */
 #include <math.h>
 #include <string.h>
 

@@ -16,6 +16,7 @@
  * vmaskmovps stores are microcoded on AMD.
  *
  * Include after one simd_<isa>.h with GEMM_MR defined; defines SIMD_NAME(kern_sgemm_ukernel). */
+#include "kernels/kernels_isa.h" /* the family's prototype: the definition is checked */
 #ifndef GEMM_MR
 #error "define GEMM_MR (rows of the tile) before including gemm_body.h"
 #endif

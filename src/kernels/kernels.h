@@ -294,15 +294,6 @@ void kern_sgemm_narrow_avx512(int64_t M, int n, int64_t K, const float *A, ptrdi
                               const kern_epilogue *epi);
 
 /* Micro-kernels (one per ISA file; only called through a kern_config). */
-void kern_sgemm_ukernel_generic(int mr, int nr, int64_t kc, const float *a, ptrdiff_t lda,
-                                const float *b_panel, float *c, ptrdiff_t ldc,
-                                const kern_tile_epilogue *epi);
-void kern_sgemm_ukernel_avx2(int mr, int nr, int64_t kc, const float *a, ptrdiff_t lda,
-                             const float *b_panel, float *c, ptrdiff_t ldc,
-                             const kern_tile_epilogue *epi);
-void kern_sgemm_ukernel_avx512(int mr, int nr, int64_t kc, const float *a, ptrdiff_t lda,
-                               const float *b_panel, float *c, ptrdiff_t ldc,
-                               const kern_tile_epilogue *epi);
 
 /* Register tiles, fixed per ISA by the register file (see each gemm_<isa>.c). */
 #define KERN_SGEMM_GENERIC_MR 4
@@ -356,14 +347,6 @@ static inline void kern_conv2d_small_c(const kern_config *cfg, const kern_conv2d
                                        int64_t oh0, int64_t oh1, const kern_epilogue *epi) {
   cfg->conv_small_c.fn(p, x, packed_w, y, oh0, oh1, epi);
 }
-void kern_conv2d_small_c_generic(const kern_conv2d_params *p, const float *x,
-                                 const float *packed_w, float *y, int64_t oh0, int64_t oh1,
-                                 const kern_epilogue *epi);
-void kern_conv2d_small_c_avx2(const kern_conv2d_params *p, const float *x, const float *packed_w,
-                              float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
-void kern_conv2d_small_c_avx512(const kern_conv2d_params *p, const float *x,
-                                const float *packed_w, float *y, int64_t oh0, int64_t oh1,
-                                const kern_epilogue *epi);
 
 /* ---- Depthwise NHWC convolution (dwconv_<isa>.c) ----
  * groups == C == Cout (channel multiplier 1), any kernel/stride/dilation/pads,
@@ -376,12 +359,6 @@ static inline void kern_dwconv2d_nhwc(const kern_config *cfg, const kern_conv2d_
                                       int64_t oh1, const kern_epilogue *epi) {
   cfg->nhwc.dwconv2d(p, x, packed_w, y, oh0, oh1, epi);
 }
-void kern_dwconv2d_nhwc_generic(const kern_conv2d_params *p, const float *x, const float *packed_w,
-                                float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
-void kern_dwconv2d_nhwc_avx2(const kern_conv2d_params *p, const float *x, const float *packed_w,
-                             float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
-void kern_dwconv2d_nhwc_avx512(const kern_conv2d_params *p, const float *x, const float *packed_w,
-                               float *y, int64_t oh0, int64_t oh1, const kern_epilogue *epi);
 
 /* ---- NHWC pooling (pool_nhwc_<isa>.c) ----
  * Semantics equal the reference (src/ir/ops/pool.c): max pool propagates NaN and gives
@@ -401,24 +378,6 @@ static inline void kern_global_avgpool_nhwc(const kern_config *cfg, int64_t HW, 
                                             const float *x, ptrdiff_t x_stride, float *y) {
   cfg->nhwc.global_avgpool(HW, C, x, x_stride, y);
 }
-void kern_maxpool2d_nhwc_generic(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
-                                 int64_t oh1);
-void kern_avgpool2d_nhwc_generic(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
-                                 int64_t oh1);
-void kern_global_avgpool_nhwc_generic(int64_t HW, int64_t C, const float *x, ptrdiff_t x_stride,
-                                      float *y);
-void kern_maxpool2d_nhwc_avx2(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
-                              int64_t oh1);
-void kern_avgpool2d_nhwc_avx2(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
-                              int64_t oh1);
-void kern_global_avgpool_nhwc_avx2(int64_t HW, int64_t C, const float *x, ptrdiff_t x_stride,
-                                   float *y);
-void kern_maxpool2d_nhwc_avx512(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
-                                int64_t oh1);
-void kern_avgpool2d_nhwc_avx512(const kern_pool2d_params *p, const float *x, float *y, int64_t oh0,
-                                int64_t oh1);
-void kern_global_avgpool_nhwc_avx512(int64_t HW, int64_t C, const float *x, ptrdiff_t x_stride,
-                                     float *y);
 
 /* ---- Winograd F(4x4, 3x3) NHWC convolution (winograd.c, winograd_xform.h) ----
  * For 3x3, stride 1, dilation 1, groups 1 (kern_winograd_f43_applies), any pads / sizes.
@@ -454,17 +413,6 @@ void kern_winograd_f43_strided(const kern_config *cfg, const kern_conv2d_params 
                                const float *x, const float *packed_w, size_t per, float *y,
                                int64_t oh0, int64_t oh1, float *scratch,
                                const kern_epilogue *epi);
-void kern_winograd_f43_input_generic(int64_t C, const float *const px[36], float *v, ptrdiff_t vs);
-void kern_winograd_f43_input_avx2(int64_t C, const float *const px[36], float *v, ptrdiff_t vs);
-void kern_winograd_f43_input_avx512(int64_t C, const float *const px[36], float *v, ptrdiff_t vs);
-void kern_winograd_f43_output_generic(int64_t Cout, const float *m, ptrdiff_t ms,
-                                      float *const ypx[16], const float *const *rpx,
-                                      const kern_epilogue *epi);
-void kern_winograd_f43_output_avx2(int64_t Cout, const float *m, ptrdiff_t ms, float *const ypx[16],
-                                   const float *const *rpx, const kern_epilogue *epi);
-void kern_winograd_f43_output_avx512(int64_t Cout, const float *m, ptrdiff_t ms,
-                                     float *const ypx[16], const float *const *rpx,
-                                     const kern_epilogue *epi);
 
 /* ---- Elementwise (eltwise_<isa>.c): see kern_eltwise_binary_fn above ----
  * Single-threaded over one range: split n among threads by offsetting all pointers (chunks
@@ -478,15 +426,6 @@ static inline void kern_eltwise_unary(const kern_config *cfg, int64_t n, const f
                                       const kern_unary *act) {
   cfg->eltwise.unary(n, x, y, act);
 }
-void kern_eltwise_binary_generic(kern_binary_op op, int64_t n, const float *a, const float *b,
-                                 const float *r, float *y, const kern_unary *act);
-void kern_eltwise_binary_avx2(kern_binary_op op, int64_t n, const float *a, const float *b,
-                              const float *r, float *y, const kern_unary *act);
-void kern_eltwise_binary_avx512(kern_binary_op op, int64_t n, const float *a, const float *b,
-                                const float *r, float *y, const kern_unary *act);
-void kern_eltwise_unary_generic(int64_t n, const float *x, float *y, const kern_unary *act);
-void kern_eltwise_unary_avx2(int64_t n, const float *x, float *y, const kern_unary *act);
-void kern_eltwise_unary_avx512(int64_t n, const float *x, float *y, const kern_unary *act);
 
 /* The taps k in [0, K) of one output coordinate o whose input coordinate
  * o*s - pad + k*d lies in [lo, hi): they are [*k0, *k1) (empty when *k0 >= *k1). */

@@ -10,7 +10,7 @@
  * per tap made squeezenet1_0's 3x3 s2 pools ~10x slower than ORT (measured on AVX-512). */
 #include <math.h>
 
-#include "kernels/kernels.h"
+#include "kernels/kernels_isa.h" /* the family's prototype: the definition is checked */
 
 #define PB_NV 4 /* channel vectors per block */
 

@@ -5,7 +5,7 @@
  * vocabulary's masked loads / stores). Matrices: Lavin & Gray F(4x4, 3x3), points 0, 1, -1,
  * 2, -2, inf, unscaled (see winograd.c). Multiplies and adds stay separate (no FMA), as C
  * compiled without contraction computes them. */
-#include "kernels/kernels.h"
+#include "kernels/kernels_isa.h" /* the family's prototype: the definition is checked */
 
 /* FULL is a constant at every call site: whole vectors with plain loads / stores, the tail
  * with masked ones. */

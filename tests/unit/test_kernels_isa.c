@@ -1,6 +1,7 @@
 /* test_kernels_isa.c — kern_test_config: the per-ISA kernel tests' way to a config, which
  * makes a test for a missing ISA a visible skip, or a failure when DLF_EXPECT_ISA expects it. */
 #include "test_kernels_isa.h"
+#include "kernels/kernels_isa.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -96,4 +97,34 @@ TEST(test_kernels_expect_isa_list_matches_whole_words) {
   CHECK(!kern_test_isa_expected(KERN_ISA_AVX2));
   if (saved) setenv("DLF_EXPECT_ISA", saved, 1);
   free(saved);
+}
+
+/* Every kernel family of kernels.def has a symbol per ISA, each ISA its own (a copy-paste slip
+ * in a selector would hand one ISA another's kernel), and the dispatch tables hold them. */
+TEST(test_kernels_every_family_has_a_symbol_per_isa) {
+  int families = 0;
+#define KERN_FAMILY(stem, type)                                                                    \
+  {                                                                                                \
+    families++;                                                                                    \
+    for (int i = 0; i < KERN_ISA_COUNT; i++) {                                                     \
+      CHECK(kern_##stem##_of((kern_isa)i) != NULL);                                                \
+      for (int j = 0; j < i; j++)                                                                  \
+        CHECK(kern_##stem##_of((kern_isa)i) != kern_##stem##_of((kern_isa)j));                     \
+    }                                                                                              \
+    CHECK(kern_##stem##_of(KERN_ISA_COUNT) == NULL);                                               \
+  }
+#include "kernels/kernels.def"
+  CHECK_INT(13, families);
+  for (int i = 0; i < KERN_ISA_COUNT; i++) {
+    const kern_config *c = kern_config_for_isa((kern_isa)i);
+    if (!c) continue; /* this CPU cannot run it */
+    CHECK(c->sgemm.ukernel == kern_sgemm_ukernel_of((kern_isa)i));
+    CHECK(c->nhwc.dwconv2d == kern_dwconv2d_nhwc_of((kern_isa)i));
+    CHECK(c->nhwc.maxpool2d == kern_maxpool2d_nhwc_of((kern_isa)i));
+    CHECK(c->winograd.output == kern_winograd_f43_output_of((kern_isa)i));
+    CHECK(c->eltwise.unary == kern_eltwise_unary_of((kern_isa)i));
+    CHECK(c->conv_small_c.fn == kern_conv2d_small_c_of((kern_isa)i));
+    CHECK(kern_chan_binary_for(c) == kern_chan_binary_of((kern_isa)i));
+    CHECK(kern_chan_norm_for(c) == kern_chan_norm_of((kern_isa)i));
+  }
 }
