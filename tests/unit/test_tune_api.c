@@ -108,8 +108,9 @@ TEST(test_tune_api_oracle_beats_every_strategy_on_the_zoo) {
         REQUIRE_OK(dlf_plan_block(p, b, &bi));
         if (s == DLF_TUNE_NONE || s == DLF_TUNE_ALLCORES) {
           CHECK_INT(1, bi.num_layers);
-          CHECK_INT(s == DLF_TUNE_NONE ? ti.core_numbers[0] : ti.core_numbers[ti.n_core_numbers - 1],
-                    bi.cores);
+          const int k = s == DLF_TUNE_NONE ? ti.core_numbers[0]
+                                           : ti.core_numbers[ti.n_core_numbers - 1];
+          CHECK_INT(k, bi.cores);
         }
         if (s == DLF_TUNE_VENDOR) CHECK_INT(b0.cores, bi.cores);
       }

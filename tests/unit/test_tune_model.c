@@ -75,7 +75,8 @@ TEST(test_tune_model_is_exact_at_samples_and_between_neighbours) {
 static double vendor_reference(const tune_problem *pr, tune_accel_cost *sim, int *k_best,
                                int *n_runs) {
   const int n = pr->n_layers;
-  int *starts = malloc(sizeof *starts * (size_t)(n + 1)), *cores = malloc(sizeof *cores * (size_t)(n + 1));
+  int *starts = malloc(sizeof *starts * (size_t)(n + 1));
+  int *cores = malloc(sizeof *cores * (size_t)(n + 1));
   double best = -1;
   *k_best = 0, *n_runs = 0;
   if (!starts || !cores) goto done;

@@ -456,8 +456,8 @@ static void io_iter_matches(const ir_graph *g, const char *name) {
         tune_io_iter_get(&it, i, j, &c, &d);
         if (a != c || b != d) {
           if (!bad++)
-            test_fail(__FILE__, __LINE__, "%s [%d, %d]: block_io in %lld out %lld, iterator %lld %lld",
-                      name, i, j, (long long)a, (long long)b, (long long)c, (long long)d);
+            test_fail(__FILE__, __LINE__,
+                      "%s [%d, %d]: block_io in %lld out %lld, iterator %lld %lld", name, i, j, (long long)a, (long long)b, (long long)c, (long long)d);
         }
       }
   dlf_rng r = dlf_rng_make(99);
@@ -471,8 +471,8 @@ static void io_iter_matches(const ir_graph *g, const char *name) {
     tune_block_io(&pr, i, j, &a, &b);
     tune_io_iter_get(&it, i, j, &c, &d);
     if ((a != c || b != d) && !bad++)
-      test_fail(__FILE__, __LINE__, "%s [%d, %d] (random order): block_io %lld %lld, iterator %lld %lld",
-                name, i, j, (long long)a, (long long)b, (long long)c, (long long)d);
+      test_fail(__FILE__, __LINE__,
+                "%s [%d, %d] (random order): block_io %lld %lld, iterator %lld %lld", name, i, j, (long long)a, (long long)b, (long long)c, (long long)d);
   }
   CHECK_INT(0, bad);
   tune_io_iter_free(&it);
