@@ -196,8 +196,11 @@ static int run(const dlf_model *m, const char *spec, const tune_args *a) {
   const dlf_plan *p = plans[main_i];
   printf("\nplan (%s): %d blocks, search %.3f ms", dlf_tune_strategy_name(a->strategy),
          dlf_plan_num_blocks(p), res[main_i].search_ms);
+  const bool measured = a->strategy == DLF_TUNE_ORACLE || a->strategy == DLF_TUNE_VENDOR;
   if (accel) printf(", simulated %.1f us", res[main_i].simulated_us);
-  else if (res[main_i].cost_us > 0) printf(", predicted %.1f us", res[main_i].cost_us);
+  else if (res[main_i].cost_us > 0)
+    printf(", %s %.1f us", measured ? "measured (sum of block medians)" : "predicted",
+           res[main_i].cost_us);
   printf("\n");
   if (accel) {
     block_us = calloc((size_t)dlf_plan_num_blocks(p) + 1, sizeof *block_us);

@@ -34,13 +34,12 @@ dlf_status tune_problem_init(const ir_graph *g, const char *model, int target_co
   out->n_layers = n;
   out->target_cores = target_cores;
   out->n_core_numbers = n_core_numbers;
-  out->uncapped = max_block_layers == TUNE_UNCAPPED;
-  if (max_block_layers < 0 && !out->uncapped)
+  if (max_block_layers < 0 && max_block_layers != TUNE_UNCAPPED)
     return dlf_error(DLF_ERR_INVALID_ARG, "tune: max_block_layers %d (0 = default, %d = uncapped)",
                      max_block_layers, TUNE_UNCAPPED);
-  out->max_block_layers = out->uncapped            ? (n > 0 ? n : 1)
-                          : max_block_layers > 0 ? max_block_layers
-                                                 : TUNE_DEFAULT_MAX_BLOCK_LAYERS;
+  out->max_block_layers = max_block_layers == TUNE_UNCAPPED ? (n > 0 ? n : 1)
+                          : max_block_layers > 0            ? max_block_layers
+                                                            : TUNE_DEFAULT_MAX_BLOCK_LAYERS;
   int *cn = dlf_malloc_array((size_t)n_core_numbers, sizeof *cn);
   out->layer_node = dlf_malloc_array((size_t)n + 1, sizeof *out->layer_node);
   out->info = dlf_calloc_array((size_t)n + 1, sizeof *out->info);

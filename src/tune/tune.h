@@ -53,7 +53,6 @@ typedef struct tune_problem {
   int n_core_numbers;        /* allowed core numbers, ascending */
   const int *core_numbers;
   int max_block_layers;      /* longest fused run considered (>= 1; n_layers when uncapped) */
-  bool uncapped;             /* made with TUNE_UNCAPPED */
   int *node_layer;           /* node -> layer, -1 for nodes that are not layers */
   int *last_use;             /* tensor -> last layer reading it; n_layers for graph outputs */
 } tune_problem;
