@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # tune_cpu.sh — the DLFusion experiment on this machine's CPU: profile it once, then for each
 # model every tuning strategy's plan run and timed interleaved (`dlfusion tune --compare`:
-# none = each layer on one core, blocks = natural blocks, greedy, dlfusion, oracle = every
-# candidate block measured). Speed figures are medians of interleaved runs in one process;
-# run it on a quiet machine. Usage: bench/tune_cpu.sh [MODELS] (env PROFILE=file to reuse one)
+# none = each layer on one core, allcores = each layer on all cores, vendor = maximal fused
+# runs on the one core number measured fastest, blocks = natural blocks, greedy, dlfusion,
+# oracle = every candidate block of up to MAX_BLOCK_LAYERS layers measured), with speedup over
+# none and dlfusion/oracle, dlfusion/vendor. Speed figures are medians of interleaved runs in
+# one process; run it on a quiet machine.
+# Usage: bench/tune_cpu.sh [MODELS] (env PROFILE=file to reuse one)
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${DLF_BIN:-build/dlfusion}

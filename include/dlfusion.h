@@ -407,10 +407,13 @@ DLF_API dlf_status dlf_profile_get_sample(const dlf_profile *p, int index, dlf_p
 
 /* ---------------------------------------------------------------- tuning -- */
 
-/* How dlf_tune decides the fusion scheme and the core numbers. Every strategy but NONE and
- * BLOCKS searches all partitions of the layers into runs of consecutive layers (runs of
- * row-local layers, up to max_block_layers long) with a core number each, by dynamic
- * programming over a block cost; they differ in where the cost comes from. */
+/* How dlf_tune decides the fusion scheme and the core numbers. DLFUSION, ORACLE and GREEDY
+ * search partitions of the layers into runs of consecutive layers (runs of row-local layers)
+ * with a core number each, by dynamic programming over a block cost; they differ in where the
+ * cost comes from. DLFUSION and GREEDY consider runs up to max_block_layers long; the oracle
+ * on an accelerator is exact over every run length, on a CPU it measures runs up to
+ * max_block_layers long (its plan's "tuner" record says the cap). The values are stable: new
+ * strategies are added at the end. */
 typedef enum dlf_tune_strategy {
   DLF_TUNE_DLFUSION = 0, /* the cost model fitted on the target's profile (needs one):
                             the DLFusion method, well under a second */
@@ -419,24 +422,31 @@ typedef enum dlf_tune_strategy {
   DLF_TUNE_GREEDY,       /* grow each block while the profile's model says it pays */
   DLF_TUNE_NONE,         /* no optimization: every layer alone on one core */
   DLF_TUNE_BLOCKS,       /* the network's natural blocks on all cores (dlf_plan_fuse_blocks) */
+  DLF_TUNE_ALLCORES,     /* every layer alone on all cores (the largest allowed core number) */
+  DLF_TUNE_VENDOR,       /* the vendor library's default: every maximal run of fusable layers
+                            one block, one core number for the whole model (the allowed one
+                            the target says is fastest: simulated, or measured on a CPU) */
 } dlf_tune_strategy;
 
-/* "dlfusion", "oracle", "greedy", "none", "blocks"; from_name returns -1 if unknown. */
+/* "dlfusion", "oracle", "greedy", "none", "blocks", "allcores", "vendor"; from_name returns
+ * -1 if unknown. */
 DLF_API const char *dlf_tune_strategy_name(dlf_tune_strategy s);
 DLF_API int dlf_tune_strategy_from_name(const char *name);
 
 typedef struct dlf_tune_options {
   dlf_tune_strategy strategy;
   const dlf_profile *profile; /* DLFUSION, GREEDY: a profile of this target */
-  int max_block_layers;       /* longest fused block considered; 0 = 12 */
-  int runs;                   /* ORACLE on a CPU: timed runs per measured plan; 0 = 5 */
+  int max_block_layers;       /* longest fused block DLFUSION, GREEDY and the CPU ORACLE
+                                 consider; 0 = 12 */
+  int runs;                   /* ORACLE, VENDOR on a CPU: timed runs per measured plan; 0 = 5 */
 } dlf_tune_options;
 
 typedef struct dlf_tune_result {
-  double cost_us;      /* the plan's latency by the strategy's own cost (0 for NONE/BLOCKS) */
+  double cost_us;      /* the plan's latency by the strategy's own cost (0 for NONE, ALLCORES,
+                          BLOCKS) */
   double simulated_us; /* accelerator targets: the simulator's latency of the plan */
   double search_ms;    /* wall time of the decision (profiling not included) */
-  int64_t evaluations; /* block costs evaluated, or measured (ORACLE on a CPU) */
+  int64_t evaluations; /* block costs evaluated, or measured (ORACLE, VENDOR on a CPU) */
 } dlf_tune_result;
 
 /* Decide the plan of model on target. The plan records the target (an accelerator plan is

@@ -1,7 +1,8 @@
 /* cmd_tune.c — `dlfusion tune MODEL`: decide the fusion scheme and core numbers for a target
  * (the DLFusion strategy over a profile's cost model by default), print the plan and what it
  * is predicted (or simulated) to cost, write it with -o; --compare puts every strategy side
- * by side (search time, predicted / simulated latency, and on a CPU the measured one). */
+ * by side (search time, predicted / simulated latency, and on a CPU the measured one; speedup
+ * over none, ratios to the oracle and to the vendor's default). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,14 +27,20 @@ static void usage(FILE *f) {
           "                      one the target is profiled now (accelerators: instantly;\n"
           "                      the CPU: about a minute)\n"
           "  --strategy S        dlfusion (default): dynamic programming over the profile's\n"
-          "                      cost model; oracle: over the ground truth (the simulator;\n"
-          "                      on a CPU every candidate block is run: minutes); greedy;\n"
-          "                      none: each layer alone on one core; blocks: the natural\n"
-          "                      blocks on all cores\n"
-          "  --compare           every strategy side by side (on a CPU, each plan also run\n"
+          "                      cost model; oracle: over the ground truth (the simulator,\n"
+          "                      exact over every block length; on a CPU every candidate\n"
+          "                      block is run: minutes); greedy; none: each layer alone on\n"
+          "                      one core; allcores: each layer alone on all cores;\n"
+          "                      vendor: every maximal run of fusable layers one block, one\n"
+          "                      core number for the model (the fastest one); blocks: the\n"
+          "                      natural blocks on all cores\n"
+          "  --compare           every strategy side by side: latency, speedup over none,\n"
+          "                      ratio to oracle and to vendor (on a CPU, each plan also run\n"
           "                      and timed, interleaved)\n"
           "  -o, --output FILE   write the plan (of --strategy) as JSON\n"
-          "  --max-block-layers N  longest fused block considered (default 12)\n"
+          "  --max-block-layers N  longest fused block dlfusion, greedy and the CPU oracle\n"
+          "                      consider (default 12; the accelerator oracle and vendor\n"
+          "                      have no cap)\n"
           "  --runs N            timed runs per measurement on a CPU (default 5)\n"
           "  --shape NAME=DIMS   fix an input's shape, e.g. --shape input=2x3x224x224\n"
           "  --no-optimize       tune the graph as imported (no passes)\n"
@@ -106,10 +113,44 @@ static void print_plan(const dlf_model *m, const dlf_plan *p, const double *bloc
   }
 }
 
+/* The --compare table's order: the baselines, then the searches, the oracle last. */
+#define N_ORDER 7
+static const int order[N_ORDER] = {DLF_TUNE_NONE,   DLF_TUNE_ALLCORES, DLF_TUNE_VENDOR,
+                                   DLF_TUNE_BLOCKS, DLF_TUNE_GREEDY,   DLF_TUNE_DLFUSION,
+                                   DLF_TUNE_ORACLE};
+
+static double ratio(double a, double b) { return a > 0 && b > 0 ? a / b : 0; }
+
+/* One row per strategy: latency (simulated, or measured on a CPU), speedup over none and the
+ * ratio to the oracle and to the vendor's default; then dlfusion's two ratios on one line
+ * (what bench/tune_accel.sh reads). */
+static void print_compare(const int *strat, int n, const dlf_tune_result *res,
+                          dlf_plan *const *plans, const double *lat, bool accel) {
+  int at[N_ORDER + 1];
+  for (int s = 0; s <= N_ORDER; s++)
+    at[s] = -1;
+  for (int i = 0; i < n; i++)
+    at[strat[i]] = i;
+  const double none = lat[at[DLF_TUNE_NONE]], oracle = lat[at[DLF_TUNE_ORACLE]],
+               vendor = lat[at[DLF_TUNE_VENDOR]], dlfusion = lat[at[DLF_TUNE_DLFUSION]];
+  printf("\n%-9s %6s %11s %11s %12s %12s %8s %8s %8s\n", "strategy", "blocks", "search ms",
+         "evaluations", "cost us", accel ? "simulated us" : "measured ms", "vs none", "/oracle",
+         "/vendor");
+  for (int i = 0; i < n; i++)
+    printf("%-9s %6d %11.3f %11lld %12.1f %12.*f %7.2fx %8.3f %8.3f\n",
+           dlf_tune_strategy_name((dlf_tune_strategy)strat[i]), dlf_plan_num_blocks(plans[i]),
+           res[i].search_ms, (long long)res[i].evaluations, res[i].cost_us, accel ? 1 : 3, lat[i],
+           ratio(none, lat[i]), ratio(lat[i], oracle), ratio(lat[i], vendor));
+  printf("dlfusion/oracle %.3f  dlfusion/vendor %.3f  (%s)\n", ratio(dlfusion, oracle),
+         ratio(dlfusion, vendor),
+         accel ? "simulated; the oracle is exact: no block-length cap"
+               : "measured; the CPU oracle measured blocks up to --max-block-layers long");
+}
+
 static int run(const dlf_model *m, const char *spec, const tune_args *a) {
   dlf_target *t = NULL;
   dlf_profile *prof = NULL;
-  dlf_plan *plans[5] = {0};
+  dlf_plan *plans[N_ORDER] = {0};
   double *block_us = NULL;
   int rc = EXIT_OK;
   const bool host = !a->target || !strcmp(a->target, "cpu");
@@ -130,11 +171,10 @@ static int run(const dlf_model *m, const char *spec, const tune_args *a) {
   }
   printf("model: %s\ntarget: %s (%s, %d cores)\n", spec, ti.name, ti.kind,
          ti.cores);
-  const int order[5] = {DLF_TUNE_NONE, DLF_TUNE_BLOCKS, DLF_TUNE_GREEDY, DLF_TUNE_DLFUSION,
-                        DLF_TUNE_ORACLE};
-  dlf_tune_result res[5] = {{0}};
+  dlf_tune_result res[N_ORDER] = {{0}};
+  int strat[N_ORDER];
   int n = 0, main_i = -1;
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < N_ORDER; i++) {
     if (!a->compare && order[i] != a->strategy) continue;
     dlf_tune_options o = {(dlf_tune_strategy)order[i], prof, (int)a->max_block_layers,
                           (int)a->runs};
@@ -142,31 +182,25 @@ static int run(const dlf_model *m, const char *spec, const tune_args *a) {
       fprintf(stderr, "dlfusion tune: oracle: running every candidate block (minutes)\n");
     if (dlf_tune(m, t, &o, &plans[n], &res[n]) != DLF_OK) goto fail;
     if (order[i] == a->strategy) main_i = n;
-    n++;
+    strat[n++] = order[i];
   }
   const bool accel = strcmp(ti.kind, "cpu") != 0;
-  double measured[5] = {0};
+  double lat[N_ORDER] = {0};
   if (a->compare && !accel &&
-      (rc = measure_plans(m, plans, n, ti.cores, a->runs > 0 ? (int)a->runs * 4 : 20,
-                          measured)) != EXIT_OK)
+      (rc = measure_plans(m, plans, n, ti.cores, a->runs > 0 ? (int)a->runs * 4 : 20, lat)) !=
+          EXIT_OK)
     goto done;
-  if (a->compare) {
-    printf("\n%-9s %6s %11s %12s %12s %9s\n", "strategy", "blocks", "search ms", "cost us",
-           accel ? "simulated us" : "measured ms", "vs none");
-    for (int i = 0; i < n; i++) {
-      double v = accel ? res[i].simulated_us : measured[i];
-      double none = accel ? res[0].simulated_us : measured[0];
-      printf("%-9s %6d %11.3f %12.1f %12.*f %8.2fx\n",
-             dlf_tune_strategy_name((dlf_tune_strategy)order[i]),
-             dlf_plan_num_blocks(plans[i]), res[i].search_ms, res[i].cost_us, accel ? 1 : 3, v,
-             v > 0 ? none / v : 0);
-    }
-  }
+  for (int i = 0; accel && i < n; i++)
+    lat[i] = res[i].simulated_us;
+  if (a->compare) print_compare(strat, n, res, plans, lat, accel);
   const dlf_plan *p = plans[main_i];
   printf("\nplan (%s): %d blocks, search %.3f ms", dlf_tune_strategy_name(a->strategy),
          dlf_plan_num_blocks(p), res[main_i].search_ms);
+  const bool measured = a->strategy == DLF_TUNE_ORACLE || a->strategy == DLF_TUNE_VENDOR;
   if (accel) printf(", simulated %.1f us", res[main_i].simulated_us);
-  else if (res[main_i].cost_us > 0) printf(", predicted %.1f us", res[main_i].cost_us);
+  else if (res[main_i].cost_us > 0)
+    printf(", %s %.1f us", measured ? "measured (sum of block medians)" : "predicted",
+           res[main_i].cost_us);
   printf("\n");
   if (accel) {
     block_us = calloc((size_t)dlf_plan_num_blocks(p) + 1, sizeof *block_us);
@@ -183,7 +217,7 @@ fail:
   rc = cli_fail();
 done:
   free(block_us);
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < N_ORDER; i++)
     dlf_plan_free(plans[i]);
   dlf_profile_free(prof);
   dlf_target_free(t);
@@ -230,7 +264,8 @@ int cmd_tune(int argc, char **argv) {
     case 's':
       if ((a.strategy = dlf_tune_strategy_from_name(optarg)) < 0) {
         rc = cli_usage_error("tune",
-                             "--strategy wants dlfusion, oracle, greedy, none or blocks, got '%s'",
+                             "--strategy wants dlfusion, oracle, greedy, none, allcores, vendor "
+                             "or blocks, got '%s'",
                              optarg);
         goto done;
       }

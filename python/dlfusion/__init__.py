@@ -316,10 +316,12 @@ class Profile(_Handle):
 
 def tune(model, target, strategy="dlfusion", profile=None, max_block_layers=0, runs=0):
     """Choose the plan of model on target: strategy "dlfusion" (needs a profile of the target),
-    "oracle", "greedy" (profile), "none" or "blocks". Returns (Plan, TuneResult)."""
+    "oracle", "greedy" (profile), "none", "allcores", "vendor" or "blocks". Returns
+    (Plan, TuneResult)."""
     s = lib.dlf_tune_strategy_from_name(_b(strategy))
     if s < 0:
-        raise ValueError(f"unknown strategy {strategy!r} (dlfusion, oracle, greedy, none, blocks)")
+        raise ValueError(f"unknown strategy {strategy!r} "
+                         "(dlfusion, oracle, greedy, none, allcores, vendor, blocks)")
     o = _lib.TuneOptions(s, profile._h if profile is not None else None, max_block_layers, runs)
     h, r = _lib.H(), _lib.TuneResult()
     _check(lib.dlf_tune(model._h, target._h, ctypes.byref(o), ctypes.byref(h), ctypes.byref(r)))

@@ -1,6 +1,7 @@
 /* cost_accel.c — the accelerator simulator (target_accel_block_time) as the searches' block
  * cost: on an accelerator target it is the ground truth, so the DP over it is the oracle the
- * DLFusion strategy (a cost model fitted on a profile) is measured against. */
+ * DLFusion strategy (a cost model fitted on a profile) is measured against. Every strategy
+ * prices a block on an accelerator here, so a new simulator is one change. */
 #include <stdlib.h>
 
 #include "core/checked.h"
@@ -10,6 +11,7 @@
 dlf_status tune_accel_cost_init(const tune_problem *pr, const target *t, tune_accel_cost *out) {
   out->t = t;
   out->layers = NULL;
+  out->io.counted = NULL;
   if (t->kind != TARGET_ACCEL)
     return dlf_error(DLF_ERR_INVALID_ARG,
                      "target '%s' is a cpu target: its block times are measured, not simulated",
@@ -18,18 +20,21 @@ dlf_status tune_accel_cost_init(const tune_problem *pr, const target *t, tune_ac
   if (!out->layers) return dlf_error(DLF_ERR_NOMEM, "out of memory setting up the simulator");
   for (int l = 0; l < pr->n_layers; l++)
     target_layer_from_info(t, &pr->info[l], &out->layers[l]);
-  return DLF_OK;
+  dlf_status st = tune_io_iter_init(pr, &out->io);
+  if (st != DLF_OK) tune_accel_cost_free(out);
+  return st;
 }
 
 void tune_accel_cost_free(tune_accel_cost *c) {
   free(c->layers);
   c->layers = NULL;
+  tune_io_iter_free(&c->io);
 }
 
 double tune_cost_accel(void *ctx, const tune_problem *pr, int first, int last, int k) {
-  const tune_accel_cost *c = ctx;
+  tune_accel_cost *c = ctx;
   int64_t in, out;
-  tune_block_io(pr, first, last, &in, &out);
+  tune_io_iter_get(&c->io, first, last, &in, &out);
   target_block_time bt;
   if (target_accel_block_time(c->t, c->layers + first, last - first + 1, k, in, out, &bt) !=
       DLF_OK)

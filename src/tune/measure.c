@@ -1,5 +1,6 @@
 /* measure.c — timing plans on the host CPU with the runtime engine: the bench (an engine with
- * buffers for its inputs and outputs) and the CPU oracle's measurement of every candidate block. */
+ * buffers for its inputs and outputs), the CPU oracle's measurement of every candidate block and
+ * the CPU vendor's measurement of its maximal-run plan on each core number. */
 #include "tune/measure.h"
 
 #include <stdlib.h>
@@ -155,4 +156,84 @@ dlf_status tune_measure_blocks(const tune_problem *pr, int runs, const kern_conf
 void tune_measured_free(tune_measured *m) {
   free(m->us);
   m->us = NULL;
+}
+
+/* ---- the CPU vendor ---- */
+
+dlf_status tune_measured_runs_init(const tune_problem *pr, int runs, const kern_config *cfg,
+                                   tune_measured_runs *m) {
+  memset(m, 0, sizeof *m);
+  m->pr = pr;
+  m->runs = runs;
+  m->cfg = cfg;
+  m->starts = dlf_malloc_array((size_t)pr->n_layers + 1, sizeof *m->starts);
+  if (m->starts) m->nb = tune_maximal_runs(pr, m->starts);
+  m->us = m->starts ? dlf_malloc_array((size_t)m->nb * (size_t)pr->n_core_numbers + 1,
+                                       sizeof *m->us)
+                    : NULL;
+  if (!m->us) {
+    tune_measured_runs_free(m);
+    return dlf_error(DLF_ERR_NOMEM, "out of memory measuring blocks");
+  }
+  for (size_t i = 0; i < (size_t)m->nb * (size_t)pr->n_core_numbers; i++)
+    m->us[i] = -1;
+  return DLF_OK;
+}
+
+void tune_measured_runs_free(tune_measured_runs *m) {
+  free(m->starts);
+  free(m->us);
+  m->starts = NULL;
+  m->us = NULL;
+}
+
+/* The maximal-run plan on core number index c: per block medians into m->us. */
+static dlf_status measure_runs_at(tune_measured_runs *m, int c) {
+  const tune_problem *pr = m->pr;
+  const int nb = m->nb, k = pr->core_numbers[c], runs = m->runs;
+  int *cores = dlf_malloc_array((size_t)nb + 1, sizeof *cores);
+  double *all = dlf_calloc_array((size_t)nb * (size_t)runs + 1, sizeof *all);
+  plan *p = NULL;
+  tune_bench b = {0};
+  dlf_status st = DLF_OK;
+  if (!cores || !all) {
+    st = dlf_error(DLF_ERR_NOMEM, "out of memory measuring blocks");
+    goto done;
+  }
+  for (int i = 0; i < nb; i++)
+    cores[i] = k;
+  if ((st = tune_make_plan(pr, nb, m->starts, cores, &p)) != DLF_OK) goto done;
+  const int threads = pr->core_numbers[pr->n_core_numbers - 1];
+  if ((st = tune_bench_open(pr->g, p, threads, m->cfg, &b)) != DLF_OK) goto done;
+  for (int r = -1; r < runs; r++) { /* one warm-up */
+    if ((st = tune_bench_run(&b, NULL)) != DLF_OK) goto done;
+    for (int i = 0; r >= 0 && i < nb; i++)
+      all[(size_t)i * runs + r] = b.block_ms[i];
+  }
+  for (int i = 0; i < nb; i++) {
+    qsort(all + (size_t)i * runs, (size_t)runs, sizeof *all, cmp_double);
+    m->us[(size_t)c * nb + i] = all[(size_t)i * runs + runs / 2] * 1e3;
+    m->evaluations++;
+  }
+done:
+  tune_bench_close(&b);
+  plan_free(p);
+  free(all);
+  free(cores);
+  return st;
+}
+
+double tune_cost_measured_runs(void *ctx, const tune_problem *pr, int first, int last, int k) {
+  tune_measured_runs *m = ctx;
+  int c = 0, b = 0;
+  while (c < pr->n_core_numbers && pr->core_numbers[c] != k)
+    c++;
+  while (b < m->nb && m->starts[b] != first)
+    b++;
+  if (c == pr->n_core_numbers || b == m->nb ||
+      last != (b + 1 < m->nb ? m->starts[b + 1] : pr->n_layers) - 1 || m->status != DLF_OK)
+    return -1;
+  if (m->us[(size_t)c * m->nb + b] < 0 && (m->status = measure_runs_at(m, c)) != DLF_OK)
+    return -1;
+  return m->us[(size_t)c * m->nb + b];
 }

@@ -46,4 +46,25 @@ void tune_measured_free(tune_measured *m);
 /* ctx: a tune_measured. The measured microseconds of the run, -1 when not measured. */
 double tune_cost_measured(void *ctx, const tune_problem *pr, int first, int last, int k);
 
+/* ---- the CPU vendor: the maximal-run plan on each core number, measured ---- */
+
+/* The block cost tune_vendor decides with on a CPU: on the first request for core number k,
+ * the plan of pr's maximal fusable runs (tune_maximal_runs) all on k is run (one warm-up,
+ * `runs` timed runs) and each block's median kept; requests for other runs get -1. */
+typedef struct tune_measured_runs {
+  const tune_problem *pr;
+  int runs;
+  const kern_config *cfg;
+  int nb, *starts;     /* the maximal runs */
+  double *us;          /* [c * nb + b]; < 0 = not measured */
+  dlf_status status;   /* the first failure of a measurement (DLF_OK: none) */
+  int64_t evaluations; /* blocks measured */
+} tune_measured_runs;
+
+dlf_status tune_measured_runs_init(const tune_problem *pr, int runs, const kern_config *cfg,
+                                   tune_measured_runs *out);
+void tune_measured_runs_free(tune_measured_runs *m);
+/* ctx: a tune_measured_runs. */
+double tune_cost_measured_runs(void *ctx, const tune_problem *pr, int first, int last, int k);
+
 #endif

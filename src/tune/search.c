@@ -34,16 +34,22 @@ dlf_status tune_problem_init(const ir_graph *g, const char *model, int target_co
   out->n_layers = n;
   out->target_cores = target_cores;
   out->n_core_numbers = n_core_numbers;
-  out->max_block_layers = max_block_layers > 0 ? max_block_layers : TUNE_DEFAULT_MAX_BLOCK_LAYERS;
+  if (max_block_layers < 0 && max_block_layers != TUNE_UNCAPPED)
+    return dlf_error(DLF_ERR_INVALID_ARG, "tune: max_block_layers %d (0 = default, %d = uncapped)",
+                     max_block_layers, TUNE_UNCAPPED);
+  out->max_block_layers = max_block_layers == TUNE_UNCAPPED ? (n > 0 ? n : 1)
+                          : max_block_layers > 0            ? max_block_layers
+                                                            : TUNE_DEFAULT_MAX_BLOCK_LAYERS;
   int *cn = dlf_malloc_array((size_t)n_core_numbers, sizeof *cn);
   out->layer_node = dlf_malloc_array((size_t)n + 1, sizeof *out->layer_node);
   out->info = dlf_calloc_array((size_t)n + 1, sizeof *out->info);
   out->row_local = dlf_calloc_array((size_t)n + 1, sizeof *out->row_local);
+  out->whole_before = dlf_calloc_array((size_t)n + 1, sizeof *out->whole_before);
   out->core_numbers = cn;
   out->node_layer = dlf_malloc_array((size_t)g->n_nodes + 1, sizeof *out->node_layer);
   out->last_use = dlf_malloc_array((size_t)g->n_tensors + 1, sizeof *out->last_use);
-  if (!cn || !out->layer_node || !out->info || !out->row_local || !out->node_layer ||
-      !out->last_use) {
+  if (!cn || !out->layer_node || !out->info || !out->row_local || !out->whole_before ||
+      !out->node_layer || !out->last_use) {
     tune_problem_free(out);
     return dlf_error(DLF_ERR_NOMEM, "%s: out of memory setting up the tuner", g->source);
   }
@@ -58,6 +64,7 @@ dlf_status tune_problem_init(const ir_graph *g, const char *model, int target_co
     }
     out->info[l].index = l;
     out->row_local[l] = plan_layer_row_local(g, &g->nodes[out->layer_node[l]]);
+    out->whole_before[l + 1] = out->whole_before[l] + !out->row_local[l];
   }
   for (int i = 0; i < g->n_nodes; i++)
     out->node_layer[i] = -1;
@@ -115,10 +122,67 @@ void tune_block_io(const tune_problem *pr, int first, int last, int64_t *in_byte
   *out_bytes = out;
 }
 
+dlf_status tune_io_iter_init(const tune_problem *pr, tune_io_iter *it) {
+  memset(it, 0, sizeof *it);
+  it->pr = pr;
+  it->first = 1, it->last = 0;
+  it->counted = dlf_calloc_array((size_t)pr->g->n_tensors + 1, sizeof *it->counted);
+  if (!it->counted) return dlf_error(DLF_ERR_NOMEM, "%s: out of memory tuning", pr->g->source);
+  return DLF_OK;
+}
+
+void tune_io_iter_free(tune_io_iter *it) {
+  free(it->counted);
+  it->counted = NULL;
+}
+
+/* The run [l + 1, last] becomes [l, last]: l's outputs that the run read from outside are now
+ * made inside it; l's outputs read after `last` leave it; l's inputs from outside come in
+ * (once: `counted`). Every input of l comes from before l (topological order), so from
+ * outside. The same tensors and the same sums as tune_block_io. */
+static void io_prepend(tune_io_iter *it, int l) {
+  const tune_problem *pr = it->pr;
+  const ir_graph *g = pr->g;
+  const ir_node *nd = &g->nodes[pr->layer_node[l]];
+  for (int o = 0; o < nd->n_outputs; o++) {
+    int t = nd->outputs[o];
+    if (t < 0) continue;
+    if (it->counted[t] == it->epoch) {
+      it->in -= tensor_bytes(&g->tensors[t]);
+      it->counted[t] = 0;
+    }
+    if (pr->last_use[t] > it->last) it->out += tensor_bytes(&g->tensors[t]);
+  }
+  for (int k = 0; k <= nd->n_inputs; k++) {
+    int t = k < nd->n_inputs ? nd->inputs[k] : nd->residual;
+    if (t < 0 || g->tensors[t].data || it->counted[t] == it->epoch) continue;
+    it->counted[t] = it->epoch;
+    it->in += tensor_bytes(&g->tensors[t]);
+  }
+  it->first = l;
+}
+
+void tune_io_iter_get(tune_io_iter *it, int first, int last, int64_t *in_bytes,
+                      int64_t *out_bytes) {
+  if (it->first > it->last || last != it->last || first > it->first) {
+    /* start afresh from the empty run after `last` */
+    if (++it->epoch == 0) {
+      memset(it->counted, 0, sizeof *it->counted * ((size_t)it->pr->g->n_tensors + 1));
+      it->epoch = 1;
+    }
+    it->first = last + 1, it->last = last, it->in = 0, it->out = 0;
+  }
+  while (it->first > first)
+    io_prepend(it, it->first - 1);
+  *in_bytes = it->in;
+  *out_bytes = it->out;
+}
+
 void tune_problem_free(tune_problem *pr) {
   free(pr->layer_node);
   free(pr->info);
   free(pr->row_local);
+  free(pr->whole_before);
   free((int *)pr->core_numbers);
   free(pr->node_layer);
   free(pr->last_use);
@@ -129,9 +193,20 @@ bool tune_can_fuse(const tune_problem *pr, int first, int last) {
   if (first < 0 || last >= pr->n_layers || first > last) return false;
   if (first == last) return true;
   if (last - first + 1 > pr->max_block_layers) return false;
-  for (int l = first; l <= last; l++)
-    if (!pr->row_local[l]) return false;
-  return true;
+  /* O(1), so the uncapped DP's O(L^2 K) is not O(L^3) */
+  return pr->whole_before[last + 1] == pr->whole_before[first];
+}
+
+int tune_maximal_runs(const tune_problem *pr, int *starts) {
+  int nb = 0;
+  for (int l = 0; l < pr->n_layers;) {
+    int len = 1;
+    while (l + len < pr->n_layers && tune_can_fuse(pr, l, l + len))
+      len++;
+    starts[nb++] = l;
+    l += len;
+  }
+  return nb;
 }
 
 dlf_status tune_make_plan(const tune_problem *pr, int n_blocks, const int *starts,
@@ -348,6 +423,52 @@ dlf_status tune_brute_force(const tune_problem *pr, tune_cost_fn cost, void *ctx
   free(b.best_starts);
   free(b.best_cores);
   if (stats) *stats = b.st;
+  return rc;
+}
+
+/* ---- the vendor's default ---- */
+
+dlf_status tune_vendor(const tune_problem *pr, tune_cost_fn cost, void *ctx, plan **out,
+                       tune_stats *stats) {
+  *out = NULL;
+  const int n = pr->n_layers;
+  tune_stats st = {0};
+  int *starts = dlf_malloc_array((size_t)n + 1, sizeof *starts);
+  int *cores = dlf_malloc_array((size_t)n + 1, sizeof *cores);
+  dlf_status rc = DLF_OK;
+  if (!starts || !cores) {
+    rc = dlf_error(DLF_ERR_NOMEM, "%s: out of memory tuning", pr->g->source);
+    goto done;
+  }
+  const int nb = tune_maximal_runs(pr, starts);
+  int best_k = 0;
+  double best = 0;
+  for (int c = 0; c < pr->n_core_numbers; c++) {
+    const int k = pr->core_numbers[c];
+    double sum = 0;
+    bool ok = true;
+    for (int b = 0; b < nb && ok; b++) {
+      double t = cost(ctx, pr, starts[b], (b + 1 < nb ? starts[b + 1] : n) - 1, k);
+      st.evaluations++;
+      ok = t >= 0 && isfinite(t);
+      sum += t;
+    }
+    if (ok && (best_k == 0 || sum < best)) best = sum, best_k = k;
+  }
+  if (best_k == 0) {
+    rc = dlf_error(DLF_ERR_INVALID_ARG,
+                   "%s: tune: vendor: no allowed core number runs every maximal fusable run",
+                   pr->g->source);
+    goto done;
+  }
+  for (int b = 0; b < nb; b++)
+    cores[b] = best_k;
+  st.cost_us = best;
+  rc = tune_make_plan(pr, nb, starts, cores, out);
+done:
+  free(starts);
+  free(cores);
+  if (stats) *stats = st;
   return rc;
 }
 

@@ -1,6 +1,7 @@
 /* strategy.c — the tuning strategies: the same search (search.c) over different block costs —
  * the fitted model (dlfusion, greedy), the accelerator simulator or blocks measured on the CPU
- * (oracle) — and the baselines (none, blocks); the plan's "tuner" record. */
+ * (oracle) — and the baselines (none, allcores, vendor, blocks); the plan's "tuner" record,
+ * which on an accelerator also compares the plan with none, vendor and the exact oracle. */
 #include "tune/strategy.h"
 
 #include <inttypes.h>
@@ -16,8 +17,9 @@
 #include "tune/measure.h"
 #include "tune/tune.h"
 
-static const char *const strategy_names[TUNE_N_STRATEGIES] = {"dlfusion", "oracle", "greedy",
-                                                              "none", "blocks"};
+/* indexed by dlf_tune_strategy */
+static const char *const strategy_names[TUNE_N_STRATEGIES] = {
+    "dlfusion", "oracle", "greedy", "none", "blocks", "allcores", "vendor"};
 
 const char *tune_strategy_name(dlf_tune_strategy s) {
   return (int)s >= 0 && (int)s < TUNE_N_STRATEGIES ? strategy_names[s] : "?";
@@ -78,6 +80,47 @@ dlf_status tune_simulate_plan(const ir_graph *g, const char *spec, const target 
   return st;
 }
 
+/* What a plan is compared with on an accelerator (simulated microseconds): each layer alone on
+ * one core, the vendor's default and the exact (uncapped) oracle. A value >= 0 on entry is
+ * known already (the plan being recorded is that strategy's) and not searched again: the
+ * oracle's O(L^2 K) evaluations are most of the time on long fusable runs (DenseNet). */
+typedef struct tune_refs {
+  double none_us, vendor_us, oracle_us;
+} tune_refs;
+
+static dlf_status accel_refs(const ir_graph *g, const char *spec, const target *t,
+                             tune_refs *r) {
+  tune_problem pr;
+  DLF_TRY(tune_problem_init(g, spec, t->cores, t->core_numbers, t->n_core_numbers, TUNE_UNCAPPED,
+                            &pr));
+  tune_accel_cost sim;
+  dlf_status st = tune_accel_cost_init(&pr, t, &sim);
+  if (st != DLF_OK) {
+    tune_problem_free(&pr);
+    return st;
+  }
+  plan *p = NULL;
+  tune_stats ts;
+  r->none_us = 0;
+  for (int l = 0; l < pr.n_layers && st == DLF_OK; l++) {
+    double us = tune_cost_accel(&sim, &pr, l, l, pr.core_numbers[0]);
+    if (us < 0) st = dlf_error(DLF_ERR_INVALID_ARG, "%s: layer #%d cannot run alone", spec, l);
+    r->none_us += us;
+  }
+  if (st == DLF_OK && r->vendor_us < 0 &&
+      (st = tune_vendor(&pr, tune_cost_accel, &sim, &p, &ts)) == DLF_OK)
+    r->vendor_us = ts.cost_us;
+  plan_free(p);
+  p = NULL;
+  if (st == DLF_OK && r->oracle_us < 0 &&
+      (st = tune_dp(&pr, tune_cost_accel, &sim, &p, &ts)) == DLF_OK)
+    r->oracle_us = ts.cost_us;
+  plan_free(p);
+  tune_accel_cost_free(&sim);
+  tune_problem_free(&pr);
+  return st;
+}
+
 /* A number of the record: %.6g as it always was; JSON has no NaN or infinity. */
 static void put_number(dlf_jbuf *b, const char *key, double v) {
   dlf_jbuf_printf(b, ", \"%s\": ", key);
@@ -88,8 +131,11 @@ static void put_number(dlf_jbuf *b, const char *key, double v) {
 }
 
 /* {"strategy": ..., "target": ..., ...}: built with the JSON writer, so a target named
- * `a"b\c` is escaped and the plan reads back. */
-static char *tuner_record(dlf_tune_strategy s, const target *t, const dlf_tune_result *r) {
+ * `a"b\c` is escaped and the plan reads back. cap: the longest block the search considered,
+ * 0 = no limit (null). refs: NULL on a CPU, where nothing else is known without measuring
+ * (the comparisons are null). */
+static char *tuner_record(dlf_tune_strategy s, const target *t, const dlf_tune_result *r,
+                          int cap, const tune_refs *refs) {
   dlf_jbuf b = {0};
   dlf_jbuf_puts(&b, "{\"strategy\": ");
   dlf_jbuf_string(&b, tune_strategy_name(s));
@@ -99,7 +145,19 @@ static char *tuner_record(dlf_tune_strategy s, const target *t, const dlf_tune_r
   put_number(&b, "cost_us", r->cost_us);
   put_number(&b, "simulated_us", r->simulated_us);
   put_number(&b, "search_ms", r->search_ms);
-  dlf_jbuf_printf(&b, ", \"evaluations\": %" PRId64 "}", r->evaluations);
+  dlf_jbuf_printf(&b, ", \"evaluations\": %" PRId64, r->evaluations);
+  if (cap > 0)
+    dlf_jbuf_printf(&b, ", \"max_block_layers\": %d", cap);
+  else
+    dlf_jbuf_puts(&b, ", \"max_block_layers\": null");
+  const double us = r->simulated_us, nan = NAN;
+  put_number(&b, "none_us", refs ? refs->none_us : nan);
+  put_number(&b, "vendor_us", refs ? refs->vendor_us : nan);
+  put_number(&b, "oracle_us", refs ? refs->oracle_us : nan);
+  put_number(&b, "speedup_over_none", refs && us > 0 ? refs->none_us / us : nan);
+  put_number(&b, "vs_oracle", refs && refs->oracle_us > 0 ? us / refs->oracle_us : nan);
+  put_number(&b, "vs_vendor", refs && refs->vendor_us > 0 ? us / refs->vendor_us : nan);
+  dlf_jbuf_puts(&b, "}");
   if (b.failed) {
     free(b.s);
     return NULL;
@@ -120,34 +178,57 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
     return dlf_error(DLF_ERR_INVALID_ARG,
                      "%s: strategy '%s' needs a profile of target '%s' (dlfusion profile)", spec,
                      tune_strategy_name(strat), t->name);
+  const bool accel = t->kind == TARGET_ACCEL;
+  /* The searches that respect a block-length cap: the fitted ones (a measured choice,
+   * TUNE_DEFAULT_MAX_BLOCK_LAYERS) and the CPU oracle (its measuring time grows with the cap
+   * squared; its record says the cap). The accelerator oracle is exact over the whole space
+   * and the vendor fuses whole maximal runs: neither is capped. */
+  const bool capped = needs_profile || (strat == DLF_TUNE_ORACLE && !accel);
   dlf_tune_result res = {0};
   tune_problem pr;
   DLF_TRY(tune_problem_init(g, spec, t->cores, t->core_numbers, t->n_core_numbers,
-                            rq->max_block_layers, &pr));
+                            capped ? rq->max_block_layers : TUNE_UNCAPPED, &pr));
+  const int runs = rq->runs > 0 ? rq->runs : 5;
+  const int k_min = t->core_numbers[0], k_max = t->core_numbers[t->n_core_numbers - 1];
   tune_model cm = {0};
   tune_measured meas = {0};
+  tune_measured_runs mruns = {0};
+  tune_accel_cost sim = {0};
+  tune_refs refs;
   plan *p = NULL;
   tune_stats ts = {0};
   dlf_status st = DLF_OK;
   const double t0 = now_ms();
   if (needs_profile && (st = tune_model_prepare(rq->profile, t, &pr, &cm)) != DLF_OK) goto done;
+  if (accel && (strat == DLF_TUNE_ORACLE || strat == DLF_TUNE_VENDOR) &&
+      (st = tune_accel_cost_init(&pr, t, &sim)) != DLF_OK)
+    goto done;
   switch (strat) {
   case DLF_TUNE_DLFUSION: st = tune_dp(&pr, tune_cost_model, &cm, &p, &ts); break;
   case DLF_TUNE_GREEDY: st = tune_greedy(&pr, tune_cost_model, &cm, &p, &ts); break;
   case DLF_TUNE_ORACLE:
-    if (t->kind == TARGET_ACCEL) {
-      tune_accel_cost sim;
-      if ((st = tune_accel_cost_init(&pr, t, &sim)) != DLF_OK) break;
+    if (accel) {
       st = tune_dp(&pr, tune_cost_accel, &sim, &p, &ts);
-      tune_accel_cost_free(&sim);
     } else {
-      st = tune_measure_blocks(&pr, rq->runs > 0 ? rq->runs : 5, rq->cfg, &meas);
+      st = tune_measure_blocks(&pr, runs, rq->cfg, &meas);
       if (st == DLF_OK) st = tune_dp(&pr, tune_cost_measured, &meas, &p, &ts);
       ts.evaluations = meas.evaluations;
     }
     break;
+  case DLF_TUNE_VENDOR:
+    if (accel) {
+      st = tune_vendor(&pr, tune_cost_accel, &sim, &p, &ts);
+    } else if ((st = tune_measured_runs_init(&pr, runs, rq->cfg, &mruns)) == DLF_OK) {
+      st = tune_vendor(&pr, tune_cost_measured_runs, &mruns, &p, &ts);
+      if (mruns.status != DLF_OK) st = mruns.status; /* the measurement's own message */
+      ts.evaluations = mruns.evaluations;
+    }
+    break;
   case DLF_TUNE_NONE:
-    st = plan_unfused(g, spec, 1, &p);
+  case DLF_TUNE_ALLCORES:
+    /* each layer alone on one core (the smallest allowed core number: 1 on every target so
+     * far), or on all of them (the largest allowed) */
+    st = plan_unfused(g, spec, strat == DLF_TUNE_NONE ? k_min : k_max, &p);
     if (st == DLF_OK) p->target_cores = t->cores;
     break;
   case DLF_TUNE_BLOCKS: st = plan_fuse_blocks(g, spec, t->cores, &p); break;
@@ -157,14 +238,18 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
   /* BLOCKS uses all cores: the largest allowed core number of the target. */
   if (strat == DLF_TUNE_BLOCKS)
     for (int b = 0; b < p->n_blocks; b++)
-      p->blocks[b].cores = t->core_numbers[t->n_core_numbers - 1];
+      p->blocks[b].cores = k_max;
   res.cost_us = ts.cost_us;
   res.evaluations = ts.evaluations;
-  if (t->kind == TARGET_ACCEL) {
+  if (accel) {
     snprintf(p->target_name, sizeof p->target_name, "%s", t->name);
     if ((st = simulate(&pr, t, p, &res.simulated_us, NULL)) != DLF_OK) goto done;
+    refs.vendor_us = strat == DLF_TUNE_VENDOR ? res.simulated_us : -1;
+    refs.oracle_us = strat == DLF_TUNE_ORACLE ? res.simulated_us : -1;
+    if ((st = accel_refs(g, spec, t, &refs)) != DLF_OK) goto done;
   }
-  if (!(*tuner = tuner_record(strat, t, &res))) {
+  if (!(*tuner = tuner_record(strat, t, &res, capped ? pr.max_block_layers : 0,
+                              accel ? &refs : NULL))) {
     st = dlf_error(DLF_ERR_NOMEM, "out of memory recording the tuner");
     goto done;
   }
@@ -173,6 +258,8 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
   if (result) *result = res;
 done:
   plan_free(p);
+  tune_accel_cost_free(&sim);
+  tune_measured_runs_free(&mruns);
   tune_measured_free(&meas);
   tune_model_free(&cm);
   tune_problem_free(&pr);

@@ -1,7 +1,9 @@
 /* test_tune_api.c — dlf_tune through the public API: every strategy on the simulated MLU100
  * gives a valid plan that records its target and that sessions refuse to run; the oracle is
- * never beaten under the simulator; the CPU oracle measures real blocks of a small model and
- * its plan runs and matches the reference executor; bad options fail with clear messages. */
+ * never beaten under the simulator on any zoo model and every plan's record carries the
+ * comparisons; the CPU oracle measures real blocks of a small model and its plan runs and
+ * matches the reference executor (its record says its cap), the CPU vendor measures its
+ * core numbers; bad options fail with clear messages. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +21,9 @@ TEST(test_tune_api_every_strategy_on_mlu100) {
   REQUIRE_OK(dlf_model_load("zoo:squeezenet1_0", NULL, &m));
   REQUIRE_OK(dlf_target_load("targets/mlu100.json", &t));
   REQUIRE_OK(dlf_profile_run(t, 0, &prof));
-  double sim[5];
-  for (int s = 0; s < 5; s++) {
+  enum { N_STRATEGIES = DLF_TUNE_VENDOR + 1 };
+  double sim[N_STRATEGIES];
+  for (int s = 0; s < N_STRATEGIES; s++) {
     dlf_tune_options o = {(dlf_tune_strategy)s, prof, 0, 0};
     dlf_plan *p;
     dlf_tune_result r;
@@ -47,12 +50,97 @@ TEST(test_tune_api_every_strategy_on_mlu100) {
     dlf_plan_free(back);
     dlf_plan_free(p);
   }
-  for (int s = 0; s < 5; s++)
+  for (int s = 0; s < N_STRATEGIES; s++)
     CHECK(sim[DLF_TUNE_ORACLE] <= sim[s] * (1 + 1e-12));
-  CHECK(sim[DLF_TUNE_NONE] / sim[DLF_TUNE_DLFUSION] > 2);
   dlf_profile_free(prof);
   dlf_target_free(t);
   dlf_model_free(m);
+}
+
+/* A number of the plan's "tuner" record (NAN when absent or null). */
+static double record_number(const char *json, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\": ", key);
+  const char *at = json ? strstr(json, pat) : NULL;
+  if (!at || !strncmp(at + strlen(pat), "null", 4)) return NAN;
+  return strtod(at + strlen(pat), NULL);
+}
+
+/* Every strategy through dlf_tune on every zoo model, simulated on the MLU100: the oracle
+ * (exact: no block-length cap) is never beaten; none and allcores are each layer alone on
+ * the smallest and the largest allowed core number; vendor's blocks share one core number;
+ * every plan's record names its strategy and carries the same none, vendor and oracle
+ * latencies as those strategies' own plans, and its ratios to them. */
+TEST(test_tune_api_oracle_beats_every_strategy_on_the_zoo) {
+  enum { N_STRATEGIES = DLF_TUNE_VENDOR + 1 };
+  static const char *zoo[] = {"resnet18", "resnet50", "vgg16", "alexnet", "squeezenet1_0",
+                              "mobilenet_v2"};
+  dlf_target *t;
+  dlf_profile *prof;
+  REQUIRE_OK(dlf_target_load("targets/mlu100.json", &t));
+  REQUIRE_OK(dlf_profile_run(t, 0, &prof));
+  dlf_target_info ti;
+  REQUIRE_OK(dlf_target_get_info(t, &ti));
+  for (int z = 0; z < 6; z++) {
+    char spec[64];
+    snprintf(spec, sizeof spec, "zoo:%s", zoo[z]);
+    dlf_model *m;
+    REQUIRE_OK(dlf_model_load(spec, NULL, &m));
+    const int L = dlf_model_num_layers(m);
+    double sim[N_STRATEGIES];
+    char *rec[N_STRATEGIES] = {0};
+    for (int s = 0; s < N_STRATEGIES; s++) {
+      dlf_tune_options o = {(dlf_tune_strategy)s, prof, 0, 0};
+      dlf_plan *p;
+      dlf_tune_result r;
+      REQUIRE_OK(dlf_tune(m, t, &o, &p, &r));
+      sim[s] = r.simulated_us;
+      rec[s] = dlf_plan_to_json(p);
+      REQUIRE(rec[s]);
+      char want[64];
+      snprintf(want, sizeof want, "\"strategy\": \"%s\"", dlf_tune_strategy_name(s));
+      CHECK(strstr(rec[s], want) != NULL);
+      const int nb = dlf_plan_num_blocks(p);
+      dlf_block_info b0;
+      REQUIRE_OK(dlf_plan_block(p, 0, &b0));
+      for (int b = 0; b < nb; b++) {
+        dlf_block_info bi;
+        REQUIRE_OK(dlf_plan_block(p, b, &bi));
+        if (s == DLF_TUNE_NONE || s == DLF_TUNE_ALLCORES) {
+          CHECK_INT(1, bi.num_layers);
+          const int k = s == DLF_TUNE_NONE ? ti.core_numbers[0]
+                                           : ti.core_numbers[ti.n_core_numbers - 1];
+          CHECK_INT(k, bi.cores);
+        }
+        if (s == DLF_TUNE_VENDOR) CHECK_INT(b0.cores, bi.cores);
+      }
+      if (s == DLF_TUNE_NONE || s == DLF_TUNE_ALLCORES) CHECK_INT(L, nb);
+      dlf_plan_free(p);
+    }
+    for (int s = 0; s < N_STRATEGIES; s++) {
+      CHECK(sim[DLF_TUNE_ORACLE] <= sim[s] * (1 + 1e-12));
+      /* the record prints 6 significant digits */
+      CHECK_NEAR(sim[DLF_TUNE_NONE], record_number(rec[s], "none_us"), 1e-5 * sim[DLF_TUNE_NONE]);
+      CHECK_NEAR(sim[DLF_TUNE_VENDOR], record_number(rec[s], "vendor_us"),
+                 1e-5 * sim[DLF_TUNE_VENDOR]);
+      CHECK_NEAR(sim[DLF_TUNE_ORACLE], record_number(rec[s], "oracle_us"),
+                 1e-5 * sim[DLF_TUNE_ORACLE]);
+      CHECK_NEAR(sim[s] / sim[DLF_TUNE_ORACLE], record_number(rec[s], "vs_oracle"),
+                 1e-5 * sim[s] / sim[DLF_TUNE_ORACLE]);
+      CHECK_NEAR(sim[s] / sim[DLF_TUNE_VENDOR], record_number(rec[s], "vs_vendor"),
+                 1e-5 * sim[s] / sim[DLF_TUNE_VENDOR]);
+      CHECK_NEAR(sim[DLF_TUNE_NONE] / sim[s], record_number(rec[s], "speedup_over_none"),
+                 1e-5 * sim[DLF_TUNE_NONE] / sim[s]);
+      /* the cap each searched with: dlfusion and greedy the default, the rest none */
+      const bool capped = s == DLF_TUNE_DLFUSION || s == DLF_TUNE_GREEDY;
+      CHECK(strstr(rec[s], capped ? "\"max_block_layers\": 12" : "\"max_block_layers\": null") !=
+            NULL);
+      free(rec[s]);
+    }
+    dlf_model_free(m);
+  }
+  dlf_profile_free(prof);
+  dlf_target_free(t);
 }
 
 TEST(test_tune_api_rejects_missing_or_foreign_profiles) {
@@ -113,6 +201,20 @@ TEST(test_tune_api_cpu_oracle_measures_blocks_and_its_plan_runs) {
    * (5 + 4 + 3) x 2 measured blocks */
   CHECK_INT(24, r.evaluations);
   CHECK(r.cost_us > 0);
+  /* the record says the oracle was capped; a CPU knows nothing of the others here */
+  char *rec = dlf_plan_to_json(p);
+  CHECK(rec && strstr(rec, "\"max_block_layers\": 3") != NULL);
+  CHECK(rec && isnan(record_number(rec, "oracle_us")));
+  free(rec);
+  /* the CPU vendor: all five layers are one maximal run; one plan measured per core number */
+  dlf_tune_options vo = {DLF_TUNE_VENDOR, NULL, 0, 2};
+  dlf_plan *pv;
+  dlf_tune_result rv;
+  REQUIRE_OK(dlf_tune(m, cpu, &vo, &pv, &rv));
+  CHECK_INT(1, dlf_plan_num_blocks(pv));
+  CHECK_INT(2, rv.evaluations);
+  CHECK(rv.cost_us > 0);
+  dlf_plan_free(pv);
   /* run it and compare with the reference executor */
   dlf_tensor in, out;
   REQUIRE_OK(dlf_model_input(m, 0, &in));

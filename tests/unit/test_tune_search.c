@@ -1,11 +1,14 @@
 /* test_tune_search.c — the tuner's searches (src/tune/search.c) on a small synthetic model
  * with random additive block costs: dynamic programming finds exactly the brute-force
  * optimum over every plan, greedy never beats it, every plan they make passes plan_check,
- * whole-tensor layers never share a block, and hand-made costs give the expected plans. */
+ * whole-tensor layers never share a block, and hand-made costs give the expected plans; with
+ * no block-length cap the DP equals an independent enumeration of every plan on random layer
+ * tables, and the incremental block I/O equals tune_block_io. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/model.h"
 #include "core/rng.h"
 #include "graph_builder.h"
 #include "plan/plan.h"
@@ -271,4 +274,221 @@ TEST(test_tune_accel_oracle_dp_equals_brute_force) {
   tune_accel_cost_free(&ac);
   tune_problem_free(&pr);
   ir_graph_free(g);
+}
+
+/* ---- the exact oracle: the uncapped DP against an enumeration of its own ---- */
+
+/* A chain of n layers on a 1x8x8x8 input: 3x3 convs (row-local), a GlobalAveragePool at layer
+ * `gap` (none when gap < 0) that must stand alone, 1x1 convs on the 1x1 map after it. */
+static ir_graph *chain(int n, int gap) {
+  eg b = eg_begin();
+  int64_t xd[4] = {1, 8, 8, 8}, pads[4] = {1, 1, 1, 1};
+  int y = eg_input(&b, 4, xd);
+  for (int l = 0; l < n; l++) {
+    int next;
+    if (l == gap)
+      eg_node(&b, IR_OP_GLOBALAVERAGEPOOL, 1, &y, &next);
+    else if (gap >= 0 && l > gap)
+      eg_conv(&b, y, 8, 8, 1, 1, NULL, 1, &next);
+    else
+      eg_conv(&b, y, 8, 8, 3, 1, pads, 1, &next);
+    y = next;
+  }
+  eg_output(&b, y);
+  if (ir_graph_infer_shapes(b.g) != DLF_OK) {
+    ir_graph_free(b.g);
+    return NULL;
+  }
+  return b.g;
+}
+
+#define TABLE_MAX_LAYERS 16
+
+/* A random layer table priced by the accelerator model (a random target): the block cost
+ * the oracle searches with, on layers that are not the graph's (the DP only sees the cost). */
+typedef struct table_cost {
+  target t;
+  target_layer layer[TABLE_MAX_LAYERS];
+} table_cost;
+
+static double table_block_us(void *ctx, const tune_problem *pr, int first, int last, int k) {
+  (void)pr;
+  const table_cost *c = ctx;
+  target_block_time bt;
+  if (target_accel_block_time(&c->t, c->layer + first, last - first + 1, k,
+                              c->layer[first].act_in_bytes, c->layer[last].act_out_bytes,
+                              &bt) != DLF_OK)
+    return -1;
+  return bt.total_us;
+}
+
+static double log_uniform(dlf_rng *r, double lo, double hi) {
+  return exp(log(lo) + dlf_rng_uniform(r) * (log(hi) - log(lo)));
+}
+
+static dlf_status random_table(uint64_t seed, int n, table_cost *c) {
+  dlf_rng r = dlf_rng_make(seed);
+  char json[1024];
+  snprintf(json, sizeof json,
+           "{\"dlfusion_target\": 1, \"name\": \"rand\", \"kind\": \"accelerator\", \"cores\": 8,"
+           " \"core_numbers\": [1, 8], \"accel\": {\"clock_ghz\": 1,"
+           " \"peak_gflops_per_core\": %.3f, \"lanes\": %d, \"onchip_bytes_per_core\": %d,"
+           " \"dram_channels\": %d, \"dram_gbps_per_channel\": %.3f, \"cores_per_channel\": %d,"
+           " \"launch_us\": %.3f, \"sync_base_us\": %.3f, \"sync_per_log2_us\": %.3f}}",
+           log_uniform(&r, 50, 2000), 8 << (dlf_rng_next(&r) % 4),
+           (int)log_uniform(&r, 16384, 1 << 20), 1 + (int)(dlf_rng_next(&r) % 4),
+           log_uniform(&r, 2, 30), 1 + (int)(dlf_rng_next(&r) % 8), log_uniform(&r, 0.5, 40),
+           log_uniform(&r, 0.1, 5), log_uniform(&r, 0.05, 3));
+  DLF_TRY(target_parse(json, strlen(json), "rand.json", &c->t));
+  int64_t act = (int64_t)log_uniform(&r, 1e3, 1e6);
+  for (int l = 0; l < n; l++) {
+    target_layer *y = &c->layer[l];
+    memset(y, 0, sizeof *y);
+    y->macs = (int64_t)log_uniform(&r, 1e4, 1e8);
+    y->in_channels = 1 + (int64_t)(dlf_rng_next(&r) % 256);
+    y->out_channels = 1 + (int64_t)(dlf_rng_next(&r) % 256);
+    y->weight_bytes = (int64_t)log_uniform(&r, 1e2, 1e6);
+    y->act_in_bytes = act;
+    y->act_out_bytes = act = (int64_t)log_uniform(&r, 1e3, 1e6);
+    y->work_units = 1 + (int64_t)(dlf_rng_next(&r) % 300);
+  }
+  return DLF_OK;
+}
+
+/* Every partition into blocks (a block of two or more layers only over row-local layers: the
+ * rule of plans, written here without tune_can_fuse) times every core number per block, from
+ * a table of block costs; the least total and the longest block of a least plan. */
+typedef struct enumeration {
+  const tune_problem *pr;
+  const double *cost; /* [(first * n + last) * K + c], < 0 = cannot */
+  double best;
+  int best_longest, longest;
+  int64_t plans;
+} enumeration;
+
+static void enumerate(enumeration *e, int pos, double acc) {
+  const int n = e->pr->n_layers, K = e->pr->n_core_numbers;
+  if (pos == n) {
+    e->plans++;
+    if (e->plans == 1 || acc < e->best) e->best = acc, e->best_longest = e->longest;
+    return;
+  }
+  for (int last = pos; last < n; last++) {
+    if (last > pos && (!e->pr->row_local[pos] || !e->pr->row_local[last])) break;
+    const int saved = e->longest;
+    if (last - pos + 1 > e->longest) e->longest = last - pos + 1;
+    for (int c = 0; c < K; c++) {
+      double t = e->cost[((size_t)pos * n + last) * K + c];
+      if (t >= 0) enumerate(e, last + 1, acc + t);
+    }
+    e->longest = saved;
+  }
+}
+
+/* The oracle's claim, exact over the whole space: with no block-length cap the DP's least
+ * cost is the least over all K x (K + 1)^(L - 1) plans (14 layers, 2 core numbers: 3.2 M
+ * plans for a chain with nothing standing alone). Seeds where the optimum has a block longer
+ * than TUNE_DEFAULT_MAX_BLOCK_LAYERS must occur, or the test could not see a cap come back:
+ * with a cap in tune_dp or tune_can_fuse for uncapped problems it fails on those seeds. */
+TEST(test_tune_dp_uncapped_equals_enumeration_on_random_layer_tables) {
+  const int n = 14;
+  int long_optima = 0;
+  for (uint64_t seed = 1; seed <= 8; seed++) {
+    const int gap = seed % 2 ? -1 : 2 + (int)(seed % 9);
+    ir_graph *g = chain(n, gap);
+    REQUIRE(g);
+    table_cost tc;
+    REQUIRE_OK(random_table(seed * 104729, n, &tc));
+    tune_problem pr;
+    REQUIRE_OK(tune_problem_init(g, "chain", tc.t.cores, tc.t.core_numbers, tc.t.n_core_numbers,
+                                 TUNE_UNCAPPED, &pr));
+    REQUIRE(pr.n_layers == n);
+    CHECK(pr.max_block_layers >= n);
+    const int K = pr.n_core_numbers;
+    double *cost = malloc(sizeof *cost * (size_t)n * n * K);
+    REQUIRE(cost);
+    for (int i = 0; i < n; i++)
+      for (int j = 0; j < n; j++)
+        for (int c = 0; c < K; c++)
+          cost[((size_t)i * n + j) * K + c] =
+              j < i ? -1 : table_block_us(&tc, &pr, i, j, pr.core_numbers[c]);
+    enumeration e = {&pr, cost, 0, 0, 0, 0};
+    enumerate(&e, 0, 0);
+    plan *p;
+    tune_stats st;
+    REQUIRE_OK(tune_dp(&pr, table_block_us, &tc, &p, &st));
+    CHECK_NEAR(e.best, st.cost_us, 1e-9 * e.best);
+    double again;
+    REQUIRE_OK(tune_plan_cost(&pr, p, table_block_us, &tc, &again));
+    CHECK_NEAR(st.cost_us, again, 1e-9 * again);
+    CHECK_OK(plan_check(g, p, "dp"));
+    /* O(L^2 K) evaluations: every run [i, j] of fusable layers on every core number, once */
+    int64_t runs = 0;
+    for (int i = 0; i < n; i++)
+      for (int j = i; j < n && (j == i || (pr.row_local[i] && pr.row_local[j])); j++)
+        runs++;
+    CHECK_INT(runs * K, st.evaluations);
+    if (gap < 0) CHECK(e.plans == (int64_t)K * (int64_t)pow(K + 1, n - 1));
+    if (e.best_longest > TUNE_DEFAULT_MAX_BLOCK_LAYERS) long_optima++;
+    plan_free(p);
+    free(cost);
+    tune_problem_free(&pr);
+    ir_graph_free(g);
+  }
+  CHECK(long_optima >= 1);
+}
+
+/* tune_io_iter gives tune_block_io's bytes for every run, asked in the DP's order (runs ending
+ * at j, start moving back) and in a random order, on graphs with a concat (fire modules), a
+ * residual add (ResNet) and a whole-tensor layer (the nine-layer graph). */
+static void io_iter_matches(const ir_graph *g, const char *name) {
+  tune_problem pr;
+  REQUIRE_OK(tune_problem_init(g, name, 1, NULL, 0, TUNE_UNCAPPED, &pr));
+  tune_io_iter it;
+  REQUIRE_OK(tune_io_iter_init(&pr, &it));
+  const int n = pr.n_layers;
+  int bad = 0;
+  for (int j = 0; j < n; j++)
+    for (int i = j; i >= 0; i--)
+      for (int rep = 0; rep < 2; rep++) { /* the same run twice: every core number asks */
+        int64_t a, b, c, d;
+        tune_block_io(&pr, i, j, &a, &b);
+        tune_io_iter_get(&it, i, j, &c, &d);
+        if (a != c || b != d) {
+          if (!bad++)
+            test_fail(__FILE__, __LINE__,
+                      "%s [%d, %d]: block_io in %lld out %lld, iterator %lld %lld", name, i, j, (long long)a, (long long)b, (long long)c, (long long)d);
+        }
+      }
+  dlf_rng r = dlf_rng_make(99);
+  for (int q = 0; q < 2000; q++) {
+    int i = (int)(dlf_rng_next(&r) % (uint64_t)n), j = (int)(dlf_rng_next(&r) % (uint64_t)n);
+    if (i > j) {
+      int s = i;
+      i = j, j = s;
+    }
+    int64_t a, b, c, d;
+    tune_block_io(&pr, i, j, &a, &b);
+    tune_io_iter_get(&it, i, j, &c, &d);
+    if ((a != c || b != d) && !bad++)
+      test_fail(__FILE__, __LINE__,
+                "%s [%d, %d] (random order): block_io %lld %lld, iterator %lld %lld", name, i, j, (long long)a, (long long)b, (long long)c, (long long)d);
+  }
+  CHECK_INT(0, bad);
+  tune_io_iter_free(&it);
+  tune_problem_free(&pr);
+}
+
+TEST(test_tune_io_iter_matches_block_io) {
+  ir_graph *g = nine_layers();
+  REQUIRE(g);
+  io_iter_matches(g, "nine");
+  ir_graph_free(g);
+  const char *zoo[] = {"zoo:squeezenet1_0", "zoo:resnet18", "zoo:mobilenet_v2"};
+  for (int z = 0; z < 3; z++) {
+    dlf_model *m;
+    REQUIRE_OK(dlf_model_load(zoo[z], NULL, &m));
+    io_iter_matches(m->graph, zoo[z]);
+    dlf_model_free(m);
+  }
 }
