@@ -1,10 +1,13 @@
-/* cost_accel.c — the accelerator simulator (target_accel_block_time) as the searches' block
- * cost: on an accelerator target it is the ground truth, so the DP over it is the oracle the
- * DLFusion strategy (a cost model fitted on a profile) is measured against. */
+/* cost_accel.c — the accelerator's block time as the searches' block cost: the detailed
+ * simulator (target_sim_block_time) when the target has one, else the first-order model
+ * (target_accel_block_time). On an accelerator target it is the ground truth, so the DP over
+ * it is the oracle the DLFusion strategy (a cost model fitted on a profile) is measured
+ * against. */
 #include <stdlib.h>
 
 #include "core/checked.h"
 #include "core/status.h"
+#include "target/accel_sim.h"
 #include "tune/tune.h"
 
 dlf_status tune_accel_cost_init(const tune_problem *pr, const target *t, tune_accel_cost *out) {
@@ -31,8 +34,7 @@ double tune_cost_accel(void *ctx, const tune_problem *pr, int first, int last, i
   int64_t in, out;
   tune_block_io(pr, first, last, &in, &out);
   target_block_time bt;
-  if (target_accel_block_time(c->t, c->layers + first, last - first + 1, k, in, out, &bt) !=
-      DLF_OK)
+  if (target_block_time_of(c->t, c->layers + first, last - first + 1, k, in, out, &bt) != DLF_OK)
     return -1;
   return bt.total_us;
 }
