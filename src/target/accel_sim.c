@@ -207,7 +207,7 @@ static stage rows_recompute(const sim *s, const sim_layer *L, int n, double ext_
     double st = dma_us(s, out_bytes, 1, bw), fd;
     double c = mac + vec;
     double us = pipeline(T, c, l, st, f, &fd);
-    if (us < best.us) {
+    if (us <= best.us) { /* ties: the larger tile (fewer transfers) */
       best = (stage){.us = us, .mac_us = T * mac, .vec_us = T * vec,
                      .halo_us = T * c - (fair_mac + fair_vec), .fill_drain_us = fd,
                      .tiles = (int)T, .tile_rows = t, .streamed = streamed};
@@ -265,7 +265,7 @@ static stage layer_stage(const sim *s, const sim_layer *L, int busy, int64_t row
     double mac, vec, fd;
     compute(s, L, t, cf, &mac, &vec);
     double us = pipeline(T, mac + vec, l, st, f, &fd);
-    if (us < best.us) {
+    if (us <= best.us) { /* ties: the larger tile (fewer transfers) */
       int64_t per_tile = (in_onchip ? 0 : in_transfers) + (streamed ? wtransfers : 0) + !out_keep;
       best = (stage){.us = us, .mac_us = T * mac, .vec_us = T * vec, .fill_drain_us = fd,
                      .tiles = (int)T, .tile_rows = t, .streamed = streamed};
