@@ -14,6 +14,10 @@
 /* Weights that do not fit beside the tiles are streamed in chunks through what memory the
  * tiles leave, two chunks in flight (double buffering); a chunk holds at least one output
  * channel's filter. */
+/* When not even one row of tiles fits, rows are split along the width into q = 2, 4, ...
+ * segments (their column halo is not counted) up to this many. */
+#define SIM_MAX_WIDTH_SPLIT 64
+
 static bool weight_chunk(double w, int64_t cout, double free_bytes, double *chunk) {
   double filter = w / (double)(cout > 0 ? cout : 1);
   *chunk = fmin(w, free_bytes / 2);
@@ -163,8 +167,10 @@ static stage rows_recompute(const sim *s, const sim_layer *L, int n, double ext_
     fair_vec += v / (double)ku;
   }
   int64_t r[n];
+  for (int q = 1; q <= SIM_MAX_WIDTH_SPLIT && !isfinite(best.us); q *= 2)
   for (int64_t t = 1; t <= B; t++) {
-    int64_t T = ceil_div(B, t);
+    int64_t T = ceil_div(B, t) * q;
+    const double iq = 1.0 / q; /* a tile's share of a row */
     r[n - 1] = t;
     for (int j = n - 1; j > 0; j--)
       r[j - 1] = min64(L[j - 1].out_rows, need_rows(&L[j], r[j]));
@@ -173,21 +179,21 @@ static stage rows_recompute(const sim *s, const sim_layer *L, int n, double ext_
      * not come from their predecessor (skip connections, concat inputs), held from the start */
     double held = 0, peak = 0, mac = 0, vec = 0;
     for (int j = n - 1; j >= 0; j--) {
-      double in_tile = (double)need_rows(&L[j], r[j]) * L[j].in_row;
-      double out_tile = (double)r[j] * L[j].out_row;
+      double in_tile = (double)need_rows(&L[j], r[j]) * L[j].in_row * iq;
+      double out_tile = (double)r[j] * L[j].out_row * iq;
       double live = in_tile + out_tile + held;
       if (live > peak) peak = live;
       if (j > 0) {
         double extra = L[j].in_row - L[j].prev_row;
-        if (extra > 0) held += (double)need_rows(&L[j], r[j]) * extra;
+        if (extra > 0) held += (double)need_rows(&L[j], r[j]) * extra * iq;
       }
       double m, v;
       compute(s, &L[j], r[j], 1.0, &m, &v);
-      mac += m;
-      vec += v;
+      mac += m * iq;
+      vec += v * iq;
     }
-    double in_bytes = ext_in * (double)need0 / (double)(L[0].in_rows > 0 ? L[0].in_rows : 1);
-    double out_bytes = ext_out * (double)t / (double)R;
+    double in_bytes = ext_in * iq * (double)need0 / (double)(L[0].in_rows > 0 ? L[0].in_rows : 1);
+    double out_bytes = ext_out * iq * (double)t / (double)R;
     double dbuf = T > 1 ? in_bytes + out_bytes : 0;
     double f = 0, l, wtile = 0;
     int64_t wtransfers = wlayers;
@@ -237,10 +243,12 @@ static stage layer_stage(const sim *s, const sim_layer *L, int busy, int64_t row
   int64_t in_transfers = 1 + L->l->residual;
   if (rows < 1) rows = 1;
   double out_band = (double)rows * L->out_row * cf;
+  for (int q = 1; q <= SIM_MAX_WIDTH_SPLIT && !isfinite(best.us); q *= 2)
   for (int64_t t = 1; t <= rows; t++) {
-    int64_t T = ceil_div(rows, t);
-    double in_tile = in_onchip ? 0 : (double)need_rows(L, t) * L->in_row * infrac;
-    double out_tile = (double)t * L->out_row * cf;
+    int64_t T = ceil_div(rows, t) * q;
+    const double iq = 1.0 / q; /* a tile's share of a row */
+    double in_tile = in_onchip ? 0 : (double)need_rows(L, t) * L->in_row * infrac * iq;
+    double out_tile = (double)t * L->out_row * cf * iq;
     double db = T > 1 ? 2.0 : 1.0;
     double live = (in_onchip ? in_band : db * in_tile) + (out_keep ? out_band : db * out_tile);
     double f = 0, wtile = 0;
@@ -264,6 +272,8 @@ static stage layer_stage(const sim *s, const sim_layer *L, int busy, int64_t row
     double st = out_keep ? 0 : dma_us(s, out_tile, 1, bw);
     double mac, vec, fd;
     compute(s, L, t, cf, &mac, &vec);
+    mac *= iq;
+    vec *= iq;
     double us = pipeline(T, mac + vec, l, st, f, &fd);
     if (us <= best.us) { /* ties: the larger tile (fewer transfers) */
       int64_t per_tile = (in_onchip ? 0 : in_transfers) + (streamed ? wtransfers : 0) + !out_keep;

@@ -156,7 +156,10 @@ TEST(test_sim_fp16_bytes_on_the_part) {
  *   t = 5: 3.5 + 5 + 1 * 7 + 3.5 = 19 (the best);  t = 6..9: 22 or more;  t = 10: 6 + 10 + 6 = 22.
  * With 1 MB per core t = 5 wins (19 + 10 launch). With 3000 bytes per core the live set,
  * double-buffered input and output tiles = 2 (500 t + 500 t) = 2000 t, allows t = 1 only:
- * 31 + 10. With 1999 bytes not even one row fits: the block cannot run. */
+ * 31 + 10. With 1999 bytes not even one row fits: rows are split in two along the width,
+ * 20 tiles of half a row (live 1000): load = store = 1 + 0.25, c = 0.5:
+ * 1.25 + 0.5 + 19 * 2.5 + 1.25 = 50.5 + 10. With 30 bytes not even 1/64 of a row fits
+ * (2000 / 64 = 31.25): the block cannot run. */
 TEST(test_sim_tiles_fit_the_cores_memory) {
   target t;
   toy(&t);
@@ -171,6 +174,10 @@ TEST(test_sim_tiles_fit_the_cores_memory) {
   CHECK_INT(10, d.tiles);
   CHECK_NEAR(41.0, d.bt.total_us, 1e-9);
   t.accel.onchip_bytes_per_core = 1999;
+  d = detail(&t, &l, 1, 1, 10000, 10000, -1);
+  CHECK_INT(20, d.tiles);
+  CHECK_NEAR(60.5, d.bt.total_us, 1e-9);
+  t.accel.onchip_bytes_per_core = 30;
   target_block_time bt;
   CHECK(target_sim_block_time(&t, &l, 1, 1, 10000, 10000, &bt) == DLF_ERR_LIMIT);
 }
