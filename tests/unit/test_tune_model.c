@@ -75,6 +75,11 @@ TEST(test_tune_model_is_exact_at_samples_and_between_neighbours) {
 static void near_oracle(const char *zoo, double max_gap) {
   target t;
   REQUIRE_OK(target_load("targets/mlu100.json", &t));
+  /* These gaps were measured on the first-order model, so it is the "hardware" here; on the
+   * detailed simulator (mlu100.json's sim object) the figures are bench/tune_accel.sh's, and
+   * the tests that hold there are issue 16's properties, not today's gaps. */
+  t.sim.present = false;
+  t.fingerprint = target_fingerprint(&t);
   profile prof;
   profile_options po = {0, 0, 1};
   REQUIRE_OK(profile_run(&t, &po, &prof));
