@@ -359,24 +359,34 @@ static stage rows_exchange(const sim *s, const sim_layer *L, int n) {
   return acc;
 }
 
-/* Way 3: each layer's output channels in slices over the cores; every core reads the whole
- * input (a channel-local layer — depthwise, pool, eltwise — only its slice); outputs go
- * through DRAM; a barrier after every layer. */
+/* Way 3: each layer on a grid of kr x kc cores (kr * kc <= k, the best grid per layer): kr
+ * bands of output rows times kc slices of output channels. A core loads its slice of the
+ * weights and its band's input rows with every input channel (a channel-local layer —
+ * depthwise, pool, eltwise — only its slice); outputs go through DRAM; a barrier after every
+ * layer. kr = k is rows without on-chip intermediates; kc = k is a pure channel split, the
+ * only way a fully connected layer uses many cores. */
 static stage channels(const sim *s, const sim_layer *L, int n) {
   stage acc = {0};
   double sync = target_accel_sync_us(s->a, s->k);
   for (int j = 0; j < n; j++) {
     const target_layer *l = L[j].l;
     int64_t cout = l->out_channels > 0 ? l->out_channels : 1;
-    int64_t ku = min64(s->k, cout), slice = ceil_div(cout, ku);
-    ku = ceil_div(cout, slice);
-    double cf = (double)slice / (double)cout;
     bool local = l->op_class == TARGET_OP_POOL || l->op_class == TARGET_OP_ELTWISE ||
                  (l->op_class == TARGET_OP_CONV && l->groups > 1 && l->groups == l->in_channels);
-    stage st = layer_stage(s, &L[j], (int)ku, L[j].out_rows, cf, local ? cf : 1.0, false, 0,
-                           false);
-    if (!isfinite(st.us)) return (stage){.us = INFINITY};
-    stage_add(&acc, &st);
+    stage best = {.us = INFINITY};
+    for (int64_t kr = 1; kr <= s->k; kr++) {
+      if (s->k % kr || kr > L[j].out_rows) continue;
+      int64_t kc = min64(s->k / kr, cout), slice = ceil_div(cout, kc);
+      kc = ceil_div(cout, slice);
+      int64_t band = ceil_div(L[j].out_rows, kr);
+      int64_t used_r = ceil_div(L[j].out_rows, band);
+      double cf = (double)slice / (double)cout;
+      stage st = layer_stage(s, &L[j], (int)(used_r * kc), band, cf, local ? cf : 1.0, false, 0,
+                             false);
+      if (st.us < best.us) best = st;
+    }
+    if (!isfinite(best.us)) return (stage){.us = INFINITY};
+    stage_add(&acc, &best);
     acc.us += sync;
   }
   acc.spilled = n > 1;
@@ -456,7 +466,7 @@ dlf_status target_sim_block_detail(const target *t, const target_layer *layers, 
   out->fill_drain_us = b->fill_drain_us;
   out->weights_streamed = b->streamed;
   int64_t rows = L[n - 1].out_rows, ch = layers[n - 1].out_channels > 0 ? layers[n - 1].out_channels : 1;
-  out->cores_used = (int)min64(k, w == TARGET_SIM_CHANNELS ? ch : rows);
+  out->cores_used = (int)min64(k, w == TARGET_SIM_CHANNELS ? rows * ch : rows);
   target_block_time *bt = &out->bt;
   bt->launch_us = t->accel.launch_us;
   bt->total_us = bt->launch_us + b->us;

@@ -12,9 +12,10 @@
  *   rows-exchange   layer by layer, each layer's rows cut into k bands; an intermediate band
  *                   stays on chip when it fits and only its halo rows go to the neighbours
  *                   through DRAM (private memories), else it spills; a barrier per layer;
- *   channels        layer by layer, each layer's output channels cut into k slices (weights
- *                   split, full input read by every core); outputs through DRAM, a barrier
- *                   per layer.
+ *   channels        layer by layer, each layer on a grid of kr row bands x kc output-channel
+ *                   slices (kr * kc <= k, the best per layer): weights split over the slices,
+ *                   each band's input rows read by its slices' cores; outputs through DRAM,
+ *                   a barrier per layer.
  * Each core runs its tiles as a DMA/compute pipeline: weights and the first tile's input
  * are loaded before any compute (fill), the last tile's output stored after (drain), and in
  * between a tile costs max(compute, load + store). DMA transfers pay a setup latency; a

@@ -273,3 +273,23 @@ TEST(test_sim_dispatch_follows_the_target_file) {
   CHECK_NEAR(a.total_us, b.total_us, 0);
   CHECK(target_sim_block_time(&t, &l, 1, 1, 4000, 4000, &a) == DLF_ERR_INVALID_ARG);
 }
+
+/* A fully connected layer (one row) can only split its output channels. 8000 MACs over 4 -> 8
+ * channels (eff 1), 8000 float32 bytes in (4000 fp16) and out. k = 1: load 1 + 4000 / 1000 = 5,
+ * compute 8, store 5: 18 + 10 launch = 28 us. k = 2: each core its 4 channels (4 us), but
+ * reads the whole input over a channel now shared by 2 cores (500 B/us): load 1 + 8 = 9,
+ * store 1 + 2000 / 500 = 5: 9 + 4 + 5 + sync(2) 3 + 10 = 31 us; the DRAM traffic is
+ * 2 * (4000 + 2000) bytes (the input read twice: private memories, no broadcast). */
+TEST(test_sim_channel_split_reads_the_input_on_every_core) {
+  target t;
+  toy(&t);
+  target_layer fc = {.macs = 8000, .in_channels = 4, .out_channels = 8, .act_in_bytes = 8000,
+                     .act_out_bytes = 8000, .op_class = TARGET_OP_GEMM, .in_rows = 1,
+                     .out_rows = 1};
+  target_sim_detail d1 = detail(&t, &fc, 1, 1, 8000, 8000, TARGET_SIM_CHANNELS);
+  CHECK_NEAR(28.0, d1.bt.total_us, 1e-9);
+  target_sim_detail d2 = detail(&t, &fc, 1, 2, 8000, 8000, TARGET_SIM_CHANNELS);
+  CHECK_NEAR(31.0, d2.bt.total_us, 1e-9);
+  CHECK_NEAR(4.0, d2.mac_us, 1e-12);
+  CHECK_INT(12000, d2.bt.dram_bytes);
+}
