@@ -72,16 +72,16 @@ target_op_class target_op_class_of(const char *op) {
     const char *name;
     target_op_class cls;
   } table[] = {
-      {"Conv", TARGET_OP_CONV},         {"Gemm", TARGET_OP_GEMM},
-      {"MatMul", TARGET_OP_GEMM},       {"MaxPool", TARGET_OP_POOL},
-      {"AveragePool", TARGET_OP_POOL},  {"GlobalAveragePool", TARGET_OP_POOL},
+      {"Conv", TARGET_OP_CONV},          {"Gemm", TARGET_OP_GEMM},
+      {"MatMul", TARGET_OP_GEMM},        {"MaxPool", TARGET_OP_POOL},
+      {"AveragePool", TARGET_OP_POOL},   {"GlobalAveragePool", TARGET_OP_POOL},
       {"GlobalMaxPool", TARGET_OP_POOL}, {"Concat", TARGET_OP_CONCAT},
-      {"Add", TARGET_OP_ELTWISE},       {"Sub", TARGET_OP_ELTWISE},
-      {"Mul", TARGET_OP_ELTWISE},       {"Div", TARGET_OP_ELTWISE},
-      {"Relu", TARGET_OP_ELTWISE},      {"Clip", TARGET_OP_ELTWISE},
-      {"Sigmoid", TARGET_OP_ELTWISE},   {"HardSigmoid", TARGET_OP_ELTWISE},
-      {"HardSwish", TARGET_OP_ELTWISE}, {"LeakyRelu", TARGET_OP_ELTWISE},
-      {"Tanh", TARGET_OP_ELTWISE},      {"BatchNormalization", TARGET_OP_ELTWISE},
+      {"Add", TARGET_OP_ELTWISE},        {"Sub", TARGET_OP_ELTWISE},
+      {"Mul", TARGET_OP_ELTWISE},        {"Div", TARGET_OP_ELTWISE},
+      {"Relu", TARGET_OP_ELTWISE},       {"Clip", TARGET_OP_ELTWISE},
+      {"Sigmoid", TARGET_OP_ELTWISE},    {"HardSigmoid", TARGET_OP_ELTWISE},
+      {"HardSwish", TARGET_OP_ELTWISE},  {"LeakyRelu", TARGET_OP_ELTWISE},
+      {"Tanh", TARGET_OP_ELTWISE},       {"BatchNormalization", TARGET_OP_ELTWISE},
   };
   if (!op) return TARGET_OP_OTHER;
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)

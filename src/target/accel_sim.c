@@ -38,10 +38,10 @@ typedef struct sim {
   const target *t;
   const target_accel *a;
   const target_sim *p;
-  double scale;        /* elem_bytes / 4 */
-  double mac_per_us;   /* one core's MACs per microsecond at full lane use */
-  double vec_per_us;   /* one core's vector elements per microsecond */
-  double mem;          /* on-chip bytes per core */
+  double scale;      /* elem_bytes / 4 */
+  double mac_per_us; /* one core's MACs per microsecond at full lane use */
+  double vec_per_us; /* one core's vector elements per microsecond */
+  double mem;        /* on-chip bytes per core */
   int k;
 } sim;
 
@@ -110,7 +110,8 @@ static void compute(const sim *s, const sim_layer *L, int64_t rows, double cf, d
     break;
   }
   case TARGET_OP_POOL: {
-    double window = (double)(l->kernel_h > 0 ? l->kernel_h : 1) * (l->kernel_w > 0 ? l->kernel_w : 1);
+    double window =
+        (double)(l->kernel_h > 0 ? l->kernel_h : 1) * (l->kernel_w > 0 ? l->kernel_w : 1);
     vec = L->out_elems * window * frac;
     break;
   }
@@ -168,62 +169,67 @@ static stage rows_recompute(const sim *s, const sim_layer *L, int n, double ext_
   }
   int64_t r[n];
   for (int q = 1; q <= SIM_MAX_WIDTH_SPLIT && !isfinite(best.us); q *= 2)
-  for (int64_t t = 1; t <= B; t++) {
-    int64_t T = ceil_div(B, t) * q;
-    const double iq = 1.0 / q; /* a tile's share of a row */
-    r[n - 1] = t;
-    for (int j = n - 1; j > 0; j--)
-      r[j - 1] = min64(L[j - 1].out_rows, need_rows(&L[j], r[j]));
-    int64_t need0 = need_rows(&L[0], r[0]);
-    /* live set: at layer j its input and output tiles, plus inputs of later layers that do
-     * not come from their predecessor (skip connections, concat inputs), held from the start */
-    double held = 0, peak = 0, mac = 0, vec = 0;
-    for (int j = n - 1; j >= 0; j--) {
-      double in_tile = (double)need_rows(&L[j], r[j]) * L[j].in_row * iq;
-      double out_tile = (double)r[j] * L[j].out_row * iq;
-      double live = in_tile + out_tile + held;
-      if (live > peak) peak = live;
-      if (j > 0) {
-        double extra = L[j].in_row - L[j].prev_row;
-        if (extra > 0) held += (double)need_rows(&L[j], r[j]) * extra * iq;
+    for (int64_t t = 1; t <= B; t++) {
+      int64_t T = ceil_div(B, t) * q;
+      const double iq = 1.0 / q; /* a tile's share of a row */
+      r[n - 1] = t;
+      for (int j = n - 1; j > 0; j--)
+        r[j - 1] = min64(L[j - 1].out_rows, need_rows(&L[j], r[j]));
+      int64_t need0 = need_rows(&L[0], r[0]);
+      /* live set: at layer j its input and output tiles, plus inputs of later layers that do
+       * not come from their predecessor (skip connections, concat inputs), held from the start */
+      double held = 0, peak = 0, mac = 0, vec = 0;
+      for (int j = n - 1; j >= 0; j--) {
+        double in_tile = (double)need_rows(&L[j], r[j]) * L[j].in_row * iq;
+        double out_tile = (double)r[j] * L[j].out_row * iq;
+        double live = in_tile + out_tile + held;
+        if (live > peak) peak = live;
+        if (j > 0) {
+          double extra = L[j].in_row - L[j].prev_row;
+          if (extra > 0) held += (double)need_rows(&L[j], r[j]) * extra * iq;
+        }
+        double m, v;
+        compute(s, &L[j], r[j], 1.0, &m, &v);
+        mac += m * iq;
+        vec += v * iq;
       }
-      double m, v;
-      compute(s, &L[j], r[j], 1.0, &m, &v);
-      mac += m * iq;
-      vec += v * iq;
+      double in_bytes = ext_in * iq * (double)need0 / (double)(L[0].in_rows > 0 ? L[0].in_rows : 1);
+      double out_bytes = ext_out * iq * (double)t / (double)R;
+      double dbuf = T > 1 ? in_bytes + out_bytes : 0;
+      double f = 0, l, wtile = 0;
+      int64_t wtransfers = wlayers;
+      bool streamed = false;
+      if (wsum + peak + dbuf <= s->mem) {
+        f = dma_us(s, wsum, wlayers, bw);
+      } else {
+        double chunk;
+        if (!weight_chunk(wmax, wmax_cout, s->mem - peak - dbuf, &chunk)) continue;
+        streamed = true;
+        wtransfers = 0;
+        for (int j = 0; j < n; j++)
+          if (L[j].w > 0) wtransfers += (int64_t)ceil(L[j].w / chunk);
+        wtile = wsum;
+      }
+      l = dma_us(s, in_bytes + wtile, in_transfers + (streamed ? wtransfers : 0), bw);
+      double st = dma_us(s, out_bytes, 1, bw), fd;
+      double c = mac + vec;
+      double us = pipeline(T, c, l, st, f, &fd);
+      if (us <= best.us) { /* ties: the larger tile (fewer transfers) */
+        best = (stage){.us = us,
+                       .mac_us = T * mac,
+                       .vec_us = T * vec,
+                       .halo_us = T * c - (fair_mac + fair_vec),
+                       .fill_drain_us = fd,
+                       .tiles = (int)T,
+                       .tile_rows = t,
+                       .streamed = streamed};
+        best.transfers =
+            (streamed ? 0 : wtransfers) + T * (in_transfers + 1 + (streamed ? wtransfers : 0));
+        best.setup_us = (double)best.transfers * s->p->dma_setup_us;
+        best.dma_us = f + T * (l + st);
+        best.dram_bytes = (double)ku * ((streamed ? 0 : wsum) + T * (in_bytes + wtile + out_bytes));
+      }
     }
-    double in_bytes = ext_in * iq * (double)need0 / (double)(L[0].in_rows > 0 ? L[0].in_rows : 1);
-    double out_bytes = ext_out * iq * (double)t / (double)R;
-    double dbuf = T > 1 ? in_bytes + out_bytes : 0;
-    double f = 0, l, wtile = 0;
-    int64_t wtransfers = wlayers;
-    bool streamed = false;
-    if (wsum + peak + dbuf <= s->mem) {
-      f = dma_us(s, wsum, wlayers, bw);
-    } else {
-      double chunk;
-      if (!weight_chunk(wmax, wmax_cout, s->mem - peak - dbuf, &chunk)) continue;
-      streamed = true;
-      wtransfers = 0;
-      for (int j = 0; j < n; j++)
-        if (L[j].w > 0) wtransfers += (int64_t)ceil(L[j].w / chunk);
-      wtile = wsum;
-    }
-    l = dma_us(s, in_bytes + wtile, in_transfers + (streamed ? wtransfers : 0), bw);
-    double st = dma_us(s, out_bytes, 1, bw), fd;
-    double c = mac + vec;
-    double us = pipeline(T, c, l, st, f, &fd);
-    if (us <= best.us) { /* ties: the larger tile (fewer transfers) */
-      best = (stage){.us = us, .mac_us = T * mac, .vec_us = T * vec,
-                     .halo_us = T * c - (fair_mac + fair_vec), .fill_drain_us = fd,
-                     .tiles = (int)T, .tile_rows = t, .streamed = streamed};
-      best.transfers = (streamed ? 0 : wtransfers) + T * (in_transfers + 1 +
-                                                           (streamed ? wtransfers : 0));
-      best.setup_us = (double)best.transfers * s->p->dma_setup_us;
-      best.dma_us = f + T * (l + st);
-      best.dram_bytes = (double)ku * ((streamed ? 0 : wsum) + T * (in_bytes + wtile + out_bytes));
-    }
-  }
   if (best.halo_us < 0) best.halo_us = 0;
   /* the end of the kernel: its cores' barrier */
   best.us += target_accel_sync_us(s->a, s->k);
@@ -244,48 +250,52 @@ static stage layer_stage(const sim *s, const sim_layer *L, int busy, int64_t row
   if (rows < 1) rows = 1;
   double out_band = (double)rows * L->out_row * cf;
   for (int q = 1; q <= SIM_MAX_WIDTH_SPLIT && !isfinite(best.us); q *= 2)
-  for (int64_t t = 1; t <= rows; t++) {
-    int64_t T = ceil_div(rows, t) * q;
-    const double iq = 1.0 / q; /* a tile's share of a row */
-    double in_tile = in_onchip ? 0 : (double)need_rows(L, t) * L->in_row * infrac * iq;
-    double out_tile = (double)t * L->out_row * cf * iq;
-    double db = T > 1 ? 2.0 : 1.0;
-    double live = (in_onchip ? in_band : db * in_tile) + (out_keep ? out_band : db * out_tile);
-    double f = 0, wtile = 0;
-    int64_t wtransfers = w > 0;
-    bool streamed = false;
-    if (w + live > s->mem) {
-      double chunk;
-      int64_t cout = (int64_t)ceil((double)L->l->out_channels * cf - 1e-9);
-      if (!weight_chunk(w, cout, s->mem - live, &chunk)) continue;
-      streamed = true;
-      wtransfers = (int64_t)ceil(w / chunk);
-      wtile = w;
-    } else {
-      f = dma_us(s, w, wtransfers, bw);
+    for (int64_t t = 1; t <= rows; t++) {
+      int64_t T = ceil_div(rows, t) * q;
+      const double iq = 1.0 / q; /* a tile's share of a row */
+      double in_tile = in_onchip ? 0 : (double)need_rows(L, t) * L->in_row * infrac * iq;
+      double out_tile = (double)t * L->out_row * cf * iq;
+      double db = T > 1 ? 2.0 : 1.0;
+      double live = (in_onchip ? in_band : db * in_tile) + (out_keep ? out_band : db * out_tile);
+      double f = 0, wtile = 0;
+      int64_t wtransfers = w > 0;
+      bool streamed = false;
+      if (w + live > s->mem) {
+        double chunk;
+        int64_t cout = (int64_t)ceil((double)L->l->out_channels * cf - 1e-9);
+        if (!weight_chunk(w, cout, s->mem - live, &chunk)) continue;
+        streamed = true;
+        wtransfers = (int64_t)ceil(w / chunk);
+        wtile = w;
+      } else {
+        f = dma_us(s, w, wtransfers, bw);
+      }
+      double l = in_onchip && !streamed
+                     ? 0
+                     : dma_us(s, in_tile + wtile,
+                              (in_onchip ? 0 : in_transfers) + (streamed ? wtransfers : 0), bw);
+      double st = out_keep ? 0 : dma_us(s, out_tile, 1, bw);
+      double mac, vec, fd;
+      compute(s, L, t, cf, &mac, &vec);
+      mac *= iq;
+      vec *= iq;
+      double us = pipeline(T, mac + vec, l, st, f, &fd);
+      if (us <= best.us) { /* ties: the larger tile (fewer transfers) */
+        int64_t per_tile = (in_onchip ? 0 : in_transfers) + (streamed ? wtransfers : 0) + !out_keep;
+        best = (stage){.us = us,
+                       .mac_us = T * mac,
+                       .vec_us = T * vec,
+                       .fill_drain_us = fd,
+                       .tiles = (int)T,
+                       .tile_rows = t,
+                       .streamed = streamed};
+        best.transfers = (streamed ? 0 : wtransfers) + T * per_tile;
+        best.setup_us = (double)best.transfers * s->p->dma_setup_us;
+        best.dma_us = f + T * (l + st);
+        best.dram_bytes =
+            (double)busy * ((streamed ? 0 : w) + T * (in_tile + wtile + (out_keep ? 0 : out_tile)));
+      }
     }
-    double l = in_onchip && !streamed ? 0
-                                      : dma_us(s, in_tile + wtile,
-                                               (in_onchip ? 0 : in_transfers) +
-                                                   (streamed ? wtransfers : 0),
-                                               bw);
-    double st = out_keep ? 0 : dma_us(s, out_tile, 1, bw);
-    double mac, vec, fd;
-    compute(s, L, t, cf, &mac, &vec);
-    mac *= iq;
-    vec *= iq;
-    double us = pipeline(T, mac + vec, l, st, f, &fd);
-    if (us <= best.us) { /* ties: the larger tile (fewer transfers) */
-      int64_t per_tile = (in_onchip ? 0 : in_transfers) + (streamed ? wtransfers : 0) + !out_keep;
-      best = (stage){.us = us, .mac_us = T * mac, .vec_us = T * vec, .fill_drain_us = fd,
-                     .tiles = (int)T, .tile_rows = t, .streamed = streamed};
-      best.transfers = (streamed ? 0 : wtransfers) + T * per_tile;
-      best.setup_us = (double)best.transfers * s->p->dma_setup_us;
-      best.dma_us = f + T * (l + st);
-      best.dram_bytes =
-          (double)busy * ((streamed ? 0 : w) + T * (in_tile + wtile + (out_keep ? 0 : out_tile)));
-    }
-  }
   return best;
 }
 
@@ -381,8 +391,8 @@ static stage channels(const sim *s, const sim_layer *L, int n) {
       int64_t band = ceil_div(L[j].out_rows, kr);
       int64_t used_r = ceil_div(L[j].out_rows, band);
       double cf = (double)slice / (double)cout;
-      stage st = layer_stage(s, &L[j], (int)(used_r * kc), band, cf, local ? cf : 1.0, false, 0,
-                             false);
+      stage st =
+          layer_stage(s, &L[j], (int)(used_r * kc), band, cf, local ? cf : 1.0, false, 0, false);
       if (st.us < best.us) best = st;
     }
     if (!isfinite(best.us)) return (stage){.us = INFINITY};
@@ -431,14 +441,15 @@ dlf_status target_sim_block_detail(const target *t, const target_layer *layers, 
     x->out_elems = (double)l->act_out_bytes / SIM_TABLE_ELEM_BYTES;
     x->in_row = (double)l->act_in_bytes * s.scale / (double)x->in_rows;
     x->out_row = (double)l->act_out_bytes * s.scale / (double)x->out_rows;
-    x->w = l->params > 0 ? (double)l->params * t->sim.elem_bytes
-                         : (double)l->weight_bytes * s.scale;
+    x->w =
+        l->params > 0 ? (double)l->params * t->sim.elem_bytes : (double)l->weight_bytes * s.scale;
     x->prev_row = 0;
     if (j > 0) x->prev_row = fmin(x->in_row, L[j - 1].out_row);
   }
   double ein = (double)ext_in_bytes * s.scale, eout = (double)ext_out_bytes * s.scale;
   stage ways[3] = {{.us = INFINITY}, {.us = INFINITY}, {.us = INFINITY}};
-  if (force < 0 || force == TARGET_SIM_ROWS_RECOMPUTE) ways[0] = rows_recompute(&s, L, n, ein, eout);
+  if (force < 0 || force == TARGET_SIM_ROWS_RECOMPUTE)
+    ways[0] = rows_recompute(&s, L, n, ein, eout);
   if (force < 0 || force == TARGET_SIM_ROWS_EXCHANGE) ways[1] = rows_exchange(&s, L, n);
   if (force < 0 || force == TARGET_SIM_CHANNELS) ways[2] = channels(&s, L, n);
   /* rows-exchange and channels read the block's input and write its output as layer 0's
@@ -465,7 +476,8 @@ dlf_status target_sim_block_detail(const target *t, const target_layer *layers, 
   out->transfers = b->transfers;
   out->fill_drain_us = b->fill_drain_us;
   out->weights_streamed = b->streamed;
-  int64_t rows = L[n - 1].out_rows, ch = layers[n - 1].out_channels > 0 ? layers[n - 1].out_channels : 1;
+  int64_t rows = L[n - 1].out_rows,
+          ch = layers[n - 1].out_channels > 0 ? layers[n - 1].out_channels : 1;
   out->cores_used = (int)min64(k, w == TARGET_SIM_CHANNELS ? rows * ch : rows);
   target_block_time *bt = &out->bt;
   bt->launch_us = t->accel.launch_us;

@@ -35,15 +35,15 @@ typedef enum target_sim_way {
 typedef struct target_sim_detail {
   target_block_time bt; /* what target_sim_block_time returns */
   target_sim_way way;
-  int cores_used;      /* cores with work (<= k) */
-  int tiles;           /* tiles per core (rows-recompute; the largest layer's otherwise) */
-  int64_t tile_rows;   /* output rows of the last layer per tile (rows-recompute) */
-  double mac_us;       /* compute on the MAC array */
-  double vector_us;    /* compute on the vector unit */
-  double halo_us;      /* recomputed halo rows (rows-recompute) or halo DMA (rows-exchange) */
-  double setup_us;     /* DMA setup latencies */
-  int64_t transfers;   /* DMA transfers of the slowest core */
-  double fill_drain_us; /* time compute and DMA did not overlap */
+  int cores_used;        /* cores with work (<= k) */
+  int tiles;             /* tiles per core (rows-recompute; the largest layer's otherwise) */
+  int64_t tile_rows;     /* output rows of the last layer per tile (rows-recompute) */
+  double mac_us;         /* compute on the MAC array */
+  double vector_us;      /* compute on the vector unit */
+  double halo_us;        /* recomputed halo rows (rows-recompute) or halo DMA (rows-exchange) */
+  double setup_us;       /* DMA setup latencies */
+  int64_t transfers;     /* DMA transfers of the slowest core */
+  double fill_drain_us;  /* time compute and DMA did not overlap */
   bool weights_streamed; /* the weights did not fit beside the tiles: reloaded per tile */
 } target_sim_detail;
 

@@ -127,8 +127,7 @@ bool target_equal(const target *a, const target *b) {
          x->cores_per_channel == y->cores_per_channel && x->launch_us == y->launch_us &&
          x->sync_base_us == y->sync_base_us && x->sync_per_log2_us == y->sync_per_log2_us &&
          a->sim.present == b->sim.present &&
-         (!a->sim.present ||
-          (a->sim.elem_bytes == b->sim.elem_bytes &&
-           a->sim.vector_elems_per_cycle == b->sim.vector_elems_per_cycle &&
-           a->sim.dma_setup_us == b->sim.dma_setup_us));
+         (!a->sim.present || (a->sim.elem_bytes == b->sim.elem_bytes &&
+                              a->sim.vector_elems_per_cycle == b->sim.vector_elems_per_cycle &&
+                              a->sim.dma_setup_us == b->sim.dma_setup_us));
 }

@@ -213,8 +213,8 @@ static dlf_status simulate(const target *t, profile_sample *s) {
     s->us = unfused;
     return DLF_OK;
   }
-  DLF_TRY(target_block_time_of(t, chain, s->fused, s->cores, li.act_in_bytes, li.act_out_bytes,
-                               &bt));
+  DLF_TRY(
+      target_block_time_of(t, chain, s->fused, s->cores, li.act_in_bytes, li.act_out_bytes, &bt));
   s->us = bt.total_us;
   s->us_unfused = unfused;
   return DLF_OK;

@@ -18,7 +18,8 @@ static const char toy_json[] =
     " \"core_numbers\": [1, 2, 4, 8],\n"
     " \"accel\": {\"clock_ghz\": 1, \"peak_gflops_per_core\": 2, \"lanes\": 4,\n"
     "   \"onchip_bytes_per_core\": 1000000, \"dram_channels\": 2, \"dram_gbps_per_channel\": 1,\n"
-    "   \"cores_per_channel\": 4, \"launch_us\": 10, \"sync_base_us\": 2, \"sync_per_log2_us\": 1},\n"
+    "   \"cores_per_channel\": 4, \"launch_us\": 10, \"sync_base_us\": 2, \"sync_per_log2_us\": "
+    "1},\n"
     " \"sim\": {\"elem_bytes\": 2, \"vector_elems_per_cycle\": 1, \"dma_setup_us\": 1}}\n";
 
 static void toy(target *t) {
@@ -48,8 +49,8 @@ static target_layer conv(int64_t rows, int64_t cin, int64_t cout, int64_t kh, in
   return l;
 }
 
-static target_sim_detail detail(const target *t, const target_layer *ls, int n, int k,
-                                int64_t in, int64_t out, int force) {
+static target_sim_detail detail(const target *t, const target_layer *ls, int n, int k, int64_t in,
+                                int64_t out, int force) {
   target_sim_detail d;
   if (target_sim_block_detail(t, ls, n, k, in, out, force, &d) != DLF_OK) {
     test_fail(__FILE__, __LINE__, "simulator: %s", dlf_last_error());
@@ -91,13 +92,25 @@ TEST(test_sim_pool_eltwise_concat_cost_vector_time) {
   target t;
   toy(&t);
   t.sim.dma_setup_us = 0;
-  target_layer pool = {.op_class = TARGET_OP_POOL, .kernel_h = 3, .kernel_w = 3, .stride_h = 1,
-                       .stride_w = 1, .in_rows = 1, .out_rows = 1, .act_out_bytes = 400,
+  target_layer pool = {.op_class = TARGET_OP_POOL,
+                       .kernel_h = 3,
+                       .kernel_w = 3,
+                       .stride_h = 1,
+                       .stride_w = 1,
+                       .in_rows = 1,
+                       .out_rows = 1,
+                       .act_out_bytes = 400,
                        .out_channels = 4};
-  target_layer add = {.op_class = TARGET_OP_ELTWISE, .in_rows = 1, .out_rows = 1,
-                      .act_in_bytes = 800, .out_channels = 4};
-  target_layer cat = {.op_class = TARGET_OP_CONCAT, .in_rows = 1, .out_rows = 1,
-                      .act_out_bytes = 800, .out_channels = 8};
+  target_layer add = {.op_class = TARGET_OP_ELTWISE,
+                      .in_rows = 1,
+                      .out_rows = 1,
+                      .act_in_bytes = 800,
+                      .out_channels = 4};
+  target_layer cat = {.op_class = TARGET_OP_CONCAT,
+                      .in_rows = 1,
+                      .out_rows = 1,
+                      .act_out_bytes = 800,
+                      .out_channels = 8};
   target_layer res = conv(1, 4, 4, 1, 1, 0, 400, 1000);
   res.residual = true;
   CHECK_NEAR(0.9, detail(&t, &pool, 1, 1, 0, 0, 0).vector_us, 1e-12);
@@ -124,7 +137,7 @@ TEST(test_sim_single_tile_pays_fill_and_drain) {
   CHECK_INT(1, d.tiles);
   CHECK_INT(2, d.transfers);
   CHECK_NEAR(2.0, d.setup_us, 1e-12);
-  CHECK_INT(4000, d.bt.dram_bytes);   /* 2000 + 2000 fp16 bytes */
+  CHECK_INT(4000, d.bt.dram_bytes);       /* 2000 + 2000 fp16 bytes */
   CHECK_NEAR(6.0, d.fill_drain_us, 1e-9); /* 3 + 10 + 3 - max(10, 6) */
 }
 
@@ -221,7 +234,8 @@ TEST(test_sim_halo_recompute_grows_with_cores_and_depth) {
   static const struct {
     int n, k;
     double compute, halo;
-  } want[] = {{1, 1, 8, 0}, {2, 2, 10, 2}, {2, 4, 6, 2}, {2, 8, 4, 2}, {3, 4, 12, 6}, {3, 2, 18, 6}};
+  } want[] = {{1, 1, 8, 0}, {2, 2, 10, 2}, {2, 4, 6, 2},
+              {2, 8, 4, 2}, {3, 4, 12, 6}, {3, 2, 18, 6}};
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
     target_sim_detail d = detail(&t, ls, want[i].n, want[i].k, 0, 0, TARGET_SIM_ROWS_RECOMPUTE);
     CHECK_NEAR(want[i].compute, d.bt.compute_us, 1e-9);
@@ -283,8 +297,13 @@ TEST(test_sim_dispatch_follows_the_target_file) {
 TEST(test_sim_channel_split_reads_the_input_on_every_core) {
   target t;
   toy(&t);
-  target_layer fc = {.macs = 8000, .in_channels = 4, .out_channels = 8, .act_in_bytes = 8000,
-                     .act_out_bytes = 8000, .op_class = TARGET_OP_GEMM, .in_rows = 1,
+  target_layer fc = {.macs = 8000,
+                     .in_channels = 4,
+                     .out_channels = 8,
+                     .act_in_bytes = 8000,
+                     .act_out_bytes = 8000,
+                     .op_class = TARGET_OP_GEMM,
+                     .in_rows = 1,
                      .out_rows = 1};
   target_sim_detail d1 = detail(&t, &fc, 1, 1, 8000, 8000, TARGET_SIM_CHANNELS);
   CHECK_NEAR(28.0, d1.bt.total_us, 1e-9);

@@ -384,8 +384,9 @@ TEST(test_target_invalid_texts_each_get_their_message) {
 }
 
 TEST(test_target_cpu_with_sim_refused) {
-  const char *s = "{\"dlfusion_target\": 1, \"name\": \"laptop\", \"kind\": \"cpu\", \"cores\": 4, "
-                  "\"sim\": {\"elem_bytes\": 2, \"vector_elems_per_cycle\": 8, \"dma_setup_us\": 1}}";
+  const char *s =
+      "{\"dlfusion_target\": 1, \"name\": \"laptop\", \"kind\": \"cpu\", \"cores\": 4, "
+      "\"sim\": {\"elem_bytes\": 2, \"vector_elems_per_cycle\": 8, \"dma_setup_us\": 1}}";
   target t;
   CHECK(target_parse(s, strlen(s), "cpu.json", &t) == DLF_ERR_INVALID_ARG);
   CHECK(strstr(dlf_last_error(), "cpu.json: sim is only for kind \"accelerator\"") != NULL);
