@@ -316,8 +316,11 @@ static void stage_add(stage *acc, const stage *s) {
 
 /* Way 2: each layer's rows in bands over the cores; an intermediate band stays on chip when
  * it fits beside both layers' weights and a one-row output tile, and then only its halo rows
- * travel (through DRAM: the cores' memories are private); a barrier after every layer. */
-static stage rows_exchange(const sim *s, const sim_layer *L, int n) {
+ * travel (through DRAM: the cores' memories are private); a barrier after every layer. What
+ * the block reads besides its first layer's inputs (a later layer's residual from outside)
+ * and writes besides its last layer's output (an intermediate used outside) is moved once,
+ * shared by the cores, not overlapped. */
+static stage rows_exchange(const sim *s, const sim_layer *L, int n, double ext_in, double ext_out) {
   stage acc = {0};
   bool prev_keep = false;
   double prev_band_bytes = 0;
@@ -365,6 +368,18 @@ static stage rows_exchange(const sim *s, const sim_layer *L, int n) {
       }
     }
     prev_keep = keep;
+  }
+  const sim_layer *last = &L[n - 1];
+  double extra = fmax(0, ext_in - L[0].in_row * (double)L[0].in_rows) +
+                 fmax(0, ext_out - last->out_row * (double)last->out_rows);
+  if (extra > 0 && n > 1) {
+    int busy = (int)min64(s->k, last->out_rows);
+    double e = dma_us(s, extra / busy, 2, core_bw(s, busy));
+    acc.us += e;
+    acc.dma_us += e;
+    acc.setup_us += 2 * s->p->dma_setup_us;
+    acc.transfers += 2;
+    acc.dram_bytes += extra;
   }
   return acc;
 }
@@ -450,11 +465,11 @@ dlf_status target_sim_block_detail(const target *t, const target_layer *layers, 
   stage ways[3] = {{.us = INFINITY}, {.us = INFINITY}, {.us = INFINITY}};
   if (force < 0 || force == TARGET_SIM_ROWS_RECOMPUTE)
     ways[0] = rows_recompute(&s, L, n, ein, eout);
-  if (force < 0 || force == TARGET_SIM_ROWS_EXCHANGE) ways[1] = rows_exchange(&s, L, n);
+  if (force < 0 || force == TARGET_SIM_ROWS_EXCHANGE) ways[1] = rows_exchange(&s, L, n, ein, eout);
   if (force < 0 || force == TARGET_SIM_CHANNELS) ways[2] = channels(&s, L, n);
-  /* rows-exchange and channels read the block's input and write its output as layer 0's
-   * input and layer n-1's output; ext_in / ext_out (what the graph says the block reads and
-   * writes) are what rows-recompute streams. */
+  /* channels reads every layer's inputs and writes every layer's output, a superset of
+   * ext_in / ext_out (what the graph says the block reads and writes); rows-recompute streams
+   * ext_in / ext_out; rows-exchange adds what its first and last layers do not cover. */
   int w = 0;
   for (int i = 1; i < 3; i++)
     if (ways[i].us < ways[w].us) w = i;
