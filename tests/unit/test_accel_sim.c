@@ -3,8 +3,11 @@
  * vector compute for pool / eltwise / concat, fp16 bytes, DMA setup, fill/drain, tiling to
  * on-chip memory, halos recomputed (growing with k and depth) or exchanged. Each expected
  * value is derived in the comment above it; removing the effect changes the value. */
+#include <math.h>
 #include <string.h>
 
+#include "api/target_internal.h"
+#include "dlfusion.h"
 #include "target/accel_sim.h"
 #include "target/target.h"
 #include "test.h"
@@ -311,4 +314,37 @@ TEST(test_sim_channel_split_reads_the_input_on_every_core) {
   CHECK_NEAR(31.0, d2.bt.total_us, 1e-9);
   CHECK_NEAR(4.0, d2.mac_us, 1e-12);
   CHECK_INT(12000, d2.bt.dram_bytes);
+}
+
+/* The tuner prices plans on the simulator, not on the first-order model: squeezenet1_0's
+ * "no optimization" plan (each layer alone on one core) costs, in dlf_tune's result, the sum
+ * of the simulator's times of its layers, each reading and writing its own tensors. */
+TEST(test_sim_is_what_the_tuner_prices_on_mlu100) {
+  dlf_model *m;
+  dlf_target *dt;
+  REQUIRE_OK(dlf_model_load("zoo:squeezenet1_0", NULL, &m));
+  REQUIRE_OK(dlf_target_load("targets/mlu100.json", &dt));
+  const target *t = dlf_target_get(dt);
+  REQUIRE(t->sim.present);
+  dlf_tune_options o = {DLF_TUNE_NONE, NULL, 0, 0};
+  dlf_plan *p = NULL;
+  dlf_tune_result r;
+  REQUIRE_OK(dlf_tune(m, dt, &o, &p, &r));
+  double sim = 0, first_order = 0;
+  for (int i = 0; i < dlf_model_num_layers(m); i++) {
+    dlf_layer_info li;
+    REQUIRE_OK(dlf_model_layer(m, i, &li));
+    target_layer l;
+    target_layer_from_info(t, &li, &l);
+    target_block_time bt;
+    REQUIRE_OK(target_sim_block_time(t, &l, 1, 1, li.act_in_bytes, li.act_out_bytes, &bt));
+    sim += bt.total_us;
+    REQUIRE_OK(target_accel_block_time(t, &l, 1, 1, li.act_in_bytes, li.act_out_bytes, &bt));
+    first_order += bt.total_us;
+  }
+  CHECK_NEAR(sim, r.simulated_us, 1e-9 * sim);
+  CHECK(fabs(first_order - r.simulated_us) > 0.01 * sim);
+  dlf_plan_free(p);
+  dlf_target_free(dt);
+  dlf_model_free(m);
 }
