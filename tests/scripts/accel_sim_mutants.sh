@@ -13,7 +13,7 @@ restore() { cp "$ORIG" "$SRC"; rm -f "$ORIG"; make -s BUILD="$BUILD" -j2 "$BUILD
 trap restore EXIT
 status=0
 for m in lane_eff_ignored vector_free fp32_bytes no_setup perfect_overlap no_memory_limit \
-         no_halo_recompute no_halo_exchange no_double_buffer weights_free; do
+         no_halo_recompute no_halo_exchange no_double_buffer weights_free no_held_skip; do
   python3 - "$ORIG" "$SRC" "$m" <<'PY'
 import sys
 src = open(sys.argv[1]).read()
@@ -28,6 +28,7 @@ muts = {
     "no_halo_exchange": ("if (halo > 0 && ku > 1) {", "if (0) {"),
     "no_double_buffer": ("double db = T > 1 ? 2.0 : 1.0;", "double db = 1.0;"),
     "weights_free": ("if (wsum + peak + dbuf <= s->mem) {", "if (peak + dbuf <= s->mem) {"),
+    "no_held_skip": ("if (extra > 0) held +=", "if (0) held +="),
 }
 a, b = muts[sys.argv[3]]
 if a not in src:

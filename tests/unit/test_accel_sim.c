@@ -348,3 +348,29 @@ TEST(test_sim_is_what_the_tuner_prices_on_mlu100) {
   dlf_target_free(dt);
   dlf_model_free(m);
 }
+
+/* A skip input is live from the block's start. Two 1x1 convs over 4 rows, 1 us of MACs per
+ * row each, fp16 bytes per row: layer 0 reads 3000 and writes 1000; layer 1 reads that 1000
+ * plus a 1000-byte residual from outside (held while layer 0 runs), writes 1000 and adds
+ * (500 elements: 0.5 us). For tiles of t rows the live set peaks at layer 0: 3000 t in + 1000 t
+ * out + 1000 t held = 5000 t, plus the double buffers of the block's input (4000 t) and output
+ * (1000 t) when T > 1. Per tile: load 2 setups + 4000 t / 1000, store 1 + t, compute 2.5 t:
+ *   t = 1 (T = 4): 6 + 2.5 + 3 * max(2.5, 8) + 2 = 34.5;  t = 2 (T = 2): 10 + 5 + 13 + 3 = 31;
+ *   t = 4 (T = 1): 18 + 10 + 5 = 33;  t = 3 (T = 2): 14 + 7.5 + 18 + 4 = 43.5.
+ * With 1 MB t = 2 wins (41 us with the launch). With 19999 bytes t = 2 needs 10000 + 10000:
+ * only t = 1 fits (44.5 us); without the held residual t = 2 would fit (8000 + 10000). */
+TEST(test_sim_skip_inputs_are_held_in_the_live_set) {
+  target t;
+  toy(&t);
+  target_layer ls[2] = {conv(4, 4, 4, 1, 1, 6000, 2000, 4000),
+                        conv(4, 4, 4, 1, 1, 4000, 2000, 4000)};
+  ls[1].residual = true;
+  int64_t ext_in = 4 * 6000 + 4 * 2000, ext_out = 4 * 2000;
+  target_sim_detail d = detail(&t, ls, 2, 1, ext_in, ext_out, TARGET_SIM_ROWS_RECOMPUTE);
+  CHECK_INT(2, d.tile_rows);
+  CHECK_NEAR(41.0, d.bt.total_us, 1e-9);
+  t.accel.onchip_bytes_per_core = 19999;
+  d = detail(&t, ls, 2, 1, ext_in, ext_out, TARGET_SIM_ROWS_RECOMPUTE);
+  CHECK_INT(1, d.tile_rows);
+  CHECK_NEAR(44.5, d.bt.total_us, 1e-9);
+}
