@@ -6,6 +6,7 @@
 #include "api/target_internal.h"
 #include "core/checked.h"
 #include "core/status.h"
+#include "target/accel_sim.h"
 
 const target *dlf_target_get(const dlf_target *t) { return t ? &t->t : NULL; }
 
@@ -98,8 +99,8 @@ dlf_status dlf_target_block_time(const dlf_target *t, const dlf_layer_info *laye
   for (int i = 0; i < n; i++)
     target_layer_from_info(&t->t, &layers[i], &tl[i]);
   target_block_time bt;
-  dlf_status st = target_accel_block_time(&t->t, tl, n, cores, layers[0].act_in_bytes,
-                                          layers[n - 1].act_out_bytes, &bt);
+  dlf_status st = target_block_time_of(&t->t, tl, n, cores, layers[0].act_in_bytes,
+                                       layers[n - 1].act_out_bytes, &bt);
   free(tl);
   if (st != DLF_OK) return st;
   *out = (dlf_block_time){bt.total_us, bt.launch_us,  bt.sync_us, bt.compute_us,

@@ -52,6 +52,41 @@ void target_layer_from_info(const target *t, const dlf_layer_info *li, target_la
   int64_t rows = li->ndim_out >= 1 ? li->out_dims[0] : 1;
   if (li->ndim_out >= 3 && !dlf_mul_i64(rows, li->out_dims[2], &rows)) rows = INT64_MAX;
   out->work_units = target_work_units(t, rows, li->out_channels);
+  /* the detailed simulator's view */
+  out->op_class = target_op_class_of(li->op);
+  out->kernel_h = li->kernel_h;
+  out->kernel_w = li->kernel_w;
+  out->stride_h = li->stride_h;
+  out->stride_w = li->stride_w;
+  out->groups = li->groups;
+  out->out_rows = rows;
+  int64_t in_rows = li->ndim_in >= 1 ? li->in_dims[0] : 1;
+  if (li->ndim_in >= 3 && !dlf_mul_i64(in_rows, li->in_dims[2], &in_rows)) in_rows = INT64_MAX;
+  out->in_rows = in_rows;
+  out->params = li->params;
+  out->residual = li->epilogue && strncmp(li->epilogue, "add", 3) == 0;
+}
+
+target_op_class target_op_class_of(const char *op) {
+  static const struct {
+    const char *name;
+    target_op_class cls;
+  } table[] = {
+      {"Conv", TARGET_OP_CONV},          {"Gemm", TARGET_OP_GEMM},
+      {"MatMul", TARGET_OP_GEMM},        {"MaxPool", TARGET_OP_POOL},
+      {"AveragePool", TARGET_OP_POOL},   {"GlobalAveragePool", TARGET_OP_POOL},
+      {"GlobalMaxPool", TARGET_OP_POOL}, {"Concat", TARGET_OP_CONCAT},
+      {"Add", TARGET_OP_ELTWISE},        {"Sub", TARGET_OP_ELTWISE},
+      {"Mul", TARGET_OP_ELTWISE},        {"Div", TARGET_OP_ELTWISE},
+      {"Relu", TARGET_OP_ELTWISE},       {"Clip", TARGET_OP_ELTWISE},
+      {"Sigmoid", TARGET_OP_ELTWISE},    {"HardSigmoid", TARGET_OP_ELTWISE},
+      {"HardSwish", TARGET_OP_ELTWISE},  {"LeakyRelu", TARGET_OP_ELTWISE},
+      {"Tanh", TARGET_OP_ELTWISE},       {"BatchNormalization", TARGET_OP_ELTWISE},
+  };
+  if (!op) return TARGET_OP_OTHER;
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+    if (strcmp(op, table[i].name) == 0) return table[i].cls;
+  return TARGET_OP_OTHER;
 }
 
 static dlf_status bad(const target *t, const char *fmt, const char *what, long long v) {

@@ -50,6 +50,15 @@ uint64_t target_fingerprint(const target *t) {
   h = fnv_f64(h, a->launch_us);
   h = fnv_f64(h, a->sync_base_us);
   h = fnv_f64(h, a->sync_per_log2_us);
+  /* The detailed simulator's parameters, only when the file has them: a target without a
+   * "sim" object keeps the fingerprint it had before the simulator existed. */
+  const target_sim *s = &t->sim;
+  if (s->present) {
+    h = fnv_i64(h, 1);
+    h = fnv_i64(h, s->elem_bytes);
+    h = fnv_f64(h, s->vector_elems_per_cycle);
+    h = fnv_f64(h, s->dma_setup_us);
+  }
   return h;
 }
 
@@ -116,5 +125,9 @@ bool target_equal(const target *a, const target *b) {
          x->dram_channels == y->dram_channels &&
          x->dram_gbps_per_channel == y->dram_gbps_per_channel &&
          x->cores_per_channel == y->cores_per_channel && x->launch_us == y->launch_us &&
-         x->sync_base_us == y->sync_base_us && x->sync_per_log2_us == y->sync_per_log2_us;
+         x->sync_base_us == y->sync_base_us && x->sync_per_log2_us == y->sync_per_log2_us &&
+         a->sim.present == b->sim.present &&
+         (!a->sim.present || (a->sim.elem_bytes == b->sim.elem_bytes &&
+                              a->sim.vector_elems_per_cycle == b->sim.vector_elems_per_cycle &&
+                              a->sim.dma_setup_us == b->sim.dma_setup_us));
 }

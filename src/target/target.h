@@ -54,6 +54,18 @@ typedef struct target_accel {
   double sync_base_us, sync_per_log2_us;
 } target_accel;
 
+/* Parameters of the detailed, tile-level simulator (accel_sim.h; docs/targets.md "The
+ * detailed simulator"). A target file's optional "sim" object; when present the simulator,
+ * not the first-order equations above, is the target's "hardware": profiles of synthesized
+ * layers, the oracle's block costs and dlf_target_block_time all come from it. It reuses
+ * target_accel's peak, lanes, on-chip bytes, DRAM, launch and sync parameters. */
+typedef struct target_sim {
+  bool present;                  /* the file has a "sim" object */
+  int elem_bytes;                /* bytes of one activation / weight element on the part */
+  double vector_elems_per_cycle; /* the vector unit (pool, eltwise, concat, residual add) */
+  double dma_setup_us;           /* fixed cost of one DMA transfer (descriptor to completion) */
+} target_sim;
+
 typedef struct target {
   int version; /* TARGET_FORMAT_VERSION */
   char name[TARGET_NAME_MAX];
@@ -62,6 +74,7 @@ typedef struct target {
   int n_core_numbers;                          /* allowed core numbers, ascending, <= cores */
   int core_numbers[TARGET_MAX_CORE_NUMBERS];   /* the host: 1..cores */
   target_accel accel;                          /* kind == TARGET_ACCEL */
+  target_sim sim;                              /* kind == TARGET_ACCEL, optional */
   uint64_t fingerprint; /* FNV-1a over kind, cores, core numbers and every model parameter */
 } target;
 
@@ -89,12 +102,30 @@ char *target_to_json(const target *t);
 /* True when k is one of t's allowed core numbers. */
 bool target_allows_cores(const target *t, int k);
 
-/* One layer of a block as the accelerator model sees it (dlf_layer_info's fields). */
+/* What a layer computes, as the detailed simulator prices it: on the MAC array (conv, gemm)
+ * or on the vector unit (pool, eltwise, concat), or nothing (a view: Flatten, Reshape). */
+typedef enum target_op_class {
+  TARGET_OP_OTHER = 0, /* a view or an op the simulator does not price: no compute */
+  TARGET_OP_CONV,      /* Conv, any groups (depthwise = groups == in_channels) */
+  TARGET_OP_GEMM,      /* Gemm, MatMul */
+  TARGET_OP_POOL,      /* MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool */
+  TARGET_OP_ELTWISE,   /* Add, Mul, Relu, ... : one vector op per input element */
+  TARGET_OP_CONCAT,    /* Concat: one vector copy per output element */
+} target_op_class;
+
+/* One layer of a block as the accelerator model sees it (dlf_layer_info's fields). The
+ * first-order model reads macs ... work_units; the detailed simulator also the rest. */
 typedef struct target_layer {
   int64_t macs;
   int64_t in_channels, out_channels;
   int64_t weight_bytes, act_in_bytes, act_out_bytes;
   int64_t work_units; /* independent output rows x channel groups; bounds useful cores */
+  /* ---- the detailed simulator's view (0 where not applicable) ---- */
+  target_op_class op_class;
+  int64_t kernel_h, kernel_w, stride_h, stride_w, groups;
+  int64_t in_rows, out_rows; /* batch x height of the first input / the output (1 for 2-D) */
+  int64_t params;            /* weight + bias elements (dlf_layer_info.params) */
+  bool residual;             /* a fused residual add (epilogue "add...") */
 } target_layer;
 
 typedef struct target_block_time {
@@ -129,5 +160,7 @@ int64_t target_work_units(const target *t, int64_t rows, int64_t out_channels);
  * and bytes as they are (float32 bytes: the model does not rescale to the accelerator's data
  * type), work_units from the output's batch x height and channels. */
 void target_layer_from_info(const target *t, const dlf_layer_info *li, target_layer *out);
+/* The simulator's class of an op name of the layer table ("Conv", "MaxPool", ...). */
+target_op_class target_op_class_of(const char *op);
 
 #endif

@@ -55,7 +55,18 @@ static const accel_field accel_fields[] = {
 #undef FIELD
 #define N_ACCEL_FIELDS ((int)(sizeof accel_fields / sizeof accel_fields[0]))
 
-static double field_get(const target_accel *a, const accel_field *f) {
+/* The optional "sim" object: the detailed simulator's own parameters (docs/targets.md). */
+#define FIELD(key, type, min, max)                                                                 \
+  { #key, type, offsetof(target_sim, key), min, max }
+static const accel_field sim_fields[] = {
+    FIELD(elem_bytes, F_INT, 1, 8),
+    FIELD(vector_elems_per_cycle, F_POSITIVE, 1e-3, 1e9),
+    FIELD(dma_setup_us, F_NONNEG, 0, 1e9),
+};
+#undef FIELD
+#define N_SIM_FIELDS ((int)(sizeof sim_fields / sizeof sim_fields[0]))
+
+static double field_get(const void *a, const accel_field *f) {
   const char *p = (const char *)a + f->offset;
   switch (f->type) {
   case F_INT: return *(const int *)p;
@@ -156,9 +167,9 @@ static dlf_status read_core_numbers(const char *src, const cJSON *arr, target *t
 }
 
 static dlf_status read_accel_field(const char *src, const cJSON *it, const accel_field *f,
-                                   target_accel *a) {
-  char buf[64], field[48];
-  snprintf(field, sizeof field, "accel.%s", f->key);
+                                   const char *section, void *a) {
+  char buf[64], field[64];
+  snprintf(field, sizeof field, "%s.%s", section, f->key);
   char *p = (char *)a + f->offset;
   if (f->type == F_INT || f->type == F_INT64) {
     int64_t v;
@@ -207,7 +218,7 @@ static dlf_status read_accel(const char *src, const cJSON *obj, target *t) {
                   "missing key 'accel.%s' (an accelerator needs every model "
                   "parameter)",
                   accel_fields[i].key);
-    DLF_TRY(read_accel_field(src, it, &accel_fields[i], &t->accel));
+    DLF_TRY(read_accel_field(src, it, &accel_fields[i], "accel", &t->accel));
   }
   if (t->accel.cores_per_channel > t->cores)
     return fail(src, DLF_ERR_INVALID_ARG,
@@ -216,8 +227,29 @@ static dlf_status read_accel(const char *src, const cJSON *obj, target *t) {
   return DLF_OK;
 }
 
-static const char *const top_keys[] = {"dlfusion_target", "name",  "kind",   "cores",
-                                       "core_numbers",    "accel", "comment"};
+static dlf_status read_sim(const char *src, const cJSON *obj, target *t) {
+  char buf[64];
+  const char *keys[N_SIM_FIELDS];
+  if (!cJSON_IsObject(obj))
+    return fail(src, DLF_ERR_PARSE, "sim must be an object, got %s",
+                dlf_json_what(obj, buf, sizeof buf));
+  for (int i = 0; i < N_SIM_FIELDS; i++)
+    keys[i] = sim_fields[i].key;
+  DLF_TRY(check_keys(src, obj, "sim", keys, N_SIM_FIELDS));
+  for (int i = 0; i < N_SIM_FIELDS; i++) {
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, sim_fields[i].key);
+    if (!it)
+      return fail(src, DLF_ERR_PARSE,
+                  "missing key 'sim.%s' (the detailed simulator needs every parameter)",
+                  sim_fields[i].key);
+    DLF_TRY(read_accel_field(src, it, &sim_fields[i], "sim", &t->sim));
+  }
+  t->sim.present = true;
+  return DLF_OK;
+}
+
+static const char *const top_keys[] = {"dlfusion_target", "name",  "kind", "cores",
+                                       "core_numbers",    "accel", "sim",  "comment"};
 
 static dlf_status read_target(const char *src, const cJSON *root, target *t) {
   char buf[80];
@@ -270,6 +302,7 @@ static dlf_status read_target(const char *src, const cJSON *root, target *t) {
 
   const cJSON *numbers = cJSON_GetObjectItemCaseSensitive(root, "core_numbers");
   const cJSON *accel = cJSON_GetObjectItemCaseSensitive(root, "accel");
+  const cJSON *simobj = cJSON_GetObjectItemCaseSensitive(root, "sim");
   const cJSON *comment = cJSON_GetObjectItemCaseSensitive(root, "comment");
   if (comment && !cJSON_IsString(comment))
     return fail(src, DLF_ERR_PARSE, "comment must be a string, got %s",
@@ -279,6 +312,10 @@ static dlf_status read_target(const char *src, const cJSON *root, target *t) {
       return fail(src, DLF_ERR_INVALID_ARG,
                   "accel is only for kind \"accelerator\" (a cpu target is measured, not "
                   "modelled)");
+    if (simobj)
+      return fail(src, DLF_ERR_INVALID_ARG,
+                  "sim is only for kind \"accelerator\" (a cpu target is measured, not "
+                  "simulated)");
     if (numbers)
       DLF_TRY(read_core_numbers(src, numbers, t));
     else
@@ -291,7 +328,8 @@ static dlf_status read_target(const char *src, const cJSON *root, target *t) {
                 "lists the core numbers a kernel may use)");
   DLF_TRY(read_core_numbers(src, numbers, t));
   if (!accel) return fail(src, DLF_ERR_PARSE, "missing key 'accel' (the accelerator's model)");
-  return read_accel(src, accel, t);
+  DLF_TRY(read_accel(src, accel, t));
+  return simobj ? read_sim(src, simobj, t) : DLF_OK;
 }
 
 dlf_status target_parse(const char *json, size_t len, const char *source, target *out) {
@@ -342,6 +380,17 @@ char *target_to_json(const target *t) {
       double v = field_get(&t->accel, f);
       if (!isfinite(v)) b.failed = true; /* not JSON; the reader never makes one */
       dlf_jbuf_printf(&b, "%s\n    \"%s\": %s", i ? "," : "", f->key, dlf_json_number(v, num, sizeof num));
+    }
+    dlf_jbuf_puts(&b, "\n  }");
+  }
+  if (t->kind == TARGET_ACCEL && t->sim.present) {
+    dlf_jbuf_puts(&b, ",\n  \"sim\": {");
+    for (int i = 0; i < N_SIM_FIELDS; i++) {
+      const accel_field *f = &sim_fields[i];
+      double v = field_get(&t->sim, f);
+      if (!isfinite(v)) b.failed = true;
+      dlf_jbuf_printf(&b, "%s\n    \"%s\": %s", i ? "," : "", f->key,
+                      dlf_json_number(v, num, sizeof num));
     }
     dlf_jbuf_puts(&b, "\n  }");
   }

@@ -1,11 +1,14 @@
-/* cost_accel.c — the accelerator simulator (target_accel_block_time) as the searches' block
- * cost: on an accelerator target it is the ground truth, so the DP over it is the oracle the
- * DLFusion strategy (a cost model fitted on a profile) is measured against. Every strategy
- * prices a block on an accelerator here, so a new simulator is one change. */
+/* cost_accel.c — the accelerator's block time as the searches' block cost: the detailed
+ * simulator (target_sim_block_time) when the target has one, else the first-order model
+ * (target_accel_block_time). On an accelerator target it is the ground truth, so the DP over
+ * it is the oracle the DLFusion strategy (a cost model fitted on a profile) is measured
+ * against. Every strategy prices a block on an accelerator here, so a new
+ * simulator is one change. */
 #include <stdlib.h>
 
 #include "core/checked.h"
 #include "core/status.h"
+#include "target/accel_sim.h"
 #include "tune/tune.h"
 
 dlf_status tune_accel_cost_init(const tune_problem *pr, const target *t, tune_accel_cost *out) {
@@ -36,8 +39,7 @@ double tune_cost_accel(void *ctx, const tune_problem *pr, int first, int last, i
   int64_t in, out;
   tune_io_iter_get(&c->io, first, last, &in, &out);
   target_block_time bt;
-  if (target_accel_block_time(c->t, c->layers + first, last - first + 1, k, in, out, &bt) !=
-      DLF_OK)
+  if (target_block_time_of(c->t, c->layers + first, last - first + 1, k, in, out, &bt) != DLF_OK)
     return -1;
   return bt.total_us;
 }

@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "kernels/kernels.h"
 #include "model/model.h"
+#include "target/accel_sim.h"
 #include "tune/measure.h"
 #include "tune/profile.h"
 
@@ -178,6 +179,18 @@ static void sample_layer_info(const profile_sample *s, dlf_layer_info *li) {
   li->ndim_out = gemm ? 2 : 4;
   int64_t d4[4] = {1, s->cout, oh, ow}, d2[2] = {1, s->cout};
   memcpy(li->out_dims, gemm ? d2 : d4, (size_t)li->ndim_out * sizeof *li->out_dims);
+  /* what the detailed simulator also reads: op, window, groups, input shape, parameters */
+  li->ndim_in = gemm ? 2 : 4;
+  int64_t i4[4] = {1, s->cin, s->h, s->w}, i2[2] = {1, s->cin};
+  memcpy(li->in_dims, gemm ? i2 : i4, (size_t)li->ndim_in * sizeof *li->in_dims);
+  li->op = gemm ? "Gemm" : pool ? "MaxPool" : "Conv";
+  li->epilogue = pool ? "" : "relu";
+  if (!gemm) {
+    li->kernel_h = li->kernel_w = s->k;
+    li->stride_h = li->stride_w = s->stride;
+    li->groups = strcmp(s->op, "dwconv") == 0 ? s->cin : pool ? 0 : 1;
+  }
+  li->params = li->weight_bytes / 4;
 }
 
 /* A chain of `fused` identical layers (the grid fuses only same-shape layers: stride 1,
@@ -193,15 +206,15 @@ static dlf_status simulate(const target *t, profile_sample *s) {
   double unfused = 0;
   for (int i = 0; i < s->fused; i++) {
     chain[i] = chain[0];
-    DLF_TRY(target_accel_block_time(t, chain, 1, s->cores, li.act_in_bytes, li.act_out_bytes, &bt));
+    DLF_TRY(target_block_time_of(t, chain, 1, s->cores, li.act_in_bytes, li.act_out_bytes, &bt));
     unfused += bt.total_us;
   }
   if (s->fused == 1) {
     s->us = unfused;
     return DLF_OK;
   }
-  DLF_TRY(target_accel_block_time(t, chain, s->fused, s->cores, li.act_in_bytes, li.act_out_bytes,
-                                  &bt));
+  DLF_TRY(
+      target_block_time_of(t, chain, s->fused, s->cores, li.act_in_bytes, li.act_out_bytes, &bt));
   s->us = bt.total_us;
   s->us_unfused = unfused;
   return DLF_OK;

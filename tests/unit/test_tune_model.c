@@ -115,6 +115,8 @@ done:
 static void strategies_on_mlu100(const char *zoo) {
   target t;
   REQUIRE_OK(target_load("targets/mlu100.json", &t));
+  /* The properties hold on whatever the target's "hardware" is: the detailed simulator
+   * (mlu100.json's sim object) here. */
   profile prof;
   profile_options po = {0, 0, 1};
   REQUIRE_OK(profile_run(&t, &po, &prof));

@@ -9,6 +9,7 @@
 #include "core/status.h"
 #include "dlfusion.h"
 #include "graph_builder.h"
+#include "target/accel_sim.h"
 #include "target/target.h"
 #include "test.h"
 #include "tune/profile.h"
@@ -327,7 +328,8 @@ TEST(test_profile_run_refuses_bad_arguments) {
 }
 
 /* The independent path for an accelerator sample: the same layers built as a graph (tests'
- * graph builder), made a model, their layer-table entries handed to the accelerator model. */
+ * graph builder), made a model, their layer-table entries handed to the target's block time
+ * (mlu100.json: the detailed simulator, which also reads op, window, groups and input shape). */
 static dlf_status accel_reference(const target *t, const point *q, int cores, double *us,
                                   double *us_unfused) {
   eg b = eg_begin();
@@ -353,11 +355,11 @@ static dlf_status accel_reference(const target *t, const point *q, int cores, do
   target_block_time bt;
   *us_unfused = 0;
   for (int l = 0; l < n && st == DLF_OK && n > 1; l++) {
-    st = target_accel_block_time(t, &tl[l], 1, cores, li[l].act_in_bytes, li[l].act_out_bytes, &bt);
+    st = target_block_time_of(t, &tl[l], 1, cores, li[l].act_in_bytes, li[l].act_out_bytes, &bt);
     *us_unfused += bt.total_us;
   }
   if (st == DLF_OK)
-    st = target_accel_block_time(t, tl, n, cores, li[0].act_in_bytes, li[n - 1].act_out_bytes, &bt);
+    st = target_block_time_of(t, tl, n, cores, li[0].act_in_bytes, li[n - 1].act_out_bytes, &bt);
   *us = bt.total_us;
   dlf_model_free(m);
   return st;
