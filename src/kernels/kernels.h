@@ -2,37 +2,11 @@
  * from CPU detection; call sites never test ISA flags. Kernels are pure: pointers, sizes,
  * strides in; no allocation, no graph types, no OS calls.
  *
- * SGEMM
- * -----
- *   C[M,N] = act( (accumulate ? C : 0) + A[M,K] * B[K,N] + bias_n[N] + bias_m[M] + R[M,N] )
- *
- * A is read in place (row stride lda, unit column stride). B is packed once into panels of
- * cfg->sgemm.nr columns (kern_sgemm_pack_b); the packed layout depends on the config, so a
- * packed B must be used with the config that packed it.
- *
- * Layout choice: the runtime should run 1x1 convolutions (and im2col'd KxK ones, and
- * fully-connected layers) in NHWC:  Y[HW, Cout] = X[HW, Cin] * W[Cin, Cout],  i.e.
- * A = activations (read in place, any row stride, so a band of image rows is a plain
- * range of M), B = weights packed once at session creation (XNNPACK's choice). Reasons:
- *   - the vector dimension is N = Cout, which in CNNs is almost always a multiple of 16
- *     or 32, so the masked edge tile is rare; the ragged dimension M = H*W is the cheap
- *     one (a smaller micro-tile, no masking);
- *   - a spatial band (DLFusion's fused-block tile: a range of output rows) is a
- *     contiguous range of M in NHWC; in NCHW it is C separate strided pieces;
- *   - weights are constant, so packing them costs nothing at run time; packing
- *     activations (what NCHW's C[Cout,HW] = W * X with B = X would need) costs a copy
- *     of every input on every run. ORT's NCHWc blocked layout gets the same properties
- *     (channel blocks as the vector dimension); NHWC is the same idea with one block.
- * NCHW is still possible with this interface (A = W[Cout,Cin] read in place, B = X packed
- * per run into a caller-provided buffer, bias per row via bias_m), but it is the slow path.
- *
- * Blocking (per config, derived from the detected caches, see config.c): the driver walks
- * N in blocks of nc columns, K in blocks of kc, M in tiles of mr rows, then the nr-wide
- * panels; the micro-kernel keeps an mr x nr tile of C in registers across kc steps.
- *
- * Threading: kern_sgemm is single-threaded. Split M by offsetting A, C, R and bias_m by
- * rows; split N at multiples of cfg->sgemm.nr using kern_sgemm_packed_b_at().
- */
+ * This header holds what every kernel family shares: the ISAs, the epilogue, the parameter
+ * structs, the dispatch table and its selection. Each family has its own header (gemm.h,
+ * conv_nhwc.h, conv_small_c.h, dwconv.h, pool.h, winograd.h, eltwise.h, chan_binary.h,
+ * chan_norm.h, conv_grouped.h); including kernels.h includes them all. The per-ISA symbols
+ * behind the table are generated from kernels.def (kernels_isa.h). */
 #ifndef DLF_KERNELS_KERNELS_H
 #define DLF_KERNELS_KERNELS_H
 
@@ -256,177 +230,6 @@ const kern_config *kern_config_for_isa(kern_isa isa);
  * the request is unknown or above `best`. */
 kern_isa kern_isa_choose(kern_isa best, const char *request, char *note, size_t note_size);
 
-/* Number of floats of a packed B [K, N]: ceil(N / nr) * nr * K. false on overflow. */
-bool kern_sgemm_packed_b_floats(const kern_config *cfg, int64_t K, int64_t N, size_t *floats);
-
-/* Packs B (element (k, n) at B[k * rs_k + n * cs_n]) into panels of nr columns: panel p
- * holds K rows of nr floats (columns p*nr ..), zero past N. Row-major W[K,N] is
- * (rs_k = N, cs_n = 1); ONNX Conv/Gemm-transB weights W[N,K] are (rs_k = 1, cs_n = K). */
-void kern_sgemm_pack_b(const kern_config *cfg, int64_t K, int64_t N, const float *B, ptrdiff_t rs_k,
-                       ptrdiff_t cs_n, float *packed);
-
-/* The packed B seen from column j0 (a multiple of nr), to split N among threads. */
-static inline const float *kern_sgemm_packed_b_at(const kern_config *cfg, const float *packed,
-                                                  int64_t K, int64_t j0) {
-  return packed + (j0 / cfg->sgemm.nr) * K * cfg->sgemm.nr;
-}
-
-/* C = act((accumulate ? C : 0) + A * B + bias + residual), see the top of this file.
- * M, N, K >= 0; lda >= K, ldc >= N. K == 0 writes the epilogue of an empty product.
- * Uses ~25 KiB of stack (a conflict-free copy of the current A tile, see gemm.c). */
-void kern_sgemm(const kern_config *cfg, int64_t M, int64_t N, int64_t K, const float *A,
-                ptrdiff_t lda, const float *packed_b, float *C, ptrdiff_t ldc,
-                const kern_epilogue *epi);
-
-/* kern_sgemm's contract (same packed B, same epilogue) through the narrow kernel when this
- * ISA has one and N <= its max_n (N = 16 on AVX-512: twice kern_sgemm's rate, whose 32-wide
- * tile computes 16 zero columns there); false (nothing done) otherwise. Meant as the first
- * line of kern_sgemm / a 1x1 conv: if (!kern_sgemm_narrow(...)) kern_sgemm(...). */
-static inline bool kern_sgemm_narrow(const kern_config *cfg, int64_t M, int64_t N, int64_t K,
-                                     const float *A, ptrdiff_t lda, const float *packed_b,
-                                     float *C, ptrdiff_t ldc, const kern_epilogue *epi) {
-  if (!cfg->sgemm_narrow.fn || N > cfg->sgemm_narrow.max_n || N <= 0 || M <= 0) return false;
-  cfg->sgemm_narrow.fn(M, (int)N, K, A, lda, packed_b, cfg->sgemm.nr, C, ldc, epi);
-  return true;
-}
-void kern_sgemm_narrow_avx512(int64_t M, int n, int64_t K, const float *A, ptrdiff_t lda,
-                              const float *b_panel, ptrdiff_t ldb, float *C, ptrdiff_t ldc,
-                              const kern_epilogue *epi);
-
-/* Micro-kernels (one per ISA file; only called through a kern_config). */
-
-/* Register tiles, fixed per ISA by the register file (see each gemm_<isa>.c). */
-#define KERN_SGEMM_GENERIC_MR 4
-#define KERN_SGEMM_GENERIC_NR 8
-#define KERN_SGEMM_AVX2_MR 6
-#define KERN_SGEMM_AVX2_NR 16
-#define KERN_SGEMM_AVX512_MR 12
-#define KERN_SGEMM_AVX512_NR 32
-#define KERN_SGEMM_MR_MAX 12  /* the largest mr above (sizes the driver's A tile copy) */
-#define KERN_SGEMM_KC_MAX 512 /* the largest kc a config may choose (see config.c) */
-
-/* ---- NHWC convolution (conv_nhwc.c, conv_nhwc_pack.c) ----
- * y = act(conv(x, W) + bias_n + residual) for groups >= 1 through im2col + kern_sgemm:
- * per group, B = W packed as [kh*kw*Cg, Coutg] (row k = (ki*kw + kj)*Cg + ci), A = the
- * im2col rows of a chunk of output pixels in scratch. 1x1 unpadded convolutions read x
- * in place (no im2col). groups > 1 runs one GEMM per group on channel slices (the slow
- * path: narrow N; depthwise has its own kernel). epi: bias_n [Cout], residual with pixel
- * stride epi->ldr (0 = Cout), act, accumulate; bias_m is ignored. */
-
-/* Floats of the packed weights of p (all groups). false on overflow. */
-bool kern_conv2d_nhwc_packed_floats(const kern_config *cfg, const kern_conv2d_params *p,
-                                    size_t *floats);
-/* Packs ONNX Conv weights W[Cout, C/groups, kh, kw] (OIHW) for cfg. */
-void kern_conv2d_nhwc_pack(const kern_config *cfg, const kern_conv2d_params *p, const float *w_oihw,
-                           float *packed);
-/* Floats of scratch one kern_conv2d_nhwc call needs (0 for unpadded 1x1). Each thread
- * running a band needs its own. false on overflow. */
-bool kern_conv2d_nhwc_scratch_floats(const kern_config *cfg, const kern_conv2d_params *p,
-                                     size_t *floats);
-/* Output rows [oh0, oh1) of one image. Single-threaded; uses ~25 KiB of stack (kern_sgemm). */
-void kern_conv2d_nhwc(const kern_config *cfg, const kern_conv2d_params *p, const float *x,
-                      const float *packed_w, float *y, int64_t oh0, int64_t oh1, float *scratch,
-                      const kern_epilogue *epi);
-
-/* ---- Direct NHWC convolution for few input channels (conv_small_c*.c) ----
- * The stem of a CNN (C = 3: resnet 7x7/2, alexnet 11x11/4, vgg 3x3, mobilenet 3x3/2) without
- * im2col: a register tile of output pixels x output channels accumulates over the
- * kh*kw*C taps (conv_small_c_body.h). groups == 1, any kernel / stride / dilation / pads /
- * Cout, x_stride / y_stride, bands; epilogue as kern_conv2d_nhwc (bias_n, residual with
- * pixel stride ldr (0 = Cout), act, accumulate; bias_m ignored). No scratch. Weights packed
- * as [kh][kw][C][Cout rounded up to 16] (the same for every ISA). */
-bool kern_conv2d_small_c_applies(const kern_config *cfg, const kern_conv2d_params *p);
-/* Floats of the packed weights. false on overflow. */
-bool kern_conv2d_small_c_packed_floats(const kern_conv2d_params *p, size_t *floats);
-/* Packs ONNX Conv weights W[Cout, C, kh, kw] (OIHW). */
-void kern_conv2d_small_c_pack(const kern_conv2d_params *p, const float *w_oihw, float *packed);
-/* Output rows [oh0, oh1) of one image. Single-threaded. cfg->conv_small_c.fn must be set
- * (kern_conv2d_small_c_applies). */
-static inline void kern_conv2d_small_c(const kern_config *cfg, const kern_conv2d_params *p,
-                                       const float *x, const float *packed_w, float *y,
-                                       int64_t oh0, int64_t oh1, const kern_epilogue *epi) {
-  cfg->conv_small_c.fn(p, x, packed_w, y, oh0, oh1, epi);
-}
-
-/* ---- Depthwise NHWC convolution (dwconv_<isa>.c) ----
- * groups == C == Cout (channel multiplier 1), any kernel/stride/dilation/pads,
- * vectorized over channels. Weights packed as [kh*kw, C]. Same epilogue as above. */
-size_t kern_dwconv2d_nhwc_packed_floats(const kern_conv2d_params *p);
-/* Packs ONNX depthwise weights W[C, 1, kh, kw]. */
-void kern_dwconv2d_nhwc_pack(const kern_conv2d_params *p, const float *w_oihw, float *packed);
-static inline void kern_dwconv2d_nhwc(const kern_config *cfg, const kern_conv2d_params *p,
-                                      const float *x, const float *packed_w, float *y, int64_t oh0,
-                                      int64_t oh1, const kern_epilogue *epi) {
-  cfg->nhwc.dwconv2d(p, x, packed_w, y, oh0, oh1, epi);
-}
-
-/* ---- NHWC pooling (pool_nhwc_<isa>.c) ----
- * Semantics equal the reference (src/ir/ops/pool.c): max pool propagates NaN and gives
- * -inf for a window with no input pixel; average pool divides the float sum (taken in
- * kernel row-major order) by the count of input pixels, or with count_include_pad by the
- * count of positions inside the padded input (a ceil_mode overhang is not counted);
- * an empty count gives NaN. Output rows [oh0, oh1). */
-static inline void kern_maxpool2d_nhwc(const kern_config *cfg, const kern_pool2d_params *p,
-                                       const float *x, float *y, int64_t oh0, int64_t oh1) {
-  cfg->nhwc.maxpool2d(p, x, y, oh0, oh1);
-}
-static inline void kern_avgpool2d_nhwc(const kern_config *cfg, const kern_pool2d_params *p,
-                                       const float *x, float *y, int64_t oh0, int64_t oh1) {
-  cfg->nhwc.avgpool2d(p, x, y, oh0, oh1);
-}
-static inline void kern_global_avgpool_nhwc(const kern_config *cfg, int64_t HW, int64_t C,
-                                            const float *x, ptrdiff_t x_stride, float *y) {
-  cfg->nhwc.global_avgpool(HW, C, x, x_stride, y);
-}
-
-/* ---- Winograd F(4x4, 3x3) NHWC convolution (winograd.c, winograd_xform.h) ----
- * For 3x3, stride 1, dilation 1, groups 1 (kern_winograd_f43_applies), any pads / sizes.
- * Output tiles of 4x4 pixels from 6x6 input tiles; per chunk of tiles: V[36][tiles][C]
- * (input transform), then 36 GEMMs M[q][tiles, Cout] = V[q] * U[q] with U[q] [C, Cout]
- * the transformed weights in kern_sgemm_pack_b's layout, then the output transform with
- * the epilogue (bias_n, residual with pixel stride ldr (0 = Cout), act, accumulate;
- * bias_m ignored). Same x / y / band conventions as kern_conv2d_nhwc. Accuracy: max error
- * ~1e-5 of the output's max magnitude on uniform random data, C up to 512 (the transforms
- * scale by up to 8x; the issue allows 1e-3). Use it for C >= ~8: at C = 3 im2col is as fast. */
-bool kern_winograd_f43_applies(const kern_conv2d_params *p);
-/* Floats of the packed transformed weights: 36 packed B [C, Cout]. false on overflow. */
-bool kern_winograd_f43_packed_floats(const kern_config *cfg, const kern_conv2d_params *p,
-                                     size_t *floats);
-/* Transforms (in double) and packs ONNX weights W[Cout, C, 3, 3] for cfg. */
-void kern_winograd_f43_pack(const kern_config *cfg, const kern_conv2d_params *p,
-                            const float *w_oihw, float *packed);
-/* Floats of scratch one call needs (per thread). false on overflow. */
-bool kern_winograd_f43_scratch_floats(const kern_config *cfg, const kern_conv2d_params *p,
-                                      size_t *floats);
-/* Output rows [oh0, oh1) of one image; rows of a partial tile outside the band are
- * computed but not written. Single-threaded; ~25 KiB of stack (kern_sgemm). */
-void kern_winograd_f43(const kern_config *cfg, const kern_conv2d_params *p, const float *x,
-                       const float *packed_w, float *y, int64_t oh0, int64_t oh1, float *scratch,
-                       const kern_epilogue *epi);
-/* kern_winograd_f43 on a column slice, to split Cout among threads: p->Cout is the slice's
- * width, packed_w points at the slice's first panel of transformed matrix 0 (see
- * kern_sgemm_packed_b_at with K = C), per is the floats between the 36 transformed matrices
- * of the whole layer (kern_sgemm_packed_b_floats(C, all Cout)); y, bias_n and the residual
- * point at the slice's first channel, with y_stride / ldr the whole layer's channels.
- * Scratch: kern_winograd_f43_scratch_floats of the slice's params. */
-void kern_winograd_f43_strided(const kern_config *cfg, const kern_conv2d_params *p,
-                               const float *x, const float *packed_w, size_t per, float *y,
-                               int64_t oh0, int64_t oh1, float *scratch,
-                               const kern_epilogue *epi);
-
-/* ---- Elementwise (eltwise_<isa>.c): see kern_eltwise_binary_fn above ----
- * Single-threaded over one range: split n among threads by offsetting all pointers (chunks
- * of a multiple of 16 floats keep every chunk on the vector path). */
-static inline void kern_eltwise_binary(const kern_config *cfg, kern_binary_op op, int64_t n,
-                                       const float *a, const float *b, const float *r, float *y,
-                                       const kern_unary *act) {
-  cfg->eltwise.binary(op, n, a, b, r, y, act);
-}
-static inline void kern_eltwise_unary(const kern_config *cfg, int64_t n, const float *x, float *y,
-                                      const kern_unary *act) {
-  cfg->eltwise.unary(n, x, y, act);
-}
-
 /* The taps k in [0, K) of one output coordinate o whose input coordinate
  * o*s - pad + k*d lies in [lo, hi): they are [*k0, *k1) (empty when *k0 >= *k1). */
 static inline void kern_tap_range(int64_t o, int64_t s, int64_t pad, int64_t d, int64_t K,
@@ -443,5 +246,17 @@ static inline void kern_tap_range(int64_t o, int64_t s, int64_t pad, int64_t d, 
   *k0 = a;
   *k1 = b < K ? b : K;
 }
+
+/* Every family's header (each includes this one first; the guards make the order free). */
+#include "kernels/chan_binary.h"
+#include "kernels/chan_norm.h"
+#include "kernels/conv_grouped.h"
+#include "kernels/conv_nhwc.h"
+#include "kernels/conv_small_c.h"
+#include "kernels/dwconv.h"
+#include "kernels/eltwise.h"
+#include "kernels/gemm.h"
+#include "kernels/pool.h"
+#include "kernels/winograd.h"
 
 #endif
