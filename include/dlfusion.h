@@ -439,6 +439,11 @@ typedef struct dlf_tune_options {
   int max_block_layers;       /* longest fused block DLFUSION, GREEDY and the CPU ORACLE
                                  consider; 0 = 12 */
   int runs;                   /* ORACLE, VENDOR on a CPU: timed runs per measured plan; 0 = 5 */
+  /* Accelerator targets: leave out the tuner record's references (none_us, vendor_us,
+   * oracle_us and the ratios to them are null). The exact oracle is most of a tune's time on
+   * long fusable runs (DenseNet: seconds on the detailed simulator); a caller that runs every
+   * strategy itself (`dlfusion tune --compare`) has them already. 0 = computed. */
+  int skip_references; /* 0 or 1 */
 } dlf_tune_options;
 
 typedef struct dlf_tune_result {

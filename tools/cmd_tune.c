@@ -176,8 +176,10 @@ static int run(const dlf_model *m, const char *spec, const tune_args *a) {
   int n = 0, main_i = -1;
   for (int i = 0; i < N_ORDER; i++) {
     if (!a->compare && order[i] != a->strategy) continue;
+    /* --compare runs every strategy here: only the plan -o writes needs its record's
+     * references (the exact oracle again, on a DenseNet seconds per strategy). */
     dlf_tune_options o = {(dlf_tune_strategy)order[i], prof, (int)a->max_block_layers,
-                          (int)a->runs};
+                          (int)a->runs, order[i] != a->strategy};
     if (order[i] == DLF_TUNE_ORACLE && host)
       fprintf(stderr, "dlfusion tune: oracle: running every candidate block (minutes)\n");
     if (dlf_tune(m, t, &o, &plans[n], &res[n]) != DLF_OK) goto fail;

@@ -40,7 +40,7 @@ dlf_status dlf_tune(const dlf_model *model, const dlf_target *tgt, const dlf_tun
   if (opts->runs < 0 || opts->runs > 1000)
     return dlf_error(DLF_ERR_INVALID_ARG, "dlf_tune: runs %d out of range (0 to 1000)", opts->runs);
   tune_request rq = {opts->strategy, dlf_profile_get(opts->profile), opts->max_block_layers,
-                     opts->runs, NULL};
+                     opts->runs, NULL, opts->skip_references};
   plan *p;
   char *tuner;
   dlf_tune_result res;

@@ -246,10 +246,10 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
     if ((st = simulate(&pr, t, p, &res.simulated_us, NULL)) != DLF_OK) goto done;
     refs.vendor_us = strat == DLF_TUNE_VENDOR ? res.simulated_us : -1;
     refs.oracle_us = strat == DLF_TUNE_ORACLE ? res.simulated_us : -1;
-    if ((st = accel_refs(g, spec, t, &refs)) != DLF_OK) goto done;
+    if (!rq->skip_references && (st = accel_refs(g, spec, t, &refs)) != DLF_OK) goto done;
   }
   if (!(*tuner = tuner_record(strat, t, &res, capped ? pr.max_block_layers : 0,
-                              accel ? &refs : NULL))) {
+                              accel && !rq->skip_references ? &refs : NULL))) {
     st = dlf_error(DLF_ERR_NOMEM, "out of memory recording the tuner");
     goto done;
   }

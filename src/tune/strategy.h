@@ -26,6 +26,7 @@ typedef struct tune_request {
   int runs;               /* ORACLE, VENDOR on a CPU: timed runs per measured plan; 0 = 5 */
   const kern_config *cfg; /* ORACLE, VENDOR on a CPU: the kernels measured (NULL =
                              kern_config_get()) */
+  int skip_references;    /* accelerators: no none / vendor / oracle in the record */
 } tune_request;
 
 /* The plan of g (a model's optimized graph; spec is recorded in the plan) on target t. *tuner

@@ -22,7 +22,7 @@ TEST(test_tune_record_escapes_the_target_name) {
   REQUIRE_OK(dlf_model_load("zoo:squeezenet1_0", NULL, &m));
   for (int s = DLF_TUNE_ORACLE; s <= DLF_TUNE_VENDOR; s++) {
     if (s == DLF_TUNE_GREEDY) continue; /* needs a profile; the record is the same code */
-    dlf_tune_options o = {(dlf_tune_strategy)s, NULL, 0, 0};
+    dlf_tune_options o = {(dlf_tune_strategy)s, NULL, 0, 0, 0};
     dlf_plan *p, *back = NULL;
     REQUIRE_OK(dlf_tune(m, t, &o, &p, NULL));
     char *json = dlf_plan_to_json(p);
@@ -37,6 +37,30 @@ TEST(test_tune_record_escapes_the_target_name) {
     dlf_plan_free(back);
     dlf_plan_free(p);
   }
+  dlf_model_free(m);
+  dlf_target_free(t);
+}
+
+/* skip_references leaves the record's comparison with none / vendor / the exact oracle out
+ * (null), and only that: the plan and its own numbers are the same. */
+TEST(test_tune_record_skip_references_leaves_only_the_references_out) {
+  dlf_target *t;
+  REQUIRE_OK(dlf_target_load("targets/mlu100.json", &t));
+  dlf_model *m;
+  REQUIRE_OK(dlf_model_load("zoo:squeezenet1_0", NULL, &m));
+  dlf_tune_options with = {DLF_TUNE_BLOCKS, NULL, 0, 0, 0}, without = with;
+  without.skip_references = 1;
+  dlf_plan *a, *b;
+  dlf_tune_result ra, rb;
+  REQUIRE_OK(dlf_tune(m, t, &with, &a, &ra));
+  REQUIRE_OK(dlf_tune(m, t, &without, &b, &rb));
+  char *ja = dlf_plan_to_json(a), *jb = dlf_plan_to_json(b);
+  REQUIRE(ja && jb);
+  CHECK(strstr(ja, "\"oracle_us\": null") == NULL && strstr(ja, "\"oracle_us\": ") != NULL);
+  CHECK(strstr(jb, "\"oracle_us\": null") != NULL && strstr(jb, "\"vendor_us\": null") != NULL);
+  CHECK(ra.simulated_us == rb.simulated_us && dlf_plan_num_blocks(a) == dlf_plan_num_blocks(b));
+  free(ja), free(jb);
+  dlf_plan_free(a), dlf_plan_free(b);
   dlf_model_free(m);
   dlf_target_free(t);
 }
