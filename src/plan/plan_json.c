@@ -150,14 +150,17 @@ static void line_col(const char *text, size_t offset, int *line, int *col) {
   }
 }
 
-/* qsort has no context argument in C11; per thread, so concurrent readers do not mix. */
-static _Thread_local const reader *tl_sort_reader;
+/* A layer and its name, sorted by name then index: qsort's comparator sees only the two
+ * elements (C11 has no context argument), so each carries its name. */
+typedef struct named_layer {
+  const char *name;
+  int layer;
+} named_layer;
 
-static int cmp_layer_names(const void *a, const void *b) {
-  const reader *r = tl_sort_reader;
-  int la = *(const int *)a, lb = *(const int *)b;
-  int c = strcmp(layer_name(r, la), layer_name(r, lb));
-  return c ? c : (la > lb) - (la < lb);
+static int cmp_named_layers(const void *a, const void *b) {
+  const named_layer *x = a, *y = b;
+  int c = strcmp(x->name, y->name);
+  return c ? c : (x->layer > y->layer) - (x->layer < y->layer);
 }
 
 /* Layers whose name is s: the first position in by_name and the count. */
@@ -455,11 +458,14 @@ static dlf_status setup_reader(reader *r) {
   if (!r->layer_node || !r->by_name || !r->stamp)
     return fail(r, DLF_ERR_NOMEM, "out of memory reading the plan");
   plan_layer_nodes(r->g, r->layer_node);
+  named_layer *tmp = dlf_malloc_array((size_t)r->n_layers + 1, sizeof *tmp);
+  if (!tmp) return fail(r, DLF_ERR_NOMEM, "out of memory reading the plan");
   for (int l = 0; l < r->n_layers; l++)
-    r->by_name[l] = l;
-  tl_sort_reader = r;
-  qsort(r->by_name, (size_t)r->n_layers, sizeof *r->by_name, cmp_layer_names);
-  tl_sort_reader = NULL;
+    tmp[l] = (named_layer){layer_name(r, l), l};
+  qsort(tmp, (size_t)r->n_layers, sizeof *tmp, cmp_named_layers);
+  for (int l = 0; l < r->n_layers; l++)
+    r->by_name[l] = tmp[l].layer;
+  free(tmp);
   return DLF_OK;
 }
 
