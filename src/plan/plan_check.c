@@ -62,6 +62,10 @@ bool plan_layer_row_local(const ir_graph *g, const ir_node *n) {
            (same_dims(x2, out) && chan_operand(x, out));
   }
   case IR_OP_BATCHNORM: return same_dims(x, out);
+  /* LayerNorm over each pixel's channels (the channels_last pass's form): a pixel's output is
+   * its own input pixel. Over the last axis (W in NCHW) a row still needs only its row, but
+   * the engine has no NHWC kernel for that form. */
+  case IR_OP_LAYERNORM: return ir_layernorm_channels(n) && same_dims(x, out);
   case IR_OP_SLICE:
   case IR_OP_GATHER: {
     /* Channels only: every pixel's output is its own input pixel. */

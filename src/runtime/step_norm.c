@@ -1,6 +1,7 @@
 /* step_norm.c — the LayerNorm-over-channels step class (the channels_last pass's form of
  * ConvNeXt's LayerNorm): kern_chan_norm per pixel of an NHWC tensor, constant scale and
- * bias. Unfused it runs in rows of all images (an image is out_h contiguous rows). */
+ * bias. Unfused it runs in rows of all images (an image is out_h contiguous rows); fused, the
+ * tile's rows of its input. */
 #include "runtime/engine_internal.h"
 
 static dlf_status compile_chan_norm(rt_engine *e, const ir_node *n, rt_step *s, plan_algo algo,
@@ -37,6 +38,14 @@ static void run_chan_norm_rows(void *ctx, int t, int64_t b, int64_t end) {
                              (float *)e->ptr[s->y] + b * s->row_floats);
 }
 
+static void chan_norm_rows(rt_engine *e, const rt_step *s, int t, const float *const *in, float *y,
+                           int64_t lo, int64_t hi) {
+  (void)t;
+  const int64_t C = e->g->tensors[s->y].dims[1], row = s->row_floats;
+  kern_chan_norm_for(e->cfg)((hi - lo) * row / C, C, in[0] + lo * row, s->u.norm.scale,
+                             s->u.norm.bias, s->u.norm.eps, y + lo * row);
+}
+
 static dlf_status run_chan_norm(rt_engine *e, const rt_step *s) {
   return rt_pool_run(e->pool, s->cores, e->g->tensors[s->y].dims[0] * s->out_h,
                      run_chan_norm_rows, e);
@@ -46,4 +55,5 @@ const rt_step_class rt_class_chan_norm = {
     .name = "channel norm",
     .compile = compile_chan_norm,
     .run = run_chan_norm,
+    .rows = chan_norm_rows, /* per pixel: fusable, rows aligned with its input */
 };

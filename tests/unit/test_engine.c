@@ -601,6 +601,22 @@ TEST(test_engine_channel_layernorm_matches_reference) {
   eg_check(&b, 0);
 }
 
+/* The same LayerNorm inside a fused block (3x3 conv -> LayerNorm -> 1x1 conv, ConvNeXt's
+ * pattern), tiled: the tiles' rows of the norm must be its input's same rows. */
+TEST(test_engine_channel_layernorm_fused_matches_reference) {
+  eg b = eg_begin();
+  int x = eg_input(&b, 4, X2), a, n, y;
+  int64_t pads[4] = {1, 1, 1, 1};
+  const int64_t c17[1] = {17};
+  eg_conv(&b, x, 8, 17, 3, 1, pads, 1, &a);
+  int in[3] = {a, eg_const(&b, 1, c17, 0.5f, 1.5f), eg_const(&b, 1, c17, -0.5f, 0.5f)};
+  int ni = eg_node(&b, IR_OP_LAYERNORM, 3, in, &n);
+  ir_node_set_int(&b.g->nodes[ni], "dlf_channels", 1);
+  eg_conv(&b, n, 17, 6, 1, 1, NULL, 1, &y);
+  eg_output(&b, y);
+  eg_check_fused(&b, 0, 0, 3);
+}
+
 TEST(test_engine_transpose_between_convs_runs_fallback) {
   eg b = eg_begin();
   int x = eg_input(&b, 4, X1), y1, y2, y3;

@@ -871,6 +871,6 @@ TEST(test_step_class_table_covers_every_kind) {
         rt_step_class_of(STEP_MAXPOOL)->rows && rt_step_class_of(STEP_AVGPOOL)->rows &&
         rt_step_class_of(STEP_BINARY)->rows && rt_step_class_of(STEP_CHAN_BINARY)->rows &&
         rt_step_class_of(STEP_CHAN_GATHER)->rows && rt_step_class_of(STEP_UNARY)->rows &&
-        rt_step_class_of(STEP_CONCAT)->rows);
-  CHECK_INT(9, fusable);
+        rt_step_class_of(STEP_CONCAT)->rows && rt_step_class_of(STEP_CHAN_NORM)->rows);
+  CHECK_INT(10, fusable);
 }
