@@ -7,26 +7,24 @@
 #include "core/checked.h"
 #include "runtime/engine_internal.h"
 
-void rt_nchw_to_nhwc(const float *src, float *dst, int64_t N, int64_t C, int64_t H, int64_t W) {
-  const int64_t HW = H * W;
+/* Per image, the transpose of a rows x cols matrix: dst[j * rows + i] = src[i * cols + j]. */
+static void transpose_images(const float *src, float *dst, int64_t N, int64_t rows,
+                             int64_t cols) {
   for (int64_t n = 0; n < N; n++) {
-    const float *s = src + n * C * HW;
-    float *d = dst + n * C * HW;
-    for (int64_t c = 0; c < C; c++)
-      for (int64_t p = 0; p < HW; p++)
-        d[p * C + c] = s[c * HW + p];
+    const float *s = src + n * rows * cols;
+    float *d = dst + n * rows * cols;
+    for (int64_t i = 0; i < rows; i++)
+      for (int64_t j = 0; j < cols; j++)
+        d[j * rows + i] = s[i * cols + j];
   }
 }
 
+void rt_nchw_to_nhwc(const float *src, float *dst, int64_t N, int64_t C, int64_t H, int64_t W) {
+  transpose_images(src, dst, N, C, H * W);
+}
+
 void rt_nhwc_to_nchw(const float *src, float *dst, int64_t N, int64_t C, int64_t H, int64_t W) {
-  const int64_t HW = H * W;
-  for (int64_t n = 0; n < N; n++) {
-    const float *s = src + n * C * HW;
-    float *d = dst + n * C * HW;
-    for (int64_t p = 0; p < HW; p++)
-      for (int64_t c = 0; c < C; c++)
-        d[c * HW + p] = s[p * C + c];
-  }
+  transpose_images(src, dst, N, H * W, C);
 }
 
 /* Always applies: NCHW scratch for every NHWC input / output, reserved in e->fb_floats. */
