@@ -373,6 +373,21 @@ typedef struct dlf_profile_options {
 } dlf_profile_options;
 DLF_API dlf_status dlf_profile_run_options(const dlf_target *target,
                                            const dlf_profile_options *opts, dlf_profile **out);
+/* Profile once per machine: the profile of target for this machine, from the cache when there
+ * is a valid one, else made (dlf_profile_run_options with opts) and saved there. The cache is
+ * dir, or (dir NULL) $XDG_CACHE_HOME/dlfusion, else $HOME/.cache/dlfusion; a file is keyed by
+ * the target's fingerprint, the kernel ISA, the CPU model, the profile format and quick vs
+ * full (path: dlf_profile_cache_path), and reused only when it reads back strictly and
+ * records this target, machine and ISA. Accelerator targets (simulated: seconds) are never
+ * cached. *reused (may be NULL) = 1 when the profile came from the cache. A cache that cannot
+ * be written is not an error: the profile is returned and *reused is 0. */
+DLF_API dlf_status dlf_profile_cached(const dlf_target *target, const dlf_profile_options *opts,
+                                      const char *dir, dlf_profile **out, int *reused);
+/* The cache file dlf_profile_cached uses for target (opts NULL = full grid), written to buf
+ * (size bytes); DLF_ERR_IO when no cache directory is known (neither dir nor
+ * XDG_CACHE_HOME nor HOME), DLF_ERR_LIMIT when buf is too small. */
+DLF_API dlf_status dlf_profile_cache_path(const dlf_target *target, const dlf_profile_options *opts,
+                                          const char *dir, char *buf, size_t size);
 /* Read a profile file / a JSON text of len bytes; write one (dlf_profile_load reads it back to
  * an equal profile, every time bit for bit). */
 DLF_API dlf_status dlf_profile_load(const char *path, dlf_profile **out);

@@ -11,6 +11,11 @@ build=${1:-build}
 quick=${2:-}
 export DLF_BUILD=$build
 export DLF_BIN=$build/dlfusion
+# The CPU profile cache (dlf_profile_cached) of this run only: tests neither read a profile
+# another run left in ~/.cache nor leave one there.
+XDG_CACHE_HOME=$(mktemp -d /tmp/dlf_test_cache.XXXXXX)
+export XDG_CACHE_HOME
+trap 'rm -rf "$XDG_CACHE_HOME"' EXIT
 
 suites=(
   "unit|$build/dlf_tests"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -24,8 +25,9 @@ static void usage(FILE *f) {
           "\n"
           "  --target cpu|FILE   the target (default: cpu, all cores)\n"
           "  --profile FILE      the target's profile (dlfusion profile -o FILE); without\n"
-          "                      one the target is profiled now (accelerators: instantly;\n"
-          "                      the CPU: about a minute)\n"
+          "                      one: accelerators are profiled now (instantly), the CPU\n"
+          "                      once per machine (under a minute), then its profile is\n"
+          "                      reused from $XDG_CACHE_HOME/dlfusion (~/.cache/dlfusion)\n"
           "  --strategy S        dlfusion (default): dynamic programming over the profile's\n"
           "                      cost model; oracle: over the ground truth (the simulator,\n"
           "                      exact over every block length; on a CPU every candidate\n"
@@ -163,10 +165,16 @@ static int run(const dlf_model *m, const char *spec, const tune_args *a) {
     if (a->profile) {
       if (dlf_profile_load(a->profile, &prof) != DLF_OK) goto fail;
     } else {
-      if (host)
-        fprintf(stderr, "dlfusion tune: profiling this cpu (about a minute; `dlfusion profile "
-                        "-o FILE` keeps a profile to reuse with --profile)\n");
-      if (dlf_profile_run(t, 0, &prof) != DLF_OK) goto fail;
+      /* Profile once per machine: the cached profile of this cpu, else one made now and kept
+       * (dlf_profile_cached; an accelerator is simulated, never cached). */
+      char cache[4096];
+      const bool known = host && dlf_profile_cache_path(t, NULL, NULL, cache, sizeof cache) == DLF_OK;
+      if (known && access(cache, R_OK) != 0)
+        fprintf(stderr, "dlfusion tune: profiling this cpu once (under a minute), kept in %s\n",
+                cache);
+      int reused = 0;
+      if (dlf_profile_cached(t, NULL, NULL, &prof, &reused) != DLF_OK) goto fail;
+      if (reused) fprintf(stderr, "dlfusion tune: this cpu's cached profile %s\n", cache);
     }
   }
   printf("model: %s\ntarget: %s (%s, %d cores)\n", spec, ti.name, ti.kind,

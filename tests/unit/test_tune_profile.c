@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/model.h"
 #include "core/status.h"
@@ -431,4 +432,64 @@ TEST(test_profile_public_api_runs_saves_loads_and_queries) {
   dlf_profile_free(p);
   dlf_profile_free(q);
   dlf_target_free(t);
+}
+
+/* Profile once per machine (dlf_profile_cached): the first call profiles and writes the cache,
+ * the second reads it back (same samples, bit for bit); a corrupt file or one recording
+ * another machine is not reused but profiled again and rewritten; an accelerator is never
+ * cached. Quick grids (seconds), in a directory of this test's own. */
+TEST(test_profile_cache_reuses_only_this_machines_valid_profile) {
+  char dir[512], path[4096];
+  test_tmp_path(dir, sizeof dir, "profile-cache");
+  dlf_target *t, *accel;
+  REQUIRE_OK(dlf_target_host(1, &t));
+  REQUIRE_OK(dlf_target_load("targets/mlu100.json", &accel));
+  const dlf_profile_options quick = {.quick = 1, .runs = 1};
+  REQUIRE_OK(dlf_profile_cache_path(t, &quick, dir, path, sizeof path));
+  CHECK(strncmp(path, dir, strlen(dir)) == 0 && strstr(path, "-quick.json") != NULL);
+  unlink(path);
+  dlf_profile *a, *b, *c;
+  int reused = -1;
+  REQUIRE_OK(dlf_profile_cached(t, &quick, dir, &a, &reused));
+  CHECK_INT(0, reused);
+  CHECK(access(path, R_OK) == 0);
+  REQUIRE_OK(dlf_profile_cached(t, &quick, dir, &b, &reused));
+  CHECK_INT(1, reused);
+  char *ja = dlf_profile_to_json(a), *jb = dlf_profile_to_json(b);
+  REQUIRE(ja && jb);
+  CHECK(strcmp(ja, jb) == 0);
+  /* another machine's profile under this key (a copied cache): profiled again */
+  char *other = strstr(ja, "\"machine\": \"");
+  REQUIRE(other);
+  other[12] = other[12] == 'Z' ? 'Y' : 'Z';
+  FILE *f = fopen(path, "w");
+  REQUIRE(f);
+  fputs(ja, f);
+  fclose(f);
+  REQUIRE_OK(dlf_profile_cached(t, &quick, dir, &c, &reused));
+  CHECK_INT(0, reused);
+  dlf_profile_free(c);
+  /* a truncated file: profiled again, and the cache is valid afterwards */
+  f = fopen(path, "w");
+  REQUIRE(f);
+  fputs("{\"dlfusion_profile\": 1, ", f);
+  fclose(f);
+  REQUIRE_OK(dlf_profile_cached(t, &quick, dir, &c, &reused));
+  CHECK_INT(0, reused);
+  dlf_profile_free(c);
+  REQUIRE_OK(dlf_profile_cached(t, &quick, dir, &c, &reused));
+  CHECK_INT(1, reused);
+  dlf_profile_free(c);
+  /* an accelerator is simulated, never cached */
+  REQUIRE_OK(dlf_profile_cached(accel, &quick, dir, &c, &reused));
+  CHECK_INT(0, reused);
+  dlf_profile_free(c);
+  REQUIRE_OK(dlf_profile_cached(accel, &quick, dir, &c, &reused));
+  CHECK_INT(0, reused);
+  dlf_profile_free(c);
+  unlink(path);
+  rmdir(dir);
+  free(ja), free(jb);
+  dlf_profile_free(a), dlf_profile_free(b);
+  dlf_target_free(t), dlf_target_free(accel);
 }
