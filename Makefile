@@ -111,11 +111,15 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_BUILD=$(BUILD)-fuzz FUZZ_JOBS=$(NPROC) tests/fuzz/run.sh $(FUZZ_SECONDS)
 
+# The main job: tune ResNet-18 for this CPU (its profile made once, then cached) and time the
+# tuned plan against the unfused default and the baselines, interleaved; then the same model
+# tuned for the simulated MLU100 against every strategy and the exact oracle; then a run.
 run: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all
-	$(BUILD)/dlfusion info zoo:resnet18
+	$(BUILD)/dlfusion tune zoo:resnet18 --compare=none,allcores,vendor,blocks -o $(BUILD)/resnet18-cpu-plan.json
+	$(BUILD)/dlfusion bench zoo:resnet18 --plan $(BUILD)/resnet18-cpu-plan.json
 	$(BUILD)/dlfusion tune zoo:resnet18 --target targets/mlu100.json --compare
-	$(BUILD)/dlfusion run zoo:resnet18
+	$(BUILD)/dlfusion run zoo:resnet18 --plan $(BUILD)/resnet18-cpu-plan.json
 
 test: setup
 	@$(MAKE) --no-print-directory -j$(NPROC) all

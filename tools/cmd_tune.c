@@ -14,7 +14,7 @@
 static void usage(FILE *f) {
   fprintf(f,
           "usage: dlfusion tune MODEL [--target cpu|FILE] [--profile FILE]\n"
-          "                    [--strategy S] [--compare] [-o FILE] [--max-block-layers N]\n"
+          "                    [--strategy S] [--compare[=LIST]] [-o FILE] [--max-block-layers N]\n"
           "                    [--runs N] [--shape NAME=DIMS]... [--no-optimize]\n"
           "\n"
           "Choose which consecutive layers of MODEL run fused and on how many cores each\n"
@@ -36,7 +36,8 @@ static void usage(FILE *f) {
           "                      vendor: every maximal run of fusable layers one block, one\n"
           "                      core number for the model (the fastest one); blocks: the\n"
           "                      natural blocks on all cores\n"
-          "  --compare           every strategy side by side: latency, speedup over none,\n"
+          "  --compare[=LIST]    every strategy (or those of the comma-separated LIST, and\n"
+          "                      --strategy's) side by side: latency, speedup over none,\n"
           "                      ratio to oracle and to vendor (on a CPU, each plan also run\n"
           "                      and timed, interleaved)\n"
           "  -o, --output FILE   write the plan (of --strategy) as JSON\n"
@@ -51,10 +52,13 @@ static void usage(FILE *f) {
           "  --help              this text\n");
 }
 
+#define N_ORDER_MAX 8 /* > every dlf_tune_strategy value */
+
 typedef struct tune_args {
   const char *target, *profile, *output;
   int strategy;
   bool compare;
+  bool compared[N_ORDER_MAX]; /* by strategy: in the --compare table */
   long long max_block_layers, runs;
 } tune_args;
 
@@ -123,6 +127,14 @@ static const int order[N_ORDER] = {DLF_TUNE_NONE,   DLF_TUNE_ALLCORES, DLF_TUNE_
 
 static double ratio(double a, double b) { return a > 0 && b > 0 ? a / b : 0; }
 
+/* A ratio in fmt, or "-" when one side was not compared (ratio 0). */
+static void fmt_ratio(char *buf, size_t size, double r, const char *fmt) {
+  if (r > 0)
+    snprintf(buf, size, fmt, r);
+  else
+    snprintf(buf, size, "-");
+}
+
 /* One row per strategy: latency (simulated, or measured on a CPU), speedup over none and the
  * ratio to the oracle and to the vendor's default; then dlfusion's two ratios on one line
  * (what bench/tune_accel.sh reads). */
@@ -133,18 +145,27 @@ static void print_compare(const int *strat, int n, const dlf_tune_result *res,
     at[s] = -1;
   for (int i = 0; i < n; i++)
     at[strat[i]] = i;
-  const double none = lat[at[DLF_TUNE_NONE]], oracle = lat[at[DLF_TUNE_ORACLE]],
-               vendor = lat[at[DLF_TUNE_VENDOR]], dlfusion = lat[at[DLF_TUNE_DLFUSION]];
+#define LAT_OF(S) (at[S] >= 0 ? lat[at[S]] : 0) /* 0: not compared (--compare=LIST) */
+  const double none = LAT_OF(DLF_TUNE_NONE), oracle = LAT_OF(DLF_TUNE_ORACLE),
+               vendor = LAT_OF(DLF_TUNE_VENDOR), dlfusion = LAT_OF(DLF_TUNE_DLFUSION);
+#undef LAT_OF
   printf("\n%-9s %6s %11s %11s %12s %12s %8s %8s %8s\n", "strategy", "blocks", "search ms",
          "evaluations", "cost us", accel ? "simulated us" : "measured ms", "vs none", "/oracle",
          "/vendor");
-  for (int i = 0; i < n; i++)
-    printf("%-9s %6d %11.3f %11lld %12.1f %12.*f %7.2fx %8.3f %8.3f\n",
+  for (int i = 0; i < n; i++) {
+    char vs_none[16], vs_oracle[16], vs_vendor[16];
+    fmt_ratio(vs_none, sizeof vs_none, ratio(none, lat[i]), "%7.2fx");
+    fmt_ratio(vs_oracle, sizeof vs_oracle, ratio(lat[i], oracle), "%8.3f");
+    fmt_ratio(vs_vendor, sizeof vs_vendor, ratio(lat[i], vendor), "%8.3f");
+    printf("%-9s %6d %11.3f %11lld %12.1f %12.*f %8s %8s %8s\n",
            dlf_tune_strategy_name((dlf_tune_strategy)strat[i]), dlf_plan_num_blocks(plans[i]),
            res[i].search_ms, (long long)res[i].evaluations, res[i].cost_us, accel ? 1 : 3, lat[i],
-           ratio(none, lat[i]), ratio(lat[i], oracle), ratio(lat[i], vendor));
-  printf("dlfusion/oracle %.3f  dlfusion/vendor %.3f  (%s)\n", ratio(dlfusion, oracle),
-         ratio(dlfusion, vendor),
+           vs_none, vs_oracle, vs_vendor);
+  }
+  char d_oracle[16], d_vendor[16];
+  fmt_ratio(d_oracle, sizeof d_oracle, ratio(dlfusion, oracle), "%.3f");
+  fmt_ratio(d_vendor, sizeof d_vendor, ratio(dlfusion, vendor), "%.3f");
+  printf("dlfusion/oracle %s  dlfusion/vendor %s  (%s)\n", d_oracle, d_vendor,
          accel ? "simulated; the oracle is exact: no block-length cap"
                : "measured; the CPU oracle measured blocks up to --max-block-layers long");
 }
@@ -183,7 +204,7 @@ static int run(const dlf_model *m, const char *spec, const tune_args *a) {
   int strat[N_ORDER];
   int n = 0, main_i = -1;
   for (int i = 0; i < N_ORDER; i++) {
-    if (!a->compare && order[i] != a->strategy) continue;
+    if (order[i] != a->strategy && (!a->compare || !a->compared[order[i]])) continue;
     /* --compare runs every strategy here: only the plan -o writes needs its record's
      * references (the exact oracle again, on a DenseNet seconds per strategy). */
     dlf_tune_options o = {(dlf_tune_strategy)order[i], prof, (int)a->max_block_layers,
@@ -240,7 +261,7 @@ int cmd_tune(int argc, char **argv) {
       {"target", required_argument, NULL, 't'},
       {"profile", required_argument, NULL, 'p'},
       {"strategy", required_argument, NULL, 's'},
-      {"compare", no_argument, NULL, 'C'},
+      {"compare", optional_argument, NULL, 'C'},
       {"max-block-layers", required_argument, NULL, 'L'},
       {"runs", required_argument, NULL, 'r'},
       {"no-optimize", no_argument, NULL, CLI_OPT_NO_OPTIMIZE},
@@ -250,7 +271,7 @@ int cmd_tune(int argc, char **argv) {
       {NULL, 0, NULL, 0},
   };
   cli_model_opts mo = {0};
-  tune_args a = {NULL, NULL, NULL, DLF_TUNE_DLFUSION, false, 0, 0};
+  tune_args a = {NULL, NULL, NULL, DLF_TUNE_DLFUSION, false, {false}, 0, 0};
   dlf_model *m = NULL;
   int c, rc = EXIT_OK;
   opterr = 0;
@@ -280,7 +301,25 @@ int cmd_tune(int argc, char **argv) {
         goto done;
       }
       break;
-    case 'C': a.compare = true; break;
+    case 'C': {
+      a.compare = true;
+      /* --compare=LIST: only these strategies (comma-separated); plain --compare: all */
+      for (int s = 0; s < N_ORDER_MAX; s++)
+        a.compared[s] = !optarg;
+      char list[256];
+      snprintf(list, sizeof list, "%s", optarg ? optarg : "");
+      for (char *save = NULL, *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        int s = dlf_tune_strategy_from_name(w);
+        if (s < 0 || s >= N_ORDER_MAX) {
+          rc = cli_usage_error("tune", "--compare= wants a comma-separated list of strategies "
+                                       "(dlfusion, oracle, greedy, none, allcores, vendor, "
+                                       "blocks), got '%s'", w);
+          goto done;
+        }
+        a.compared[s] = true;
+      }
+      break;
+    }
     case 'L':
       if (!cli_parse_int(optarg, &a.max_block_layers) || a.max_block_layers < 1 ||
           a.max_block_layers > 64) {
