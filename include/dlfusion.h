@@ -459,6 +459,14 @@ typedef struct dlf_tune_options {
    * long fusable runs (DenseNet: seconds on the detailed simulator); a caller that runs every
    * strategy itself (`dlfusion tune --compare`) has them already. 0 = computed. */
   int skip_references; /* 0 or 1 */
+  /* DLFUSION on the host CPU: seconds of measured validation (0 = none: the cost model's
+   * plan, the paper's method). Within the budget the blocks the search chooses are run in
+   * place and their measured times replace the predictions, the search re-runs until its plan
+   * is all measured; then that plan, the cost model's and the baselines (allcores, blocks,
+   * the vendor's maximal runs on each core number) are timed whole, interleaved, and the
+   * fastest median is the plan. The record's "validation" holds every candidate's median and
+   * quartiles. */
+  double validate_s;
 } dlf_tune_options;
 
 typedef struct dlf_tune_result {

@@ -15,7 +15,8 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: dlfusion tune MODEL [--target cpu|FILE] [--profile FILE]\n"
           "                    [--strategy S] [--compare[=LIST]] [-o FILE] [--max-block-layers N]\n"
-          "                    [--runs N] [--shape NAME=DIMS]... [--no-optimize]\n"
+          "                    [--runs N] [--budget SECONDS] [--shape NAME=DIMS]...\n"
+          "                    [--no-optimize]\n"
           "\n"
           "Choose which consecutive layers of MODEL run fused and on how many cores each\n"
           "block runs, for a target: this machine's CPU (default) or an accelerator\n"
@@ -45,6 +46,10 @@ static void usage(FILE *f) {
           "                      consider (default 12; the accelerator oracle and vendor\n"
           "                      have no cap)\n"
           "  --runs N            timed runs per measurement on a CPU (default 5)\n"
+          "  --budget SECONDS    CPU, dlfusion: measure the chosen blocks in place for up to\n"
+          "                      this long, re-search with the measurements, then time the\n"
+          "                      plan against the baselines (allcores, blocks, vendor) and\n"
+          "                      keep the fastest (default 10; 0 = the cost model's plan)\n"
           "  --shape NAME=DIMS   fix an input's shape, e.g. --shape input=2x3x224x224\n"
           "  --no-optimize       tune the graph as imported (no passes)\n"
           "  --max-tensor-bytes N[K|M|G]  largest tensor the model may declare\n"
@@ -52,6 +57,10 @@ static void usage(FILE *f) {
           "  --help              this text\n");
 }
 
+/* --budget's default: seconds of measured validation of a CPU plan. Measured on the design set
+ * (zoo:resnet50, the largest zoo CNN, on this 2-vCPU Zen 5): its validation measures every
+ * chosen block within ~10 s (docs/tuning.md). */
+#define TUNE_DEFAULT_BUDGET_S 10.0
 #define N_ORDER_MAX 8 /* > every dlf_tune_strategy value */
 
 typedef struct tune_args {
@@ -59,6 +68,7 @@ typedef struct tune_args {
   int strategy;
   bool compare;
   bool compared[N_ORDER_MAX]; /* by strategy: in the --compare table */
+  double budget_s;            /* --budget: the CPU dlfusion plan's measured validation */
   long long max_block_layers, runs;
 } tune_args;
 
@@ -208,7 +218,8 @@ static int run(const dlf_model *m, const char *spec, const tune_args *a) {
     /* --compare runs every strategy here: only the plan -o writes needs its record's
      * references (the exact oracle again, on a DenseNet seconds per strategy). */
     dlf_tune_options o = {(dlf_tune_strategy)order[i], prof, (int)a->max_block_layers,
-                          (int)a->runs, order[i] != a->strategy};
+                          (int)a->runs, order[i] != a->strategy,
+                          host && order[i] == DLF_TUNE_DLFUSION ? a->budget_s : 0};
     if (order[i] == DLF_TUNE_ORACLE && host)
       fprintf(stderr, "dlfusion tune: oracle: running every candidate block (minutes)\n");
     if (dlf_tune(m, t, &o, &plans[n], &res[n]) != DLF_OK) goto fail;
@@ -264,6 +275,7 @@ int cmd_tune(int argc, char **argv) {
       {"compare", optional_argument, NULL, 'C'},
       {"max-block-layers", required_argument, NULL, 'L'},
       {"runs", required_argument, NULL, 'r'},
+      {"budget", required_argument, NULL, 'B'},
       {"no-optimize", no_argument, NULL, CLI_OPT_NO_OPTIMIZE},
       {"shape", required_argument, NULL, CLI_OPT_SHAPE},
       {"max-tensor-bytes", required_argument, NULL, CLI_OPT_MAX_TENSOR_BYTES},
@@ -271,7 +283,8 @@ int cmd_tune(int argc, char **argv) {
       {NULL, 0, NULL, 0},
   };
   cli_model_opts mo = {0};
-  tune_args a = {NULL, NULL, NULL, DLF_TUNE_DLFUSION, false, {false}, 0, 0};
+  tune_args a = {NULL, NULL, NULL, DLF_TUNE_DLFUSION, false, {false}, TUNE_DEFAULT_BUDGET_S,
+                 0, 0};
   dlf_model *m = NULL;
   int c, rc = EXIT_OK;
   opterr = 0;
@@ -333,6 +346,15 @@ int cmd_tune(int argc, char **argv) {
         goto done;
       }
       break;
+    case 'B': {
+      char *end;
+      a.budget_s = strtod(optarg, &end);
+      if (end == optarg || *end || !(a.budget_s >= 0 && a.budget_s <= 86400)) {
+        rc = cli_usage_error("tune", "--budget wants seconds from 0 to 86400, got '%s'", optarg);
+        goto done;
+      }
+      break;
+    }
     case 'h': usage(stdout); goto done;
     default: rc = cli_option_error("tune", c, argv); goto done;
     }

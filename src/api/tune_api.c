@@ -37,10 +37,13 @@ dlf_status dlf_tune(const dlf_model *model, const dlf_target *tgt, const dlf_tun
   if (opts->max_block_layers < 0 || opts->max_block_layers > 64)
     return dlf_error(DLF_ERR_INVALID_ARG, "dlf_tune: max_block_layers %d out of range (0 to 64)",
                      opts->max_block_layers);
+  if (!(opts->validate_s >= 0 && opts->validate_s <= 86400))
+    return dlf_error(DLF_ERR_INVALID_ARG, "dlf_tune: validate_s %g out of range (0 to 86400)",
+                     opts->validate_s);
   if (opts->runs < 0 || opts->runs > 1000)
     return dlf_error(DLF_ERR_INVALID_ARG, "dlf_tune: runs %d out of range (0 to 1000)", opts->runs);
   tune_request rq = {opts->strategy, dlf_profile_get(opts->profile), opts->max_block_layers,
-                     opts->runs, NULL, opts->skip_references};
+                     opts->runs, NULL, opts->skip_references, opts->validate_s};
   plan *p;
   char *tuner;
   dlf_tune_result res;

@@ -3,6 +3,7 @@
  * (oracle) — and the baselines (none, allcores, vendor, blocks); the plan's "tuner" record,
  * which on an accelerator also compares the plan with none, vendor and the exact oracle. */
 #include "tune/strategy.h"
+#include "tune/validate.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -135,7 +136,7 @@ static void put_number(dlf_jbuf *b, const char *key, double v) {
  * 0 = no limit (null). refs: NULL on a CPU, where nothing else is known without measuring
  * (the comparisons are null). */
 static char *tuner_record(dlf_tune_strategy s, const target *t, const dlf_tune_result *r,
-                          int cap, const tune_refs *refs) {
+                          int cap, const tune_refs *refs, const tune_validation *val) {
   dlf_jbuf b = {0};
   dlf_jbuf_puts(&b, "{\"strategy\": ");
   dlf_jbuf_string(&b, tune_strategy_name(s));
@@ -157,6 +158,7 @@ static char *tuner_record(dlf_tune_strategy s, const target *t, const dlf_tune_r
   put_number(&b, "speedup_over_none", refs && us > 0 ? refs->none_us / us : nan);
   put_number(&b, "vs_oracle", refs && refs->oracle_us > 0 ? us / refs->oracle_us : nan);
   put_number(&b, "vs_vendor", refs && refs->vendor_us > 0 ? us / refs->vendor_us : nan);
+  if (val) tune_validation_json(val, &b);
   dlf_jbuf_puts(&b, "}");
   if (b.failed) {
     free(b.s);
@@ -195,6 +197,8 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
   tune_measured_runs mruns = {0};
   tune_accel_cost sim = {0};
   tune_refs refs;
+  tune_validation val = {0};
+  bool validated = false;
   plan *p = NULL;
   tune_stats ts = {0};
   dlf_status st = DLF_OK;
@@ -204,7 +208,16 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
       (st = tune_accel_cost_init(&pr, t, &sim)) != DLF_OK)
     goto done;
   switch (strat) {
-  case DLF_TUNE_DLFUSION: st = tune_dp(&pr, tune_cost_model, &cm, &p, &ts); break;
+  case DLF_TUNE_DLFUSION:
+    if (!accel && rq->validate_s > 0) {
+      const tune_validate_options vo = {rq->validate_s, rq->runs, 0, rq->cfg};
+      st = tune_validate_cpu(&pr, tune_cost_model, &cm, &vo, &p, &val);
+      validated = st == DLF_OK;
+      if (validated) ts.cost_us = 1e3 * val.cand[val.chosen].median_ms;
+    } else {
+      st = tune_dp(&pr, tune_cost_model, &cm, &p, &ts);
+    }
+    break;
   case DLF_TUNE_GREEDY: st = tune_greedy(&pr, tune_cost_model, &cm, &p, &ts); break;
   case DLF_TUNE_ORACLE:
     if (accel) {
@@ -249,7 +262,8 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
     if (!rq->skip_references && (st = accel_refs(g, spec, t, &refs)) != DLF_OK) goto done;
   }
   if (!(*tuner = tuner_record(strat, t, &res, capped ? pr.max_block_layers : 0,
-                              accel && !rq->skip_references ? &refs : NULL))) {
+                              accel && !rq->skip_references ? &refs : NULL,
+                              validated ? &val : NULL))) {
     st = dlf_error(DLF_ERR_NOMEM, "out of memory recording the tuner");
     goto done;
   }
@@ -258,6 +272,7 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
   if (result) *result = res;
 done:
   plan_free(p);
+  tune_validation_free(&val);
   tune_accel_cost_free(&sim);
   tune_measured_runs_free(&mruns);
   tune_measured_free(&meas);

@@ -27,6 +27,7 @@ typedef struct tune_request {
   const kern_config *cfg; /* ORACLE, VENDOR on a CPU: the kernels measured (NULL =
                              kern_config_get()) */
   int skip_references;    /* accelerators: no none / vendor / oracle in the record */
+  double validate_s;      /* DLFUSION on a CPU: measured validation budget (0 = none) */
 } tune_request;
 
 /* The plan of g (a model's optimized graph; spec is recorded in the plan) on target t. *tuner

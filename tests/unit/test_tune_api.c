@@ -24,7 +24,7 @@ TEST(test_tune_api_every_strategy_on_mlu100) {
   enum { N_STRATEGIES = DLF_TUNE_VENDOR + 1 };
   double sim[N_STRATEGIES];
   for (int s = 0; s < N_STRATEGIES; s++) {
-    dlf_tune_options o = {(dlf_tune_strategy)s, prof, 0, 0, 0};
+    dlf_tune_options o = {.strategy = (dlf_tune_strategy)s, .profile = prof};
     dlf_plan *p;
     dlf_tune_result r;
     REQUIRE_OK(dlf_tune(m, t, &o, &p, &r));
@@ -90,7 +90,7 @@ TEST(test_tune_api_oracle_beats_every_strategy_on_the_zoo) {
     double sim[N_STRATEGIES];
     char *rec[N_STRATEGIES] = {0};
     for (int s = 0; s < N_STRATEGIES; s++) {
-      dlf_tune_options o = {(dlf_tune_strategy)s, prof, 0, 0, 0};
+      dlf_tune_options o = {.strategy = (dlf_tune_strategy)s, .profile = prof};
       dlf_plan *p;
       dlf_tune_result r;
       REQUIRE_OK(dlf_tune(m, t, &o, &p, &r));
@@ -151,7 +151,7 @@ TEST(test_tune_api_rejects_missing_or_foreign_profiles) {
   REQUIRE_OK(dlf_target_load("targets/mlu100.json", &mlu));
   REQUIRE_OK(dlf_target_host(1, &cpu));
   dlf_plan *p = NULL;
-  dlf_tune_options o = {DLF_TUNE_DLFUSION, NULL, 0, 0, 0};
+  dlf_tune_options o = {.strategy = DLF_TUNE_DLFUSION};
   CHECK_INT(DLF_ERR_INVALID_ARG, dlf_tune(m, mlu, &o, &p, NULL));
   CHECK(strstr(dlf_last_error(), "needs a profile") != NULL);
   REQUIRE_OK(dlf_profile_run(mlu, 1, &prof));
@@ -191,7 +191,7 @@ TEST(test_tune_api_cpu_oracle_measures_blocks_and_its_plan_runs) {
   REQUIRE_OK(dlf_model_from_graph(b.g, "chain", &m));
   dlf_target *cpu;
   REQUIRE_OK(dlf_target_host(2, &cpu));
-  dlf_tune_options o = {DLF_TUNE_ORACLE, NULL, 3, 3, 0};
+  dlf_tune_options o = {.strategy = DLF_TUNE_ORACLE, .max_block_layers = 3, .runs = 3};
   dlf_plan *p;
   dlf_tune_result r;
   REQUIRE_OK(dlf_tune(m, cpu, &o, &p, &r));
@@ -207,7 +207,7 @@ TEST(test_tune_api_cpu_oracle_measures_blocks_and_its_plan_runs) {
   CHECK(rec && isnan(record_number(rec, "oracle_us")));
   free(rec);
   /* the CPU vendor: all five layers are one maximal run; one plan measured per core number */
-  dlf_tune_options vo = {DLF_TUNE_VENDOR, NULL, 0, 2, 0};
+  dlf_tune_options vo = {.strategy = DLF_TUNE_VENDOR, .runs = 2};
   dlf_plan *pv;
   dlf_tune_result rv;
   REQUIRE_OK(dlf_tune(m, cpu, &vo, &pv, &rv));
@@ -247,6 +247,93 @@ TEST(test_tune_api_cpu_oracle_measures_blocks_and_its_plan_runs) {
   dlf_session_free(rs);
   dlf_session_free(fs);
   dlf_plan_free(p);
+  dlf_target_free(cpu);
+  dlf_model_free(m);
+}
+
+#include <cjson/cJSON.h>
+
+/* Measured validation on the CPU (validate_s > 0): the plan returned is the candidate with the
+ * least median in the record, and the record has timed it against every baseline (allcores,
+ * blocks, the vendor on each core number) and the cost model's own plan; budget 0 keeps the
+ * paper's method (no "validation"). Then the validated plan runs and matches the reference. */
+TEST(test_tune_api_validated_cpu_plan_is_no_slower_than_any_baseline_it_timed) {
+  dlf_model *m;
+  dlf_target *cpu;
+  dlf_profile *prof;
+  REQUIRE_OK(dlf_model_load("zoo:squeezenet1_0", NULL, &m));
+  REQUIRE_OK(dlf_target_host(2, &cpu));
+  REQUIRE_OK(dlf_profile_run(cpu, 1, &prof));
+  dlf_tune_options o = {.strategy = DLF_TUNE_DLFUSION, .profile = prof, .runs = 2,
+                        .validate_s = 2};
+  dlf_plan *p = NULL, *p0 = NULL;
+  REQUIRE_OK(dlf_tune(m, cpu, &o, &p, NULL));
+  char *json = dlf_plan_to_json(p);
+  REQUIRE(json);
+  cJSON *root = cJSON_Parse(json);
+  REQUIRE(root);
+  const cJSON *val = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "tuner"), "validation");
+  REQUIRE(cJSON_IsObject(val));
+  const char *chosen = cJSON_GetStringValue(cJSON_GetObjectItem(val, "chosen"));
+  REQUIRE(chosen);
+  double best = -1, chosen_ms = -1;
+  int baselines = 0, n = 0;
+  const cJSON *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(val, "candidates")) {
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(c, "name"));
+    const double ms = cJSON_GetNumberValue(cJSON_GetObjectItem(c, "median_ms"));
+    CHECK(name && ms > 0);
+    if (!name) continue;
+    n++;
+    baselines += !strcmp(name, "allcores") || !strcmp(name, "blocks") ||
+                 !strcmp(name, "vendor k=1") || !strcmp(name, "vendor k=2");
+    if (best < 0 || ms < best) best = ms;
+    if (!strcmp(name, chosen)) chosen_ms = ms;
+  }
+  CHECK_INT(4, baselines);
+  CHECK(n >= 5);
+  CHECK(chosen_ms > 0 && chosen_ms == best);
+  cJSON_Delete(root);
+  free(json);
+  /* budget 0: the cost model's plan, no record of a validation */
+  o.validate_s = 0;
+  REQUIRE_OK(dlf_tune(m, cpu, &o, &p0, NULL));
+  json = dlf_plan_to_json(p0);
+  CHECK(json && !strstr(json, "\"validation\""));
+  free(json);
+  /* the validated plan computes what the reference does */
+  dlf_session_options so = {.threads = 2, .plan = p};
+  dlf_session *fast, *ref;
+  dlf_session_options ro = {.engine = DLF_ENGINE_REFERENCE};
+  REQUIRE_OK(dlf_session_create(m, &so, &fast));
+  REQUIRE_OK(dlf_session_create(m, &ro, &ref));
+  dlf_tensor ti, to;
+  REQUIRE_OK(dlf_model_input(m, 0, &ti));
+  REQUIRE_OK(dlf_model_output(m, 0, &to));
+  int64_t ni = 1, no = 1;
+  for (int d = 0; d < ti.ndim; d++)
+    ni *= ti.dims[d];
+  for (int d = 0; d < to.ndim; d++)
+    no *= to.dims[d];
+  float *x = malloc(sizeof *x * (size_t)ni), *y = calloc((size_t)no, sizeof *y),
+        *yr = calloc((size_t)no, sizeof *yr);
+  REQUIRE(x && y && yr);
+  for (int64_t i = 0; i < ni; i++)
+    x[i] = (float)((i * 37) % 101) / 50.0f - 1.0f;
+  const void *in[1] = {x};
+  void *out[1] = {y}, *outr[1] = {yr};
+  REQUIRE_OK(dlf_session_run(fast, in, out));
+  REQUIRE_OK(dlf_session_run(ref, in, outr));
+  double worst = 0, range = 0;
+  for (int64_t i = 0; i < no; i++) {
+    worst = fmax(worst, fabs((double)y[i] - yr[i]));
+    range = fmax(range, fabs((double)yr[i]));
+  }
+  CHECK(range > 0 && worst <= 1e-4 * range);
+  free(x), free(y), free(yr);
+  dlf_session_free(fast), dlf_session_free(ref);
+  dlf_plan_free(p), dlf_plan_free(p0);
+  dlf_profile_free(prof);
   dlf_target_free(cpu);
   dlf_model_free(m);
 }
