@@ -475,6 +475,9 @@ typedef struct dlf_tune_result {
   double simulated_us; /* accelerator targets: the simulator's latency of the plan */
   double search_ms;    /* wall time of the decision (profiling not included) */
   int64_t evaluations; /* block costs evaluated, or measured (ORACLE, VENDOR on a CPU) */
+  /* DLFUSION with validate_s on a CPU: other processes' CPU use while the candidates were
+   * timed, in cores (0 = a quiet machine; the medians share any noise); -1 = not measured. */
+  double others_cores;
 } dlf_tune_result;
 
 /* Decide the plan of model on target. The plan records the target (an accelerator plan is

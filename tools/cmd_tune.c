@@ -227,6 +227,14 @@ static int run(const dlf_model *m, const char *spec, const tune_args *a) {
     strat[n++] = order[i];
   }
   const bool accel = strcmp(ti.kind, "cpu") != 0;
+  /* Busy-machine warning (issue 18): timings taken while others used the CPU share their
+   * noise. A quarter of a core is where interleaved ratios here started to drift. */
+  for (int i = 0; i < n; i++)
+    if (res[i].others_cores > 0.25)
+      fprintf(stderr,
+              "dlfusion tune: warning: other processes used %.2f cores while the %s plans were "
+              "timed; the measured figures share that noise (run again on a quiet machine)\n",
+              res[i].others_cores, dlf_tune_strategy_name((dlf_tune_strategy)strat[i]));
   double lat[N_ORDER] = {0};
   if (a->compare && !accel &&
       (rc = measure_plans(m, plans, n, ti.cores, a->runs > 0 ? (int)a->runs * 4 : 20, lat)) !=

@@ -89,7 +89,7 @@ class TuneOptions(Structure):  # dlf_tune_options
 
 class TuneResult(Structure):  # dlf_tune_result
     _fields_ = [("cost_us", c_double), ("simulated_us", c_double), ("search_ms", c_double),
-                ("evaluations", c_int64)]
+                ("evaluations", c_int64), ("others_cores", c_double)]
 
 
 # The structs whose layout the tests compare with the C compiler's (sizeof in dlfusion.h).

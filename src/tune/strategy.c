@@ -254,6 +254,7 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
       p->blocks[b].cores = k_max;
   res.cost_us = ts.cost_us;
   res.evaluations = ts.evaluations;
+  res.others_cores = validated ? val.others_cores : -1;
   if (accel) {
     snprintf(p->target_name, sizeof p->target_name, "%s", t->name);
     if ((st = simulate(&pr, t, p, &res.simulated_us, NULL)) != DLF_OK) goto done;

@@ -9,6 +9,7 @@
 
 #include "core/checked.h"
 #include "core/json.h"
+#include "core/load.h"
 #include "core/status.h"
 #include "tune/measure.h"
 
@@ -234,7 +235,10 @@ dlf_status tune_validate_cpu(const tune_problem *pr, tune_cost_fn model, void *m
     plan_free(first);
   }
   if (st == DLF_OK) st = add_baselines(pr, v);
+  const dlf_load_sample l0 = dlf_load_now();
   if (st == DLF_OK) st = time_candidates(pr, v, rounds, o->cfg);
+  const dlf_load_sample l1 = dlf_load_now();
+  v->others_cores = dlf_load_others(&l0, &l1);
   free(m.us);
   if (st != DLF_OK) {
     tune_validation_free(v);
@@ -259,9 +263,9 @@ void tune_validation_json(const tune_validation *v, dlf_jbuf *b) {
   dlf_jbuf_printf(b,
                   ", \"validation\": {\"iterations\": %d, \"plans_measured\": %lld, "
                   "\"blocks_measured\": %lld, \"budget_hit\": %s, \"seconds\": %.3f, "
-                  "\"chosen\": ",
+                  "\"others_cores\": %.3f, \"chosen\": ",
                   v->iterations, (long long)v->plans_measured, (long long)v->blocks_measured,
-                  v->budget_hit ? "true" : "false", v->seconds);
+                  v->budget_hit ? "true" : "false", v->seconds, v->others_cores);
   dlf_jbuf_string(b, v->chosen >= 0 ? v->cand[v->chosen].name : "");
   dlf_jbuf_puts(b, ", \"candidates\": [");
   for (int i = 0; i < v->n_candidates; i++) {

@@ -34,6 +34,8 @@ typedef struct tune_validation {
   int64_t blocks_measured; /* distinct (run, core number) blocks with a measured time */
   bool budget_hit;         /* the budget ended before the search's plan was all measured */
   double seconds;          /* wall time of the validation */
+  double others_cores;     /* other processes' CPU use during the final timing, in cores
+                            * (core/load.h; < 0 unknown): near 0, or the medians share noise */
   int n_candidates;
   tune_candidate cand[TUNE_MAX_CANDIDATES];
   int chosen;              /* index into cand */
