@@ -23,7 +23,7 @@ typedef struct tune_validate_options {
 } tune_validate_options;
 
 typedef struct tune_candidate {
-  char name[32];
+  char name[48];
   plan *p;                  /* owned */
   double median_ms, q1_ms, q3_ms; /* whole-model time over the rounds */
 } tune_candidate;
@@ -33,6 +33,7 @@ typedef struct tune_validation {
   int64_t plans_measured;  /* whole-model runs to measure blocks */
   int64_t blocks_measured; /* distinct (run, core number) blocks with a measured time */
   bool budget_hit;         /* the budget ended before the search's plan was all measured */
+  int64_t knob_variants;   /* whole-model runs trying tile heights and conv algorithms */
   double seconds;          /* wall time of the validation */
   double others_cores;     /* other processes' CPU use during the final timing, in cores
                             * (core/load.h; < 0 unknown): near 0, or the medians share noise */
