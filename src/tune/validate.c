@@ -259,7 +259,8 @@ static int64_t block_out_rows(const tune_problem *pr, const plan_block *b) {
  * run whole, and each block takes the setting under which it was fastest. Blocks are timed in
  * place, so a choice counts its effect on the block's own time only. */
 static dlf_status tune_knobs(const tune_problem *pr, const plan *base, int runs,
-                             const kern_config *cfg, plan **out, int64_t *variants) {
+                             const kern_config *cfg, double deadline, plan **out,
+                             int64_t *variants) {
   *out = NULL;
   const int nb = base->n_blocks;
   plan *best = copy_plan(base), *var = NULL;
@@ -269,6 +270,7 @@ static dlf_status tune_knobs(const tune_problem *pr, const plan *base, int runs,
   for (int b = 0; b < nb; b++)
     best_ms[b] = -1;
   for (size_t t = 0; t < sizeof knob_tiles / sizeof *knob_tiles && st == DLF_OK; t++) {
+    if (t > 0 && now_s() >= deadline) break; /* the budget covers the knobs too */
     if (!(var = copy_plan(base))) {
       st = dlf_error(DLF_ERR_NOMEM, "out of memory");
       break;
@@ -296,6 +298,7 @@ static dlf_status tune_knobs(const tune_problem *pr, const plan *base, int runs,
   plan *tiled = st == DLF_OK ? copy_plan(best) : NULL;
   if (st == DLF_OK && !tiled) st = dlf_error(DLF_ERR_NOMEM, "out of memory");
   for (size_t a = 0; a < sizeof knob_algos / sizeof *knob_algos && st == DLF_OK; a++) {
+    if (a > 0 && now_s() >= deadline) break;
     if (!(var = copy_plan(tiled))) {
       st = dlf_error(DLF_ERR_NOMEM, "out of memory");
       break;
@@ -384,10 +387,12 @@ dlf_status tune_validate_cpu(const tune_problem *pr, tune_cost_fn model, void *m
    * measured: on squeezenet1_0, resnet18 and mobilenet_v2 (design set) the validated plans
    * came out 1.5x slower than allcores. */
   dlf_status st = seed_with_baselines(&m, runs, o->cfg, &v->plans_measured, &v->blocks_measured);
+  /* the cost model's own plan (the paper's method: a candidate of its own), then the search
+   * over what is measured so far (the seeds), the model calibrated for the rest */
   if (st == DLF_OK) st = tune_dp(pr, model, model_ctx, &first, &ts);
+  if (st == DLF_OK) st = tune_dp(pr, cost_measured_else_model, &m, &cur, &ts);
   v->iterations = 1;
   /* measure, search again with what was measured, until the plan is all measured */
-  cur = first;
   while (st == DLF_OK && !all_measured(&m, cur)) {
     if (now_s() - t0 >= o->budget_s) {
       v->budget_hit = true;
@@ -399,18 +404,23 @@ dlf_status tune_validate_cpu(const tune_problem *pr, tune_cost_fn model, void *m
     plan *next = NULL;
     st = tune_dp(pr, cost_measured_else_model, &m, &next, &ts);
     v->iterations++;
-    if (cur != first) plan_free(cur);
+    plan_free(cur);
     cur = next;
   }
   plan *knobs = NULL;
-  if (st == DLF_OK) st = tune_knobs(pr, cur, runs, o->cfg, &knobs, &v->knob_variants);
+  if (st == DLF_OK && cur)
+    st = tune_knobs(pr, cur, runs, o->cfg, t0 + o->budget_s, &knobs, &v->knob_variants);
   if (st == DLF_OK) st = add_candidate(v, "dlfusion (validated, tiles+algos)", knobs);
-  if (st == DLF_OK) st = add_candidate(v, "dlfusion (validated)", cur == first ? NULL : cur);
-  if (st == DLF_OK) st = add_candidate(v, "dlfusion (model)", first);
-  else {
-    if (cur != first) plan_free(cur);
-    plan_free(first);
+  if (st == DLF_OK) {
+    st = add_candidate(v, "dlfusion (validated)", cur);
+    cur = NULL;
   }
+  if (st == DLF_OK) {
+    st = add_candidate(v, "dlfusion (model)", first);
+    first = NULL;
+  }
+  plan_free(cur);
+  plan_free(first);
   if (st == DLF_OK) st = add_baselines(pr, v);
   const dlf_load_sample l0 = dlf_load_now();
   if (st == DLF_OK) st = time_candidates(pr, v, rounds, o->cfg);
