@@ -88,7 +88,9 @@ static void fill_nhwc(kern_isa isa, kern_dwconv2d_fn dw, kern_pool2d_fn maxp, ke
 
 /* Winograd chunk budget: half of L2 for one chunk's V [36][tiles][C] + M [36][tiles][Cout],
  * so that the input transform's writes are still in L2 when the 36 GEMMs read them (and
- * M when the output transform reads it); the other half holds the streamed weights. */
+ * M when the output transform reads it); the other half holds the streamed weights. Weights
+ * up to the L3 slice are re-read from L3 by every chunk, larger ones from DRAM (see
+ * winograd.c's blocking()). */
 static void fill_winograd(kern_isa isa, kern_winograd_input_fn in, kern_winograd_output_fn out,
                           const dlf_cpu_info *cpu) {
   kern_winograd_config *w = &g_configs[isa].winograd;
@@ -96,6 +98,7 @@ static void fill_winograd(kern_isa isa, kern_winograd_input_fn in, kern_winograd
   if (w->chunk_bytes < 64 * 1024) w->chunk_bytes = 64 * 1024;
   w->input = in;
   w->output = out;
+  w->cached_bytes = cpu->l3_bytes;
 }
 
 kern_isa kern_isa_choose(kern_isa best, const char *request, char *note, size_t note_size) {

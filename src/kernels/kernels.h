@@ -124,6 +124,10 @@ typedef struct kern_conv2d_params {
   int64_t groups;         /* >= 1, divides C and Cout; depthwise: groups == C == Cout */
   ptrdiff_t x_stride;     /* floats between input pixels (0 = C) */
   ptrdiff_t y_stride;     /* floats between output pixels (0 = Cout) */
+  /* Scratch per call (bytes) a kernel may use beyond its config's cache-sized default, 0 =
+   * none: the caller's allowance (the engine's: a share of the model's largest layer I/O).
+   * Only Winograd reads it (kern_winograd_f43); it changes how, not what, is computed. */
+  int64_t scratch_bytes;
 } kern_conv2d_params;
 
 /* Depthwise micro-driver of one ISA: y rows [oh0, oh1) from packed_w [kh*kw, C]. */
@@ -163,9 +167,10 @@ typedef void (*kern_winograd_output_fn)(int64_t Cout, const float *m, ptrdiff_t 
                                         float *const ypx[16], const float *const *rpx,
                                         const kern_epilogue *epi);
 typedef struct kern_winograd_config {
-  int64_t chunk_bytes; /* budget of one chunk's V + M (see config.c) */
+  int64_t chunk_bytes; /* default bound of one chunk's V + M (see config.c) */
   kern_winograd_input_fn input;
   kern_winograd_output_fn output;
+  int64_t cached_bytes; /* transformed weights up to this size stay in cache between chunks */
 } kern_winograd_config;
 
 /* Elementwise kernels (eltwise_<isa>.c, eltwise_body.h)
@@ -444,7 +449,10 @@ bool kern_winograd_f43_packed_floats(const kern_config *cfg, const kern_conv2d_p
 /* Transforms (in double) and packs ONNX weights W[Cout, C, 3, 3] for cfg. */
 void kern_winograd_f43_pack(const kern_config *cfg, const kern_conv2d_params *p,
                             const float *w_oihw, float *packed);
-/* Floats of scratch one call needs (per thread). false on overflow. */
+/* Floats of scratch one call needs (per thread), with p or any narrower p->Cout (a column
+ * slice). Chunks of tiles and slices / blocks of channels keep it within the larger of the
+ * config's chunk_bytes (half of L2) and p->scratch_bytes, unless all of C for half a register
+ * tile of tiles is already more (winograd.c, blocking()). false on overflow. */
 bool kern_winograd_f43_scratch_floats(const kern_config *cfg, const kern_conv2d_params *p,
                                       size_t *floats);
 /* Output rows [oh0, oh1) of one image; rows of a partial tile outside the band are
