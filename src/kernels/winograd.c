@@ -120,22 +120,29 @@ static wino_blocking blocking(const kern_config *cfg, const kern_conv2d_params *
   int64_t chunks0 = (2 * n + target) / (2 * target);
   if (chunks0 < 1) chunks0 = 1;
   wino_blocking b = {1, C, N};
-  /* Pass 0: output slices (and on DRAM weights also K blocks) at each chunk count, fewest
-   * first; pass 1 (L3 weights): K blocks at each chunk count. */
-  for (int pass = 0; pass < 2; pass++) {
+  /* Passes over the chunk counts, fewest first: 0, all channels (weights that stay in L3:
+   * down to the smallest chunk; from DRAM: the preferred count only); 1, slices of Cout with
+   * all of C in V (and, weights from DRAM, blocks of C with all of Cout in M); 2 (weights in
+   * L3), blocks of C. */
+  for (int pass = 0; pass < 3; pass++) {
+    if (pass == 2 && dram) break;
     for (int64_t chunks = chunks0;; chunks++) {
       const int64_t tt = ceil_div(n, chunks); /* equal chunks: no small remainder */
-      if (chunks > chunks0 && tt < floor_t) break;
+      if (chunks > chunks0 && (tt < floor_t || (pass == 0 && dram))) break;
       const int64_t nc_fit = per / tt - C;
-      if (pass == 0 && nc_fit >= nc_min) { /* all of C in V, slices of Cout */
-        const int64_t cap = nc_fit >= N ? N : nc_fit / nr * nr;
-        const int64_t slices = ceil_div(N, cap);
+      if (pass == 0 && nc_fit >= N) {
+        b.T = tt;
+        return b;
+      }
+      if (pass == 1 && nc_fit >= nc_min) { /* all of C in V, slices of Cout */
+        const int64_t slices = ceil_div(N, nc_fit / nr * nr);
         b.T = tt;
         b.Nc = slices == 1 ? N : round_up(ceil_div(N, slices), nr);
         return b;
       }
       const int64_t kc_fit = per / tt - N;
-      if ((pass == 1 || dram) && kc_fit >= KC_BLOCK_MIN) { /* all of Cout in M, blocks of C */
+      if (((pass == 1 && dram) || pass == 2) && kc_fit >= KC_BLOCK_MIN) {
+        /* all of Cout in M, blocks of C */
         const int64_t blocks = ceil_div(C, kc_fit / 16 * 16);
         b.T = tt;
         b.Kc = round_up(ceil_div(C, blocks), 16);
@@ -144,7 +151,6 @@ static wino_blocking blocking(const kern_config *cfg, const kern_conv2d_params *
       }
       if (tt <= 1) break;
     }
-    if (dram) break;
   }
   /* Nothing fits: the smallest chunk, all of C, one panel of Cout (the least this scheme
    * needs; past the budget). */
