@@ -17,36 +17,47 @@ static void live_range(int64_t O, int64_t I, int64_t s, int64_t pad, int64_t k, 
   *hi = b > a ? b : a;
 }
 
-/* Sum over the taps of one dimension of its live outputs. */
-static int64_t live_sum(int64_t O, int64_t I, int64_t s, int64_t pad, int64_t K, int64_t d) {
-  int64_t sum = 0;
-  for (int64_t k = 0; k < K; k++) {
-    int64_t lo, hi;
-    live_range(O, I, s, pad, k, d, &lo, &hi);
-    sum += hi - lo;
-  }
-  return sum;
+/* Whether tap (ki, kj)'s rectangle of whole rows is one GEMM (see kern_conv_taps). */
+static bool rows_merge(const kern_conv2d_params *p, int64_t kj, int64_t c0, int64_t c1) {
+  return c0 == 0 && c1 == p->OW && p->sw == 1 && p->sh == 1 && p->W == p->OW &&
+         c0 * p->sw - p->pad_l + kj * p->dw == 0;
 }
 
-/* Work counts, per output channel, in multiply-adds and float moves (one unit each):
- *   im2col: every (pixel, tap) multiplies C inputs (padding zeros included), plus the copy of
- *           C floats into the im2col row: dense * (C + C / Cout);
- *   taps:   the live (pixel, tap) pairs multiply C inputs, and each tap's GEMM reads and writes
- *           its live outputs once per K block of the GEMM (kc), plus one pass to set y to its
- *           bias / residual and one to apply the activation: live * (C + 2 ceil(C / kc)) + 2
- *           per pixel.
- * The taps way is chosen when its count is lower. Only for dilated convolutions: undilated
- * ones lose only their border taps, and there im2col (or Winograd) was what was measured. */
+static int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+
+/* Work counts, per output channel and input channel, in GEMM rows rounded up to whole
+ * register tiles (mr rows: a GEMM of 8 rows runs the 12-row tile's loads for 8 and has no
+ * more to amortize them over):
+ *   im2col: every (pixel, tap) pair, padding zeros included, in chunks of whole tiles;
+ *   taps:   per tap, its live rectangle as one GEMM (whole rows) or one GEMM per output row,
+ *           each rounded up to whole tiles; plus, per output channel, y read and written once
+ *           per tap and K block and two passes (bias / residual, activation), and for im2col the
+ *           copy of every (pixel, tap) row (C floats).
+ * The taps way is chosen when its count is lower. Only dilated convolutions: undilated ones
+ * lose only their border taps (FCN's dilation-2 3x3s lose 8%, and there the count keeps
+ * im2col: per-row GEMMs of 38 of 40 columns round to 48 rows). */
 bool kern_conv_taps_applies(const kern_config *cfg, const kern_conv2d_params *p) {
   if (p->groups != 1 || (p->dh == 1 && p->dw == 1) || p->OH < 1 || p->OW < 1 || p->C < 1)
     return false;
-  const int64_t rows = live_sum(p->OH, p->H, p->sh, p->pad_t, p->kh, p->dh);
-  const int64_t cols = live_sum(p->OW, p->W, p->sw, p->pad_l, p->kw, p->dw);
-  const double px = (double)p->OH * (double)p->OW;
-  const double dense = px * (double)(p->kh * p->kw), live = (double)rows * (double)cols;
-  const double C = (double)p->C, kblocks = (double)((p->C + cfg->sgemm.kc - 1) / cfg->sgemm.kc);
-  const double im2col = dense * (C + C / (double)p->Cout);
-  const double taps = live * (C + 2.0 * kblocks) + 2.0 * px;
+  const int64_t mr = cfg->sgemm.mr;
+  double rows = 0, pairs = 0; /* GEMM rows of the taps way; live (pixel, tap) pairs */
+  for (int64_t ki = 0; ki < p->kh; ki++) {
+    int64_t r0, r1;
+    live_range(p->OH, p->H, p->sh, p->pad_t, ki, p->dh, &r0, &r1);
+    for (int64_t kj = 0; kj < p->kw && r0 < r1; kj++) {
+      int64_t c0, c1;
+      live_range(p->OW, p->W, p->sw, p->pad_l, kj, p->dw, &c0, &c1);
+      if (c0 >= c1) continue;
+      pairs += (double)(r1 - r0) * (double)(c1 - c0);
+      rows += rows_merge(p, kj, c0, c1) ? (double)round_up((r1 - r0) * p->OW, mr)
+                                        : (double)(r1 - r0) * (double)round_up(c1 - c0, mr);
+    }
+  }
+  const double px = (double)p->OH * (double)p->OW, dense = px * (double)(p->kh * p->kw);
+  const double C = (double)p->C, N = (double)p->Cout;
+  const double kblocks = (double)((p->C + cfg->sgemm.kc - 1) / cfg->sgemm.kc);
+  const double im2col = round_up((int64_t)dense, mr) * C * N + dense * C;
+  const double taps = rows * C * N + (2.0 * kblocks * pairs + 2.0 * px) * N;
   return taps < im2col;
 }
 
@@ -107,7 +118,7 @@ void kern_conv_taps(const kern_config *cfg, const kern_conv2d_params *p, const f
       const int64_t iw0 = c0 * p->sw - p->pad_l + kj * p->dw;
       /* Whole rows that map to whole input rows at stride 1 are one GEMM over the rectangle;
        * otherwise one GEMM per output row (A rows sw pixels apart). */
-      if (c0 == 0 && c1 == p->OW && p->sw == 1 && p->sh == 1 && iw0 == 0 && p->W == p->OW) {
+      if (rows_merge(p, kj, c0, c1)) {
         const int64_t ih0 = r0 - p->pad_t + ki * p->dh;
         kern_sgemm_panels(cfg, (r1 - r0) * p->OW, N, C, x + ih0 * p->W * xs, xs, b, panel_stride,
                           y + r0 * p->OW * ys, ys, &acc);
