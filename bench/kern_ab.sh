@@ -10,6 +10,7 @@ usage() {
 usage: bench/kern_ab.sh BENCH [--base REV] [--out DIR] [-- ARGS...]
   BENCH  dwconv  (bench/dwconv_bench.c; baseline: src/kernels/dwconv_{avx2,avx512}.c at REV)
          maxpool (bench/maxpool_bench.c; baseline: src/kernels/pool_nhwc_{generic,avx512}.c at REV)
+         winograd (bench/winograd_bench.c; baseline: src/kernels/winograd.c at REV)
 Compiles src/kernels/*.c and src/core/*.c of the working tree (only those: the benchmark does not
 depend on the rest of the library), the baseline files from 'git show REV:path' (with the
 kernel headers of REV but kernels.h) with their kern_* symbols renamed to base_*, and the
@@ -39,6 +40,10 @@ case "$BENCH" in
            RENAME=(kern_maxpool2d_nhwc_generic kern_maxpool2d_nhwc_avx512 kern_avgpool2d_nhwc_generic
                    kern_avgpool2d_nhwc_avx512 kern_global_avgpool_nhwc_generic
                    kern_global_avgpool_nhwc_avx512) ;;
+  winograd) BASE_FILES=(src/kernels/winograd.c)
+            RENAME=(kern_winograd_f43_applies kern_winograd_f43_packed_floats kern_winograd_f43_pack
+                    kern_winograd_f43_scratch_floats kern_winograd_f43 kern_winograd_f43_strided
+                    kern_winograd_f43_input_generic kern_winograd_f43_output_generic) ;;
   *) echo "kern_ab.sh: unknown BENCH '$BENCH'" >&2; usage >&2; exit 2 ;;
 esac
 

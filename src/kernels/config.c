@@ -105,6 +105,9 @@ static void fill(kern_isa isa, const dlf_cpu_info *cpu) {
   if (w->chunk_bytes < 64 * 1024) w->chunk_bytes = 64 * 1024;
   w->input = kern_winograd_f43_input_of(isa);
   w->output = kern_winograd_f43_output_of(isa);
+  /* Weights up to the L3 slice are re-read from L3 by every chunk, larger ones from DRAM (see
+   * winograd.c's blocking()). */
+  w->cached_bytes = cpu->l3_bytes;
   c->eltwise = (kern_eltwise_config){kern_eltwise_binary_of(isa), kern_eltwise_unary_of(isa)};
   /* Direct small-C convolution: used up to max_c input channels, where it beat im2col +
    * SGEMM in bench/stem_bench.c (see there for the sweep). */

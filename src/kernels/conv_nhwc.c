@@ -2,6 +2,7 @@
  * SGEMM: Y[pixels, Cout] = im2col(X)[pixels, kh*kw*Cin] * W[kh*kw*Cin, Cout] (see kernels.h). */
 #include "kernels/kernels.h"
 #include "kernels/conv_grouped.h"
+#include "kernels/conv_taps.h"
 
 #include <string.h>
 
@@ -37,7 +38,8 @@ bool kern_conv2d_nhwc_scratch_floats(const kern_config *cfg, const kern_conv2d_p
       __builtin_mul_overflow(khw, p->C / p->groups, &K) ||
       __builtin_mul_overflow(K, (int64_t)sizeof(float), &K_bytes))
     return false; /* chunk_pixels() computes these unchecked */
-  if (reads_x_in_place(p) || kern_conv_grouped_applies(cfg, p)) {
+  if (reads_x_in_place(p) || kern_conv_grouped_applies(cfg, p) ||
+      kern_conv_taps_applies(cfg, p)) {
     *floats = 0;
     return true;
   }
@@ -104,6 +106,10 @@ void kern_conv2d_nhwc(const kern_config *cfg, const kern_conv2d_params *p, const
   if (oh0 >= oh1 || p->OW <= 0 || p->Cout <= 0) return;
   if (kern_conv_grouped_applies(cfg, p)) { /* few channels per group: conv_grouped.h */
     kern_conv_grouped(cfg, p, x, packed_w, y, oh0, oh1, epi);
+    return;
+  }
+  if (kern_conv_taps_applies(cfg, p)) { /* dilated, taps mostly on padding: conv_taps.h */
+    kern_conv_taps(cfg, p, x, packed_w, y, oh0, oh1, epi);
     return;
   }
   const int64_t G = p->groups, Cg = p->C / G, Ng = p->Cout / G, K = gemm_k(p);

@@ -9,8 +9,10 @@
  * per group, B = W packed as [kh*kw*Cg, Coutg] (row k = (ki*kw + kj)*Cg + ci), A = the
  * im2col rows of a chunk of output pixels in scratch. 1x1 unpadded convolutions read x
  * in place (no im2col). groups > 1 runs one GEMM per group on channel slices (the slow
- * path: narrow N; depthwise has its own kernel). epi: bias_n [Cout], residual with pixel
- * stride epi->ldr (0 = Cout), act, accumulate; bias_m is ignored. */
+ * path: narrow N; depthwise has its own kernel). Dilated convolutions whose taps mostly fall
+ * in the padding run one GEMM per tap over its live outputs instead (conv_taps.h, no
+ * scratch, same packed weights). epi: bias_n [Cout], residual with pixel stride epi->ldr
+ * (0 = Cout), act, accumulate; bias_m is ignored. */
 
 /* Floats of the packed weights of p (all groups). false on overflow. */
 bool kern_conv2d_nhwc_packed_floats(const kern_config *cfg, const kern_conv2d_params *p,

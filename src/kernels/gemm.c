@@ -17,6 +17,12 @@
 void kern_sgemm(const kern_config *cfg, int64_t M, int64_t N, int64_t K, const float *A,
                 ptrdiff_t lda, const float *packed_b, float *C, ptrdiff_t ldc,
                 const kern_epilogue *epi) {
+  kern_sgemm_panels(cfg, M, N, K, A, lda, packed_b, (ptrdiff_t)K * cfg->sgemm.nr, C, ldc, epi);
+}
+
+void kern_sgemm_panels(const kern_config *cfg, int64_t M, int64_t N, int64_t K, const float *A,
+                       ptrdiff_t lda, const float *packed_b, ptrdiff_t panel_stride, float *C,
+                       ptrdiff_t ldc, const kern_epilogue *epi) {
   static const kern_epilogue none = {0};
   if (!epi) epi = &none;
   const kern_sgemm_config *g = &cfg->sgemm;
@@ -53,7 +59,7 @@ void kern_sgemm(const kern_config *cfg, int64_t M, int64_t N, int64_t K, const f
         te.bias_m = epi->bias_m ? epi->bias_m + i0 : NULL;
         for (int64_t j = j0; j < j_end; j += nr) {
           int n = (int)(N - j < nr ? N - j : nr);
-          const float *bp = packed_b + (j / nr) * K * nr + k0 * nr;
+          const float *bp = packed_b + (j / nr) * panel_stride + k0 * nr;
           te.bias_n = epi->bias_n ? epi->bias_n + j : NULL;
           te.residual = epi->residual ? epi->residual + i0 * epi->ldr + j : NULL;
           g->ukernel(m, n, kc, a, a_ld, bp, C + i0 * ldc + j, ldc, &te);

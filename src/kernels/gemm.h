@@ -58,6 +58,14 @@ void kern_sgemm(const kern_config *cfg, int64_t M, int64_t N, int64_t K, const f
                 ptrdiff_t lda, const float *packed_b, float *C, ptrdiff_t ldc,
                 const kern_epilogue *epi);
 
+/* kern_sgemm on rows [k0, k0 + K) of a packed B with more rows: packed_b points at row k0
+ * of its first panel and panel_stride is the floats between panels (K_all * nr); kern_sgemm
+ * is panel_stride = K * nr. Lets a caller block K outside the GEMM (Winograd's channel
+ * blocks). */
+void kern_sgemm_panels(const kern_config *cfg, int64_t M, int64_t N, int64_t K, const float *A,
+                       ptrdiff_t lda, const float *packed_b, ptrdiff_t panel_stride, float *C,
+                       ptrdiff_t ldc, const kern_epilogue *epi);
+
 /* kern_sgemm's contract (same packed B, same epilogue) through the narrow kernel when this
  * ISA has one and N <= its max_n (N = 16 on AVX-512: twice kern_sgemm's rate, whose 32-wide
  * tile computes 16 zero columns there); false (nothing done) otherwise. Meant as the first

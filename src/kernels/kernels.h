@@ -98,6 +98,10 @@ typedef struct kern_conv2d_params {
   int64_t groups;         /* >= 1, divides C and Cout; depthwise: groups == C == Cout */
   ptrdiff_t x_stride;     /* floats between input pixels (0 = C) */
   ptrdiff_t y_stride;     /* floats between output pixels (0 = Cout) */
+  /* Scratch per call (bytes) a kernel may use beyond its config's cache-sized default, 0 =
+   * none: the caller's allowance (the engine's: a share of the model's largest layer I/O).
+   * Only Winograd reads it (kern_winograd_f43); it changes how, not what, is computed. */
+  int64_t scratch_bytes;
 } kern_conv2d_params;
 
 /* Depthwise micro-driver of one ISA: y rows [oh0, oh1) from packed_w [kh*kw, C]. */
@@ -137,9 +141,10 @@ typedef void (*kern_winograd_output_fn)(int64_t Cout, const float *m, ptrdiff_t 
                                         float *const ypx[16], const float *const *rpx,
                                         const kern_epilogue *epi);
 typedef struct kern_winograd_config {
-  int64_t chunk_bytes; /* budget of one chunk's V + M (see config.c) */
+  int64_t chunk_bytes; /* default bound of one chunk's V + M (see config.c) */
   kern_winograd_input_fn input;
   kern_winograd_output_fn output;
+  int64_t cached_bytes; /* transformed weights up to this size stay in cache between chunks */
 } kern_winograd_config;
 
 /* Elementwise kernels (eltwise_<isa>.c, eltwise_body.h)

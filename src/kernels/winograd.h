@@ -20,7 +20,10 @@ bool kern_winograd_f43_packed_floats(const kern_config *cfg, const kern_conv2d_p
 /* Transforms (in double) and packs ONNX weights W[Cout, C, 3, 3] for cfg. */
 void kern_winograd_f43_pack(const kern_config *cfg, const kern_conv2d_params *p,
                             const float *w_oihw, float *packed);
-/* Floats of scratch one call needs (per thread). false on overflow. */
+/* Floats of scratch one call needs (per thread), with p or any narrower p->Cout (a column
+ * slice). Chunks of tiles and slices / blocks of channels keep it within the larger of the
+ * config's chunk_bytes (half of L2) and p->scratch_bytes, unless all of C for half a register
+ * tile of tiles is already more (winograd.c, blocking()). false on overflow. */
 bool kern_winograd_f43_scratch_floats(const kern_config *cfg, const kern_conv2d_params *p,
                                       size_t *floats);
 /* Output rows [oh0, oh1) of one image; rows of a partial tile outside the band are

@@ -10,6 +10,7 @@
 
 #include "core/checked.h"
 #include "core/cpu.h"
+#include "ir/features.h"
 #include "runtime/engine_internal.h"
 #include "runtime/memplan.h"
 
@@ -159,6 +160,20 @@ static dlf_status alloc_inputs(rt_engine *e) {
   return DLF_OK;
 }
 
+/* Per-thread scratch a conv kernel may use beyond its cache-sized default (Winograd's chunks,
+ * kern_conv2d_params.scratch_bytes): all threads' together at most half of the model's largest
+ * layer input + output, so that with the arena (planned within 1.31x of it over the suite)
+ * a session's activation memory stays under 2x of it (issue 15). */
+static int64_t conv_scratch_allowance(const ir_graph *g, int threads) {
+  int64_t most = 0;
+  for (int i = 0; i < g->n_nodes; i++) {
+    dlf_layer_info l;
+    if (ir_layer_features(g, i, &l) == DLF_OK && l.act_in_bytes + l.act_out_bytes > most)
+      most = l.act_in_bytes + l.act_out_bytes;
+  }
+  return most / 2 / (threads > 0 ? threads : 1);
+}
+
 /* Steps of every block in plan order; fused blocks get their tile schedule. */
 static dlf_status compile_blocks(rt_engine *e, const plan *p, const int *layer_node,
                                  bool exact_cores) {
@@ -213,6 +228,7 @@ dlf_status rt_engine_create(const ir_graph *g, const rt_engine_options *opts, rt
   e->min_parallel_work = opts && opts->min_parallel_work ? opts->min_parallel_work
                                                          : SMALL_STEP_WORK;
   e->winograd = !(opts && opts->no_winograd);
+  e->conv_scratch_bytes = conv_scratch_allowance(g, e->threads);
   dlf_status st = DLF_OK;
   plan *own_plan = NULL;
   const plan *p = opts ? opts->plan : NULL;

@@ -29,6 +29,7 @@ struct rt_engine {
   int threads;
   int64_t min_parallel_work;
   bool winograd;
+  int64_t conv_scratch_bytes; /* per-thread scratch a conv may use (kern_conv2d_params) */
   rt_pool *pool;
   int n_steps, n_fallback;
   rt_step *steps;

@@ -100,6 +100,7 @@ static bool conv_params(const rt_engine *e, const ir_node *n, rt_step *s) {
   p->sh = wg.stride[1], p->sw = wg.stride[2], p->dh = wg.dil[1], p->dw = wg.dil[2];
   p->pad_t = wg.pad_b[1], p->pad_l = wg.pad_b[2];
   p->groups = ir_node_int(n, "group", 1);
+  p->scratch_bytes = e->conv_scratch_bytes;
   s->x = x, s->y = y;
   s->batch = xt->dims[0];
   s->x_img = p->H * p->W * p->C;

@@ -8,6 +8,7 @@
 #include "kernels/kernels.h"
 #include "test.h"
 #include "kernels/conv_grouped.h"
+#include "kernels/conv_taps.h"
 #include "test_kernels_isa.h"
 
 /* One convolution problem. Output size comes from the pads as ONNX defines it (floor). */
@@ -252,6 +253,110 @@ static void run_grouped_direct(kern_isa isa) {
   }
 }
 
+/* The per-tap path (conv_taps.h) of dilated convolutions whose taps mostly read padding:
+ * DeepLabV3's ASPP (dilation 12 on 20x20, and taps entirely dead), odd sizes, asymmetric pads,
+ * strides, 1xk / kx1, channel slices, every epilogue, bands; then random dilated shapes. Each
+ * case must take that path (kern_conv_taps_applies), so that the reference check is of it. */
+static void run_dilated_taps(kern_isa isa) {
+  const kern_config *cfg = config_or_skip(isa);
+  if (!cfg) return;
+  const conv_case cases[] = {
+      {.H = 20, .W = 20, .C = 33, .Cout = 17, .kh = 3, .kw = 3, .dh = 12, .dw = 12, .pt = 12,
+       .pl = 12, .pb = 12, .pr = 12, .bias = true, .act = KERN_ACT_RELU, .ints = true, .bands = 3},
+      {.H = 20, .W = 20, .C = 17, .Cout = 40, .kh = 3, .kw = 3, .dh = 24, .dw = 24, .pt = 24,
+       .pl = 24, .pb = 24, .pr = 24, .bias = true, .residual = true, .ints = true, .bands = 2},
+      {.N = 2, .H = 13, .W = 11, .C = 5, .Cout = 33, .kh = 3, .kw = 3, .dh = 8, .dw = 7, .pt = 8,
+       .pl = 6, .pb = 5, .pr = 7, .accumulate = true, .act = KERN_ACT_CLIP, .lo = -3, .hi = 4,
+       .ints = true, .bands = 4},
+      {.H = 17, .W = 37, .C = 3, .Cout = 5, .kh = 3, .kw = 3, .sh = 2, .sw = 3, .dh = 9, .dw = 16,
+       .pt = 9, .pl = 16, .pb = 9, .pr = 15, .bias = true, .residual = true, .ints = true,
+       .bands = 2},
+      {.H = 9, .W = 15, .C = 17, .Cout = 3, .kh = 1, .kw = 5, .dw = 6, .pl = 12, .pr = 12,
+       .x_pad = 3, .y_pad = 5, .bias = true, .residual = true, .accumulate = true,
+       .act = KERN_ACT_RELU, .ints = true, .bands = 3},
+      {.H = 7, .W = 20, .C = 40, .Cout = 64, .kh = 5, .kw = 1, .dh = 3, .pt = 6, .pb = 6,
+       .ints = false, .bands = 2},
+      {.H = 20, .W = 20, .C = 64, .Cout = 33, .kh = 3, .kw = 3, .dh = 12, .dw = 12, .pt = 12,
+       .pl = 12, .pb = 12, .pr = 12, .bias = true, .residual = true, .act = KERN_ACT_RELU,
+       .ints = false, .bands = 1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    conv_case cc = cases[i];
+    if (!cc.sh) cc.sh = 1;
+    if (!cc.sw) cc.sw = 1;
+    if (!cc.dh) cc.dh = 1;
+    if (!cc.dw) cc.dw = 1;
+    const kern_conv2d_params p = {
+        .H = cc.H,
+        .W = cc.W,
+        .C = cc.C,
+        .Cout = cc.Cout,
+        .kh = cc.kh,
+        .kw = cc.kw,
+        .sh = cc.sh,
+        .sw = cc.sw,
+        .dh = cc.dh,
+        .dw = cc.dw,
+        .pad_t = cc.pt,
+        .pad_l = cc.pl,
+        .groups = 1,
+        .OH = (cc.H + cc.pt + cc.pb - cc.dh * (cc.kh - 1) - 1) / cc.sh + 1,
+        .OW = (cc.W + cc.pl + cc.pr - cc.dw * (cc.kw - 1) - 1) / cc.sw + 1};
+    if (!kern_conv_taps_applies(cfg, &p))
+      test_fail(__FILE__, __LINE__, "  case %d does not take the taps path on %s", (int)i,
+                cfg->name);
+    check_conv(cfg, cc, 950 + i);
+  }
+  dlf_rng r = dlf_rng_make(0xd1 + isa);
+  int ran = 0;
+  for (int t = 0; t < 400 && ran < 30; t++) {
+    conv_case cc = {.N = 1 + (int64_t)(dlf_rng_next(&r) % 2),
+                    .C = k_channels[dlf_rng_next(&r) % N_CHANNELS],
+                    .Cout = k_channels[dlf_rng_next(&r) % N_CHANNELS],
+                    .kh = 1 + (int64_t)(dlf_rng_next(&r) % 4),
+                    .kw = 1 + (int64_t)(dlf_rng_next(&r) % 4),
+                    .sh = 1 + (int64_t)(dlf_rng_next(&r) % 2),
+                    .sw = 1 + (int64_t)(dlf_rng_next(&r) % 2),
+                    .dh = 1 + (int64_t)(dlf_rng_next(&r) % 9),
+                    .dw = 1 + (int64_t)(dlf_rng_next(&r) % 9),
+                    .H = 1 + (int64_t)(dlf_rng_next(&r) % 14),
+                    .W = 1 + (int64_t)(dlf_rng_next(&r) % 14),
+                    .bias = dlf_rng_next(&r) % 2,
+                    .residual = dlf_rng_next(&r) % 2,
+                    .accumulate = dlf_rng_next(&r) % 2,
+                    .act = (kern_act)(dlf_rng_next(&r) % 3),
+                    .lo = -3,
+                    .hi = 4,
+                    .ints = true,
+                    .bands = 1 + (int)(dlf_rng_next(&r) % 4)};
+    const int64_t span_h = cc.dh * (cc.kh - 1), span_w = cc.dw * (cc.kw - 1);
+    cc.pt = (int64_t)(dlf_rng_next(&r) % (uint64_t)(span_h + 1));
+    cc.pb = (int64_t)(dlf_rng_next(&r) % (uint64_t)(span_h + 1));
+    cc.pl = (int64_t)(dlf_rng_next(&r) % (uint64_t)(span_w + 1));
+    cc.pr = (int64_t)(dlf_rng_next(&r) % (uint64_t)(span_w + 1));
+    if (cc.H + cc.pt + cc.pb <= span_h || cc.W + cc.pl + cc.pr <= span_w) continue;
+    const kern_conv2d_params p = {.H = cc.H,
+                                  .W = cc.W,
+                                  .C = cc.C,
+                                  .Cout = cc.Cout,
+                                  .kh = cc.kh,
+                                  .kw = cc.kw,
+                                  .sh = cc.sh,
+                                  .sw = cc.sw,
+                                  .dh = cc.dh,
+                                  .dw = cc.dw,
+                                  .pad_t = cc.pt,
+                                  .pad_l = cc.pl,
+                                  .groups = 1,
+                                  .OH = (cc.H + cc.pt + cc.pb - span_h - 1) / cc.sh + 1,
+                                  .OW = (cc.W + cc.pl + cc.pr - span_w - 1) / cc.sw + 1};
+    if (!kern_conv_taps_applies(cfg, &p)) continue;
+    check_conv(cfg, cc, dlf_rng_next(&r));
+    ran++;
+  }
+  CHECK(ran >= 20);
+}
+
 #define CONV_TESTS(isa, ISA)                                                                       \
   TEST(test_conv_nhwc_##isa##_1x1_reads_x_in_place) {                                              \
     run_channels(ISA, (conv_case){.H = 7, .W = 9, .kh = 1, .kw = 1, .ints = true}, 1);             \
@@ -437,6 +542,7 @@ static void run_grouped_direct(kern_isa isa) {
                  16);                                                                              \
   }                                                                                                \
   TEST(test_conv_nhwc_##isa##_grouped_direct) { run_grouped_direct(ISA); }                          \
+  TEST(test_conv_nhwc_##isa##_dilated_taps) { run_dilated_taps(ISA); }                             \
   TEST(test_conv_nhwc_##isa##_grouped) {                                                           \
     run_channels(ISA,                                                                              \
                  (conv_case){.H = 8,                                                               \

@@ -366,3 +366,42 @@ TEST(test_winograd_random_shapes) {
     run_isas(wc, dlf_rng_next(&r));
   }
 }
+
+/* A config whose chunk budget is `per` floats per transformed position (chunk_bytes / 4 / 36)
+ * and whose weights always count as streamed from DRAM: small layers then take the paths big
+ * ones take on a real L2 (blocking() in winograd.c). */
+static void run_isas_budget(wino_case wc, int64_t per, uint64_t seed) {
+  for (int i = 0; i < KERN_ISA_COUNT; i++) {
+    const kern_config *cfg = kern_test_config_of_loop((kern_isa)i);
+    if (!cfg) continue;
+    kern_config c = *cfg;
+    c.winograd.chunk_bytes = per * 36 * (int64_t)sizeof(float);
+    c.winograd.cached_bytes = 0;
+    check_wino(&c, wc, seed + (uint64_t)i);
+  }
+}
+
+/* 9 tiles, V + M of all of them past the budget at full width: slices of Cout (3 or 4, the
+ * last narrower) with all 33 input channels in V. */
+TEST(test_winograd_budget_slices_output_channels) {
+  run_isas_budget((wino_case){.H = 11, .W = 9, .C = 33, .Cout = 100, .pt = 1, .pl = 1, .pb = 1,
+                              .pr = 1, .bias = true, .residual = true, .accumulate = true,
+                              .act = KERN_ACT_RELU, .cuts = {3, 6, 11}},
+                  9 * (33 + 50), 30);
+}
+
+/* 150 input channels in two blocks (80 + 70) accumulated into M, all 20 outputs in M. */
+TEST(test_winograd_budget_blocks_input_channels) {
+  run_isas_budget((wino_case){.H = 11, .W = 9, .C = 150, .Cout = 20, .pt = 1, .pl = 1, .pb = 1,
+                              .pr = 1, .x_pad = 3, .y_pad = 5, .bias = true, .residual = true,
+                              .act = KERN_ACT_CLIP, .lo = -1.0f, .hi = 2.0f, .cuts = {5, 11}},
+                  9 * 100, 31);
+}
+
+/* Nothing fits (fewer floats than C for even half a register tile): the smallest chunk, one
+ * panel of Cout per slice. */
+TEST(test_winograd_budget_nothing_fits) {
+  run_isas_budget((wino_case){.H = 9, .W = 13, .C = 64, .Cout = 70, .pt = 1, .pl = 1, .pb = 1,
+                              .pr = 1, .bias = true, .cuts = {4, 9}},
+                  10, 32);
+}
