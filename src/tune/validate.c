@@ -88,26 +88,22 @@ static bool all_measured(const measured_blocks *m, const plan *p) {
   return true;
 }
 
+static dlf_status block_medians(const tune_problem *pr, const plan *p, int runs,
+                                const kern_config *cfg, double *ms);
+
 /* Runs p (one warm-up, `runs` timed) and stores each block's median in m, in place: every
  * block timed in the company it has in the plan. */
 static dlf_status measure_plan(measured_blocks *m, const plan *p, int runs,
                                const kern_config *cfg, int64_t *blocks_new) {
-  tune_bench b;
-  DLF_TRY(tune_bench_open(m->pr->g, p, m->pr->target_cores, cfg, &b));
-  double *ms = dlf_calloc_array((size_t)b.n_blocks * (size_t)runs + 1, sizeof *ms);
-  dlf_status st = ms ? tune_bench_run(&b, NULL) : dlf_error(DLF_ERR_NOMEM, "out of memory");
-  for (int r = 0; r < runs && st == DLF_OK; r++) {
-    st = tune_bench_run(&b, NULL);
-    for (int i = 0; i < b.n_blocks && st == DLF_OK; i++)
-      ms[(int64_t)i * runs + r] = b.block_ms[i];
-  }
-  for (int i = 0; i < b.n_blocks && st == DLF_OK; i++) {
+  double *ms = dlf_calloc_array((size_t)p->n_blocks + 1, sizeof *ms);
+  if (!ms) return dlf_error(DLF_ERR_NOMEM, "out of memory measuring a plan");
+  dlf_status st = block_medians(m->pr, p, runs, cfg, ms);
+  for (int i = 0; i < p->n_blocks && st == DLF_OK; i++) {
     int f, l;
-    if (!block_first_last(&p->blocks[i], &f, &l)) continue;
-    double *u = slot(m, f, l, p->blocks[i].cores);
-    if (!u) continue;
-    qsort(ms + (int64_t)i * runs, (size_t)runs, sizeof *ms, cmp_double);
-    const double us = 1e3 * quantile(ms + (int64_t)i * runs, runs, 0.5);
+    double *u;
+    if (!block_first_last(&p->blocks[i], &f, &l) || !(u = slot(m, f, l, p->blocks[i].cores)))
+      continue;
+    const double us = 1e3 * ms[i];
     if (*u < 0) {
       ++*blocks_new;
       const double predicted = m->model(m->model_ctx, m->pr, f, l, p->blocks[i].cores);
@@ -116,7 +112,6 @@ static dlf_status measure_plan(measured_blocks *m, const plan *p, int runs,
     *u = us;
   }
   free(ms);
-  tune_bench_close(&b);
   return st;
 }
 
