@@ -25,8 +25,8 @@ TEST(test_load_sees_another_process_spinning) {
     volatile double x = 0;
     const double end = now_s() + 0.4;
     while (now_s() < end)
-      x += 1.0;
-    _exit(0);
+      x = x + 1.0;
+    _exit(x > 0 ? 0 : 1);
   }
   const dlf_load_sample s0 = dlf_load_now();
   usleep(400 * 1000);
