@@ -146,6 +146,10 @@ typedef struct dlf_layer_info {
 
 DLF_API int dlf_model_num_layers(const dlf_model *model);
 DLF_API dlf_status dlf_model_layer(const dlf_model *model, int index, dlf_layer_info *out);
+/* The layers whose outputs layer `index` reads (activations only: graph inputs and constants
+ * are not layers), ascending, each once: the edges of the model's graph, for drawing it. Fills
+ * from[0..max) and returns how many there are (which may exceed max); -1 on a bad argument. */
+DLF_API int dlf_model_layer_inputs(const dlf_model *model, int index, int *from, int max);
 
 /* Totals over the layer table. params is counted on the graph as imported
  * (before passes), the way torchvision counts parameters: float constants
