@@ -50,6 +50,55 @@ else
   bad dot_without_plan_has_edges_no_clusters "$(head -c 300 "$TMP/plain.dot")"
 fi
 
+# ------------------------------------------------------------------- explain
+# One source of truth: explain --json recomputes each block's cost at every core number with the
+# profile the plan was tuned on, and must give the numbers the plan's tuner record kept.
+# match_record NAME PLAN EXPLAIN_JSON: per block, cost_us and at_cores_us equal (%.6g both).
+match_record() {
+  if out=$(python3 - "$2" "$3" <<'PY' 2>&1
+import json, sys
+plan = json.load(open(sys.argv[1]))
+ex = json.load(open(sys.argv[2]))
+rec = plan["tuner"]["blocks"]
+assert len(rec) == len(ex["blocks"]) == len(plan["blocks"]), (len(rec), len(ex["blocks"]))
+assert plan["tuner"]["cost"] == ex["cost"], (plan["tuner"]["cost"], ex["cost"])
+for r, e in zip(rec, ex["blocks"]):
+    assert r["cores"] == e["cores"], (e["block"], r["cores"], e["cores"])
+    assert r["cost_us"] == e["cost_us"] == e["recorded_us"], (e["block"], r["cost_us"], e["cost_us"])
+    assert r["at_cores_us"] == e["at_cores_us"], (e["block"], r["at_cores_us"], e["at_cores_us"])
+    if "simulated_us" in r:
+        assert r["simulated_us"] == e["simulated_us"], (e["block"], r["simulated_us"], e["simulated_us"])
+# the record's total is the blocks' sum
+tot = sum(r["cost_us"] for r in rec)
+assert abs(tot - plan["tuner"]["cost_us"]) <= 1e-4 * max(1.0, tot), (tot, plan["tuner"]["cost_us"])
+print(len(rec), "blocks")
+PY
+  ); then ok "$1"; else bad "$1" "$(tail -n 3 <<<"$out")"; fi
+}
+"$BIN" profile --quick --runs 1 -o "$TMP/cpu.profile.json" >/dev/null 2>&1
+"$BIN" tune zoo:squeezenet1_0 --profile "$TMP/cpu.profile.json" -o "$TMP/sq.cpu.json" >/dev/null
+if "$BIN" explain zoo:squeezenet1_0 --plan "$TMP/sq.cpu.json" --profile "$TMP/cpu.profile.json" \
+  --json >"$TMP/sq.cpu.explain.json" 2>"$TMP/err"; then
+  match_record explain_json_matches_cpu_tuner_record "$TMP/sq.cpu.json" "$TMP/sq.cpu.explain.json"
+else
+  bad explain_json_matches_cpu_tuner_record "$(head -c 300 "$TMP/err")"
+fi
+"$BIN" tune zoo:resnet18 --target targets/mlu100.json -o "$TMP/r18.mlu.json" >/dev/null
+"$BIN" explain zoo:resnet18 --plan "$TMP/r18.mlu.json" --target targets/mlu100.json --json \
+  >"$TMP/r18.mlu.explain.json" 2>"$TMP/err" || cat "$TMP/err"
+match_record explain_json_matches_accelerator_tuner_record "$TMP/r18.mlu.json" "$TMP/r18.mlu.explain.json"
+# the accelerator oracle decides by the simulator: explain without a profile prices by it too
+"$BIN" tune zoo:resnet18 --target targets/mlu100.json --strategy oracle -o "$TMP/r18.oracle.json" >/dev/null
+"$BIN" explain zoo:resnet18 --plan "$TMP/r18.oracle.json" --target targets/mlu100.json --json \
+  >"$TMP/r18.oracle.explain.json" 2>"$TMP/err" || cat "$TMP/err"
+match_record explain_json_matches_oracle_tuner_record "$TMP/r18.oracle.json" "$TMP/r18.oracle.explain.json"
+"$BIN" explain zoo:resnet18 --plan "$TMP/r18.mlu.json" --target targets/mlu100.json --block 1 >"$TMP/out"
+if [ "$(grep -c '^block ' "$TMP/out")" -eq 1 ] && grep -q '^  decided by: ' "$TMP/out"; then
+  ok explain_text_one_block
+else
+  bad explain_text_one_block "$(head -c 300 "$TMP/out")"
+fi
+
 echo "($skip skipped)"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
