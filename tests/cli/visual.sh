@@ -99,6 +99,97 @@ else
   bad explain_text_one_block "$(head -c 300 "$TMP/out")"
 fi
 
+# ------------------------------------------------------------------- report
+# check_page NAME PAGE PLAN: self-contained (nothing fetched), then in headless Chromium: no
+# console message and no script error (the page's onerror handler writes REPORT-JS-ERROR into
+# the title), exactly one <g class="block"> per plan block, and a screenshot that is not blank
+# (a PNG of a blank page of the same size is a few KB; a drawn one is many times larger).
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+chrome() { timeout 120 "$CHROME" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+  --enable-logging=stderr --v=0 --window-size=1100,1400 "$@"; }
+check_page() {
+  local name=$1 page=$2 plan=$3
+  if grep -qiE 'https?://|<link|<img|src=' "$page"; then
+    bad "${name}_self_contained" "$(grep -oiE 'https?://[^" ]*|<link[^>]*|<img[^>]*|src=[^ >]*' "$page" | head -3)"
+  else
+    ok "${name}_self_contained"
+  fi
+  if [ -z "$CHROME" ]; then skipped "${name}_in_chromium" "no chromium (apt-get install chromium)"; return; fi
+  chrome --dump-dom "file://$(realpath "$page")" >"$TMP/dom.html" 2>"$TMP/chrome.err"
+  if grep -q '<title>REPORT-JS-ERROR' "$TMP/dom.html"; then bad "${name}_no_script_error" "the page's onerror fired"
+  elif grep -qE 'CONSOLE|Uncaught' "$TMP/chrome.err"; then bad "${name}_no_script_error" "$(grep -m2 -E 'CONSOLE|Uncaught' "$TMP/chrome.err")"
+  elif ! grep -q '<title>dlfusion report' "$TMP/dom.html"; then bad "${name}_no_script_error" "no page in the DOM: $(tail -c 300 "$TMP/chrome.err")"
+  else ok "${name}_loads_without_console_output"; fi
+  local want got
+  want=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["blocks"]))' "$plan")
+  got=$(grep -o '<g class="block"' "$TMP/dom.html" | wc -l)
+  [ "$got" -eq "$want" ] && ok "${name}_one_group_per_block" || bad "${name}_one_group_per_block" "$got groups, $want blocks"
+  chrome --screenshot="$TMP/$name.png" "file://$(realpath "$page")" >/dev/null 2>&1
+  printf '<!DOCTYPE html><html><head><title>blank</title></head><body></body></html>' >"$TMP/blank.html"
+  chrome --screenshot="$TMP/blank.png" "file://$TMP/blank.html" >/dev/null 2>&1
+  local a b
+  a=$(stat -c %s "$TMP/$name.png" 2>/dev/null || echo 0)
+  b=$(stat -c %s "$TMP/blank.png" 2>/dev/null || echo 0)
+  if [ "$b" -gt 0 ] && [ "$a" -gt $((b * 5)) ]; then ok "${name}_screenshot_not_blank"
+  else bad "${name}_screenshot_not_blank" "screenshot $a bytes, blank page $b bytes"; fi
+  [ -n "${DLF_REPORT_SHOTS:-}" ] && cp "$TMP/$name.png" "$DLF_REPORT_SHOTS/$name.png"
+}
+# the check can fail: a page whose script throws is caught
+if [ -n "$CHROME" ]; then
+  printf '<!DOCTYPE html><html><head><script>window.onerror=function(){document.title="REPORT-JS-ERROR";};</script><title>dlfusion report</title></head><body><script>no_such_function();</script></body></html>' >"$TMP/throws.html"
+  chrome --dump-dom "file://$TMP/throws.html" >"$TMP/dom.html" 2>"$TMP/chrome.err"
+  if grep -q '<title>REPORT-JS-ERROR' "$TMP/dom.html" && grep -qE 'CONSOLE|Uncaught' "$TMP/chrome.err"; then
+    ok report_check_catches_a_script_error
+  else
+    bad report_check_catches_a_script_error "neither the title marker nor a console line"
+  fi
+fi
+# a tuned CPU plan (measured per block) and an accelerator plan (simulated per block)
+if "$BIN" report zoo:squeezenet1_0 --plan "$TMP/sq.cpu.json" --profile "$TMP/cpu.profile.json" \
+  --runs 1 -o "$TMP/cpu.html" >/dev/null 2>"$TMP/err"; then
+  check_page report_cpu "$TMP/cpu.html" "$TMP/sq.cpu.json"
+else
+  bad report_cpu_writes "$(head -c 300 "$TMP/err")"
+fi
+if "$BIN" report zoo:resnet18 --plan "$TMP/r18.mlu.json" --target targets/mlu100.json \
+  -o "$TMP/accel.html" >/dev/null 2>"$TMP/err"; then
+  check_page report_accel "$TMP/accel.html" "$TMP/r18.mlu.json"
+else
+  bad report_accel_writes "$(head -c 300 "$TMP/err")"
+fi
+# The largest suite model, every layer its own block (433 labels): no two labels or layer
+# boxes overlap and no text is longer than its box holds (tests/scripts/gen_suite.py makes it).
+DN=${DLF_SUITE_GEN:-tests/fixtures/gen/suite}/densenet169/model.onnx
+if [ ! -f "$DN" ]; then
+  skipped report_densenet169_no_overlap "$DN missing (tests/scripts/gen_suite.py)"
+else
+  "$BIN" plan "$DN" --cores 1 -o "$TMP/dn.plan.json" >/dev/null
+  "$BIN" report "$DN" --plan "$TMP/dn.plan.json" --target targets/mlu100.json -o "$TMP/dn.html" >/dev/null
+  if out=$(python3 - "$TMP/dn.html" <<'PY' 2>&1
+import re, sys
+html = open(sys.argv[1]).read()
+svg = html[html.index('<svg id="graph"'):]
+svg = svg[:svg.index('</svg>')]
+# block labels: one per block, at least 13 px apart (10 px font)
+ys = [int(y) for y in re.findall(r'<text class="lbl" x="\d+" y="(\d+)"', svg)]
+assert ys == sorted(ys) and all(b - a >= 13 for a, b in zip(ys, ys[1:])), "labels overlap"
+# layer boxes (170 x 16): none intersects another
+boxes = [tuple(map(int, m)) for m in re.findall(r'<rect class="n" x="(\d+)" y="(\d+)" width="(\d+)" height="(\d+)"', svg)]
+cells = {}
+for x, y, w, h in boxes:
+    for (x2, y2, w2, h2) in cells.get(y // 22, []):
+        assert not (x < x2 + w2 and x2 < x + w and y < y2 + h2 and y2 < y + h), ("boxes overlap", x, y)
+    cells.setdefault(y // 22, []).append((x, y, w, h))
+# layer texts fit their boxes: <= 27 characters of a 10 px font (about 6 px each) in 170 px
+texts = re.findall(r'<text x="\d+" y="\d+">([^<]*)</text>', svg)
+long = [t for t in texts if len(t.replace('&amp;', '&').replace('…', '.')) > 27]
+assert not long, ("texts longer than their boxes", long[:3])
+print(len(ys), "labels,", len(boxes), "boxes")
+PY
+  ); then ok "report_densenet169_no_overlap ($out)"; else bad report_densenet169_no_overlap "$(tail -n 2 <<<"$out")"; fi
+  check_page report_densenet169 "$TMP/dn.html" "$TMP/dn.plan.json"
+fi
+
 echo "($skip skipped)"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
