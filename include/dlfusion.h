@@ -470,8 +470,8 @@ DLF_API dlf_status dlf_plan_simulate(const dlf_model *model, const dlf_target *t
  * no record (it was not made by dlf_tune). */
 typedef struct dlf_tuner_info {
   const char *strategy;
-  const char *cost;     /* what the per-block costs are: "model", "simulator", "measured", or
-                           "" when the record has none */
+  const char *cost; /* what the per-block costs are: "model", "simulator", "measured", or
+                       "" when the record has none */
   double cost_us, simulated_us, none_us, vendor_us, oracle_us;
   int max_block_layers; /* 0: no cap */
   int n_blocks;         /* blocks with a recorded cost (0 or dlf_plan_num_blocks) */
@@ -490,17 +490,17 @@ typedef struct dlf_block_explanation {
   int64_t macs, weight_bytes;
   int64_t in_bytes, out_bytes; /* activations read from / written for outside the block */
   int64_t in_channels, out_channels;
-  double cost_us;                 /* at `cores`; < 0: the cost cannot say */
+  double cost_us; /* at `cores`; < 0: the cost cannot say */
   int n_core_numbers;
-  const int *core_numbers;        /* valid while the explanation lives */
-  const double *at_cores_us;      /* per core number; < 0: cannot */
-  int n_splits;                   /* num layers - 1 */
-  const double *split_us;         /* [j]: split before layer first_layer + 1 + j, each half at
-                                     its best core number; < 0: cannot */
-  double merge_next_us;           /* fused with the next block (best core number); < 0: may not */
-  double apart_next_us;           /* this and the next block apart, each at its best */
-  double simulated_us;            /* accelerator: the simulator's time of the block; else -1 */
-  double recorded_us;             /* the tuner record's cost of the block; -1 if none */
+  const int *core_numbers;   /* valid while the explanation lives */
+  const double *at_cores_us; /* per core number; < 0: cannot */
+  int n_splits;              /* num layers - 1 */
+  const double *split_us;    /* [j]: split before layer first_layer + 1 + j, each half at
+                                its best core number; < 0: cannot */
+  double merge_next_us;      /* fused with the next block (best core number); < 0: may not */
+  double apart_next_us;      /* this and the next block apart, each at its best */
+  double simulated_us;       /* accelerator: the simulator's time of the block; else -1 */
+  double recorded_us;        /* the tuner record's cost of the block; -1 if none */
 } dlf_block_explanation;
 DLF_API dlf_status dlf_plan_explain(const dlf_model *model, const dlf_target *target,
                                     const dlf_profile *profile, const dlf_plan *plan,

@@ -88,13 +88,14 @@ static void decision(const dlf_model *m, const dlf_block_explanation *x, const c
   if (n < size && bs >= 0) {
     dlf_layer_info li;
     const char *name = dlf_model_layer(m, x->first_layer + 1 + bs, &li) == DLF_OK ? li.name : "?";
-    n += (size_t)snprintf(buf + n, size - n, "; fused %.1f us %s the best split (before '%s') %.1f us",
-                          x->cost_us, x->cost_us <= x->split_us[bs] ? "beats" : "loses to", name,
-                          x->split_us[bs]);
+    n += (size_t)snprintf(
+        buf + n, size - n, "; fused %.1f us %s the best split (before '%s') %.1f us", x->cost_us,
+        x->cost_us <= x->split_us[bs] ? "beats" : "loses to", name, x->split_us[bs]);
   }
   if (n < size && x->merge_next_us >= 0)
-    n += (size_t)snprintf(buf + n, size - n, "; merged with the next block %.1f us vs apart %.1f us",
-                          x->merge_next_us, x->apart_next_us);
+    n +=
+        (size_t)snprintf(buf + n, size - n, "; merged with the next block %.1f us vs apart %.1f us",
+                         x->merge_next_us, x->apart_next_us);
   else if (n < size && x->apart_next_us >= 0)
     n += (size_t)snprintf(buf + n, size - n,
                           "; the next block may not join it (a layer that is not row-local, or "
@@ -155,8 +156,10 @@ static int run(const dlf_model *m, const char *spec, const cli_model_opts *mo,
     printf(", \"cost\": ");
     jstr(cost);
     printf(", \"strategy\": ");
-    if (recorded) jstr(tu.strategy);
-    else printf("null");
+    if (recorded)
+      jstr(tu.strategy);
+    else
+      printf("null");
     printf(", \"blocks\": [");
   } else {
     printf("model: %s\ntarget: %s (%s)\nplan: %s, %d blocks%s%s\ncosts: by the %s%s\n", spec,

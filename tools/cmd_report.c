@@ -132,22 +132,28 @@ static void bar_chart(FILE *f, const char *title, const char *unit, int n,
   const double step = nice_step(hi, 5);
   hi = ceil(hi / step) * step;
   const int h = top + n * row + 50;
-  fprintf(f, "<svg class=\"chart\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"", left + width + 40, h);
+  fprintf(f, "<svg class=\"chart\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"",
+          left + width + 40, h);
   esc(f, title);
   fprintf(f, "\"><text x=\"%d\" y=\"16\" class=\"ttl\">", left);
   esc(f, title);
   fprintf(f, "</text>");
   /* legend */
-  fprintf(f, "<rect x=\"%d\" y=\"24\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"33\">%s</text>",
+  fprintf(f,
+          "<rect x=\"%d\" y=\"24\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" "
+          "y=\"33\">%s</text>",
           left, COL_PRED, left + 14, a_name);
   if (b)
-    fprintf(f, "<rect x=\"%d\" y=\"24\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"33\">%s</text>",
+    fprintf(f,
+            "<rect x=\"%d\" y=\"24\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" "
+            "y=\"33\">%s</text>",
             left + 200, COL_MEAS, left + 214, b_name);
   for (double v = 0; v <= hi + step / 2; v += step) {
     const double x = left + v / hi * width;
     fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"grid\"/>", x, top, x,
             top + n * row);
-    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>", x, top + n * row + 14, v);
+    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>", x, top + n * row + 14,
+            v);
   }
   fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>", left + width / 2,
           top + n * row + 32, unit);
@@ -158,10 +164,14 @@ static void bar_chart(FILE *f, const char *title, const char *unit, int n,
     fprintf(f, "</text>");
     const int bh = b ? (row - 4) / 2 : row - 3;
     if (a[i] >= 0)
-      fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%s %.1f</title></rect>",
+      fprintf(f,
+              "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%s "
+              "%.1f</title></rect>",
               left, y + 1, a[i] / hi * width, bh, COL_PRED, a_name, a[i]);
     if (b && b[i] >= 0)
-      fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%s %.1f</title></rect>",
+      fprintf(f,
+              "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%s "
+              "%.1f</title></rect>",
               left, y + 1 + bh, b[i] / hi * width, bh, COL_MEAS, b_name, b[i]);
   }
   fprintf(f, "</svg>\n");
@@ -205,7 +215,8 @@ static void graph(FILE *f, const report *r) {
     last = ly[b];
   }
   if (last + 20 > height) height = last + 20;
-  fprintf(f, "<svg id=\"graph\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"layer graph\">\n",
+  fprintf(f,
+          "<svg id=\"graph\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"layer graph\">\n",
           lx + LABEL_W, height);
   /* edges first, under everything */
   fprintf(f, "<g class=\"edges\">");
@@ -220,9 +231,9 @@ static void graph(FILE *f, const report *r) {
     }
     for (int j = 0; j < k; j++) {
       const int a = from[j];
-      fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>", gx + r->col[a] * COL_W + NODE_W / 2,
-              gy + r->depth[a] * ROW_H + NODE_H, gx + r->col[l] * COL_W + NODE_W / 2,
-              gy + r->depth[l] * ROW_H);
+      fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>",
+              gx + r->col[a] * COL_W + NODE_W / 2, gy + r->depth[a] * ROW_H + NODE_H,
+              gx + r->col[l] * COL_W + NODE_W / 2, gy + r->depth[l] * ROW_H);
     }
   }
   free(from);
@@ -231,15 +242,21 @@ static void graph(FILE *f, const report *r) {
     dlf_block_info bi;
     if (dlf_plan_block(r->p, b, &bi) != DLF_OK) continue;
     char tile[24], pu[24], au[24];
-    if (bi.tile_rows > 0) snprintf(tile, sizeof tile, "tile %d", bi.tile_rows);
-    else snprintf(tile, sizeof tile, "tile auto");
+    if (bi.tile_rows > 0)
+      snprintf(tile, sizeof tile, "tile %d", bi.tile_rows);
+    else
+      snprintf(tile, sizeof tile, "tile auto");
     fmt_us(pu, sizeof pu, r->pred[b]);
     fmt_us(au, sizeof au, r->actual[b]);
     const char *col = palette[b % N_PALETTE];
-    fprintf(f, "<g class=\"block\" data-info=\"block %d: %d layer%s, %d core%s, %s; predicted %s, %s %s\">",
+    fprintf(f,
+            "<g class=\"block\" data-info=\"block %d: %d layer%s, %d core%s, %s; predicted %s, %s "
+            "%s\">",
             b, bi.num_layers, bi.num_layers == 1 ? "" : "s", bi.cores, bi.cores == 1 ? "" : "s",
             tile, pu, r->actual_kind, au);
-    fprintf(f, "<rect class=\"bg\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"%s\"/>",
+    fprintf(f,
+            "<rect class=\"bg\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" "
+            "stroke=\"%s\"/>",
             lft[b] - 4, top[b] - 3, rgt[b] - lft[b] + 8, bot[b] - top[b] + 6, col, col);
     for (int j = 0; j < bi.num_layers; j++) {
       const dlf_layer_info *li = &r->li[bi.layers[j]];
@@ -249,8 +266,8 @@ static void graph(FILE *f, const report *r) {
               NODE_W, NODE_H);
       esc(f, li->name);
       fprintf(f, " (%s%s%s) %s</title></rect><text x=\"%d\" y=\"%d\">", li->op,
-              li->epilogue[0] ? " +" : "", li->epilogue, cli_dims(li->out_dims, li->ndim_out, shape, sizeof shape),
-              x + 4, y + 12);
+              li->epilogue[0] ? " +" : "", li->epilogue,
+              cli_dims(li->out_dims, li->ndim_out, shape, sizeof shape), x + 4, y + 12);
       /* 170 px at the 10 px font's ~6 px per character: 27 characters */
       const size_t op_len = strlen(li->op);
       esc(f, li->op);
@@ -261,9 +278,10 @@ static void graph(FILE *f, const report *r) {
     /* the label, with a leader from the block's right edge */
     fprintf(f, "<line class=\"lead\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"/>",
             rgt[b] + 4, top[b] + 8, lx - 4, ly[b] - 4, col);
-    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"8\" height=\"8\" fill=\"%s\"/>", lx, ly[b] - 8, col);
-    fprintf(f, "<text class=\"lbl\" x=\"%d\" y=\"%d\">b%d · %dc · %s · %s / %s</text></g>\n", lx + 12,
-            ly[b], b, bi.cores, tile, pu, au);
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"8\" height=\"8\" fill=\"%s\"/>", lx, ly[b] - 8,
+            col);
+    fprintf(f, "<text class=\"lbl\" x=\"%d\" y=\"%d\">b%d · %dc · %s · %s / %s</text></g>\n",
+            lx + 12, ly[b], b, bi.cores, tile, pu, au);
   }
   fprintf(f, "</svg>\n");
 out:
@@ -286,7 +304,8 @@ static const char *css =
     ".block:hover .bg{fill-opacity:0.45}"
     ".grid{stroke:#ddd}"
     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}"
-    "#info{position:fixed;bottom:8px;right:8px;background:#fff;border:1px solid #888;padding:4px 8px;"
+    "#info{position:fixed;bottom:8px;right:8px;background:#fff;border:1px solid #888;padding:4px "
+    "8px;"
     "min-width:200px}";
 
 static void page(FILE *f, report *r) {
@@ -302,8 +321,9 @@ static void page(FILE *f, report *r) {
   esc(f, r->ti.name);
   fprintf(f, "</b> (%s, %d cores)", r->ti.kind, r->ti.cores);
   if (r->have_tuner) fprintf(f, "; tuned by <b>%s</b>", r->tu.strategy);
-  fprintf(f, ". Times: <span style=\"color:%s\">predicted</span> by the cost model, "
-             "<span style=\"color:%s\">%s</span>%s.</p>\n<div id=\"info\">hover a block</div>\n",
+  fprintf(f,
+          ". Times: <span style=\"color:%s\">predicted</span> by the cost model, "
+          "<span style=\"color:%s\">%s</span>%s.</p>\n<div id=\"info\">hover a block</div>\n",
           COL_PRED, COL_MEAS, r->actual_kind,
           r->accel ? " by the accelerator simulator" : " by running the plan (median per block)");
   /* strategies */
@@ -327,15 +347,17 @@ static void page(FILE *f, report *r) {
     names[n - 1] = "predicted", names[n] = "measured", vals[n++] = sum;
   }
   if (n > 1)
-    bar_chart(f, r->accel ? "Whole-model latency by strategy (simulated)"
-                          : "This plan: predicted and measured (sum of block medians)",
+    bar_chart(f,
+              r->accel ? "Whole-model latency by strategy (simulated)"
+                       : "This plan: predicted and measured (sum of block medians)",
               "latency (us)", n, names, vals, r->accel ? "simulated" : "latency", NULL, NULL);
   if (!r->accel)
     fprintf(f, "<p>On a CPU the tuner record compares no other strategy (nothing is known there "
                "without measuring): <code>dlfusion tune --compare</code> measures them all.</p>\n");
-  fprintf(f, "<h2>Layer graph and blocks</h2>\n<p>Layers top to bottom (row = longest path "
-             "from the input), branches side by side; each coloured group is a block, labelled "
-             "<i>b#</i> · cores · tile height · predicted / %s time.</p>\n",
+  fprintf(f,
+          "<h2>Layer graph and blocks</h2>\n<p>Layers top to bottom (row = longest path "
+          "from the input), branches side by side; each coloured group is a block, labelled "
+          "<i>b#</i> · cores · tile height · predicted / %s time.</p>\n",
           r->actual_kind);
   graph(f, r);
   fprintf(f, "<h2>Per-block latency</h2>\n");
@@ -343,16 +365,14 @@ static void page(FILE *f, report *r) {
   for (int b = 0; labels && b < r->nb; b++) {
     dlf_block_info bi;
     labels[b] = malloc(64);
-    if (labels[b] && dlf_plan_block(r->p, b, &bi) == DLF_OK)
-    {
+    if (labels[b] && dlf_plan_block(r->p, b, &bi) == DLF_OK) {
       /* "b12 ...conv2": the block and the end of its first layer's name, 16 characters */
       const char *name = r->li[bi.layers[0]].name;
       int head = snprintf(labels[b], 64, "b%d ", b);
       size_t room = head < 15 ? (size_t)(15 - head) : 1, len = strlen(name);
       snprintf(labels[b] + head, (size_t)(64 - head), "%s%s", len > room ? "~" : "",
                len > room ? name + len - (room - 1) : name);
-    }
-    else if (labels[b])
+    } else if (labels[b])
       snprintf(labels[b], 64, "b%d", b);
   }
   if (labels) {
@@ -366,10 +386,11 @@ static void page(FILE *f, report *r) {
   }
   fprintf(f, "<h2>Memory</h2>\n");
   if (r->have_mem) {
-    fprintf(f, "<table><tr><th></th><th>this plan</th><th>unfused plan</th></tr>"
-               "<tr><th>activation arena</th><td>%lld B</td><td>%lld B</td></tr>"
-               "<tr><th>scratch (all threads)</th><td>%lld B</td><td>%lld B</td></tr>"
-               "<tr><th>packed weights</th><td>%lld B</td><td>%lld B</td></tr></table>\n",
+    fprintf(f,
+            "<table><tr><th></th><th>this plan</th><th>unfused plan</th></tr>"
+            "<tr><th>activation arena</th><td>%lld B</td><td>%lld B</td></tr>"
+            "<tr><th>scratch (all threads)</th><td>%lld B</td><td>%lld B</td></tr>"
+            "<tr><th>packed weights</th><td>%lld B</td><td>%lld B</td></tr></table>\n",
             (long long)r->mem.arena_bytes, (long long)r->mem_unfused.arena_bytes,
             (long long)r->mem.scratch_bytes, (long long)r->mem_unfused.scratch_bytes,
             (long long)r->mem.weight_bytes, (long long)r->mem_unfused.weight_bytes);
@@ -389,8 +410,9 @@ static void page(FILE *f, report *r) {
     free(lab);
     free(kb);
   } else {
-    fprintf(f, "<p>Activation arena of the unfused model: %lld B (accelerator plans are "
-               "simulated, not run: no session memory).</p>\n",
+    fprintf(f,
+            "<p>Activation arena of the unfused model: %lld B (accelerator plans are "
+            "simulated, not run: no session memory).</p>\n",
             (long long)r->arena_model);
   }
   fprintf(f, "<script>document.querySelectorAll('g.block').forEach(function(g){"
@@ -490,7 +512,11 @@ static int run(const dlf_model *m, const char *spec, const char *plan_path, cons
     r.scratch[b] = -1;
   }
   /* predictions: the cost model where there is a profile (explain's numbers) */
-  if (prof && dlf_plan_explain(m, t, prof, p, &e) == DLF_OK)
+  if (!prof)
+    fprintf(stderr, "dlfusion report: no --profile: the page has no predictions\n");
+  else if (dlf_plan_explain(m, t, prof, p, &e) != DLF_OK)
+    fprintf(stderr, "dlfusion report: no predictions: %s\n", dlf_last_error());
+  if (e)
     for (int b = 0; b < r.nb; b++) {
       dlf_block_explanation x;
       if (dlf_explanation_block(e, b, &x) == DLF_OK) r.pred[b] = x.cost_us;

@@ -50,7 +50,7 @@ dlf_status dlf_plan_tuner(const dlf_plan *p, dlf_tuner_info *out) {
   const int si = cJSON_IsString(s) ? tune_strategy_from_name(s->valuestring) : -1;
   out->strategy = si >= 0 ? tune_strategy_name((dlf_tune_strategy)si) : "?";
   const cJSON *c = cJSON_GetObjectItemCaseSensitive(r, "cost");
-  out->cost = !cJSON_IsString(c)                       ? ""
+  out->cost = !cJSON_IsString(c)                     ? ""
               : !strcmp(c->valuestring, "model")     ? "model"
               : !strcmp(c->valuestring, "simulator") ? "simulator"
               : !strcmp(c->valuestring, "measured")  ? "measured"
@@ -87,7 +87,9 @@ dlf_status dlf_plan_explain(const dlf_model *model, const dlf_target *tgt,
   *out = NULL;
   if (!model || !tgt || !plan_h)
     return dlf_error(DLF_ERR_INVALID_ARG, "dlf_plan_explain: %s is NULL",
-                     !model ? "model" : !tgt ? "target" : "plan");
+                     !model ? "model"
+                     : !tgt ? "target"
+                            : "plan");
   const target *t = dlf_target_get(tgt);
   const plan *p = dlf_plan_get(plan_h);
   if (!prof_h && t->kind != TARGET_ACCEL)
@@ -169,18 +171,31 @@ int dlf_explanation_num_blocks(const dlf_explanation *e) { return e ? e->n_block
 
 dlf_status dlf_explanation_block(const dlf_explanation *e, int b, dlf_block_explanation *out) {
   dlf_error_clear();
-  if (!e || !out) return dlf_error(DLF_ERR_INVALID_ARG, "dlf_explanation_block: an argument is NULL");
+  if (!e || !out)
+    return dlf_error(DLF_ERR_INVALID_ARG, "dlf_explanation_block: an argument is NULL");
   if (b < 0 || b >= e->n_blocks)
     return dlf_error(DLF_ERR_INVALID_ARG, "block %d out of range (the plan has %d)", b,
                      e->n_blocks);
   const tune_block_why *w = &e->why[b];
-  *out = (dlf_block_explanation){
-      .block = b, .first_layer = w->first, .last_layer = w->last, .cores = w->cores,
-      .macs = w->macs, .weight_bytes = w->weight_bytes, .in_bytes = w->in_bytes,
-      .out_bytes = w->out_bytes, .in_channels = w->in_channels, .out_channels = w->out_channels,
-      .cost_us = w->cost_us, .n_core_numbers = e->n_k, .core_numbers = e->core_numbers,
-      .at_cores_us = w->at_k_us, .n_splits = w->last - w->first, .split_us = w->split_us,
-      .merge_next_us = w->merge_next_us, .apart_next_us = w->apart_next_us,
-      .simulated_us = e->sim_us[b], .recorded_us = e->recorded_us[b]};
+  *out = (dlf_block_explanation){.block = b,
+                                 .first_layer = w->first,
+                                 .last_layer = w->last,
+                                 .cores = w->cores,
+                                 .macs = w->macs,
+                                 .weight_bytes = w->weight_bytes,
+                                 .in_bytes = w->in_bytes,
+                                 .out_bytes = w->out_bytes,
+                                 .in_channels = w->in_channels,
+                                 .out_channels = w->out_channels,
+                                 .cost_us = w->cost_us,
+                                 .n_core_numbers = e->n_k,
+                                 .core_numbers = e->core_numbers,
+                                 .at_cores_us = w->at_k_us,
+                                 .n_splits = w->last - w->first,
+                                 .split_us = w->split_us,
+                                 .merge_next_us = w->merge_next_us,
+                                 .apart_next_us = w->apart_next_us,
+                                 .simulated_us = e->sim_us[b],
+                                 .recorded_us = e->recorded_us[b]};
   return DLF_OK;
 }

@@ -103,8 +103,8 @@ dlf_status dlf_model_layer(const dlf_model *m, int index, dlf_layer_info *out) {
 int dlf_model_layer_inputs(const dlf_model *m, int index, int *from, int max) {
   dlf_error_clear();
   if (!m || (max > 0 && !from) || max < 0) {
-    dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_layer_inputs: %s", !m ? "model is NULL"
-                                                                    : "from is NULL or max < 0");
+    dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_layer_inputs: %s",
+              !m ? "model is NULL" : "from is NULL or max < 0");
     return -1;
   }
   if (index < 0 || index >= m->n_layers) {

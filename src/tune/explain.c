@@ -60,7 +60,8 @@ dlf_status tune_explain(const tune_problem *pr, const plan *p, tune_cost_fn cost
     for (int c = 0; c < pr->n_core_numbers; c++)
       x->at_k_us[c] = cost(ctx, pr, x->first, x->last, pr->core_numbers[c]);
     for (int s = x->first + 1; s <= x->last; s++) {
-      const double a = best_k(pr, cost, ctx, x->first, s - 1), c = best_k(pr, cost, ctx, s, x->last);
+      const double a = best_k(pr, cost, ctx, x->first, s - 1),
+                   c = best_k(pr, cost, ctx, s, x->last);
       x->split_us[s - x->first - 1] = a >= 0 && c >= 0 ? a + c : -1;
     }
     x->merge_next_us = x->apart_next_us = -1;

@@ -10,13 +10,13 @@
 
 typedef struct tune_block_why {
   int first, last, cores;
-  double cost_us;      /* at `cores`; < 0: the cost cannot say */
-  double *at_k_us;     /* [n_core_numbers]: cost at each allowed core number (< 0: cannot) */
-  double *split_us;    /* [last - first]: split before layer first + 1 + j, each half at its
-                        * best core number (< 0: cannot) */
-  double merge_next_us;   /* this block and the next as one block at its best core number; < 0
-                             when they may not fuse (not row-local, past the cap, last block) */
-  double apart_next_us;   /* the two as they are, each at its best core number */
+  double cost_us;       /* at `cores`; < 0: the cost cannot say */
+  double *at_k_us;      /* [n_core_numbers]: cost at each allowed core number (< 0: cannot) */
+  double *split_us;     /* [last - first]: split before layer first + 1 + j, each half at its
+                         * best core number (< 0: cannot) */
+  double merge_next_us; /* this block and the next as one block at its best core number; < 0
+                           when they may not fuse (not row-local, past the cap, last block) */
+  double apart_next_us; /* the two as they are, each at its best core number */
   int64_t macs, weight_bytes, in_bytes, out_bytes, in_channels, out_channels;
 } tune_block_why;
 
