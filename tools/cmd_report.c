@@ -11,36 +11,40 @@
 #include <string.h>
 
 #include "cli.h"
+#include "report.h"
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: dlfusion report MODEL --plan FILE -o FILE.html [--target cpu|FILE]\n"
-             "                      [--profile FILE] [--runs N] [--shape NAME=DIMS]...\n"
-             "                      [--no-optimize]\n"
-             "\n"
-             "Write one self-contained HTML page (inline SVG and CSS, no network) about a plan:\n"
-             "the layer graph (layers top to bottom, branches side by side) with each fused\n"
-             "block a coloured group labelled with its core number, tile height and predicted\n"
-             "/ measured time; per-block bars of predicted (cost model) against measured (cpu:\n"
-             "the plan run --runs times, medians) or simulated (accelerator) time; the\n"
-             "strategies its tuner record compares (none, vendor, oracle); memory (arena and\n"
-             "per-block scratch against the unfused plan, cpu).\n"
-             "\n"
-             "  --plan FILE        the plan (dlfusion tune -o FILE); required\n"
-             "  -o, --output FILE  the page to write; required\n"
-             "  --target cpu|FILE  the target the plan is for (default: cpu)\n"
-             "  --profile FILE     the profile for predictions (cpu: without one the page has\n"
-             "                     no predictions; an accelerator is profiled now)\n"
-             "  --runs N           timed runs per block on a cpu (default 5)\n"
-             "  --shape NAME=DIMS  fix an input's shape, e.g. --shape input=2x3x224x224\n"
-             "  --no-optimize      the graph as imported (no passes)\n"
-             "  --max-tensor-bytes N[K|M|G]  largest tensor the model may declare\n"
-             "  --help             this text\n");
+  fprintf(f,
+          "usage: dlfusion report MODEL --plan FILE -o FILE.html [--target cpu|FILE]\n"
+          "                      [--profile FILE] [--runs N] [--csv DIR] [--shape NAME=DIMS]...\n"
+          "                      [--no-optimize]\n"
+          "\n"
+          "Write one self-contained HTML page (inline SVG and CSS, no network) about a plan:\n"
+          "the layer graph (layers top to bottom, branches side by side) with each fused\n"
+          "block a coloured group labelled with its core number, tile height and predicted\n"
+          "/ measured time; per-block bars of predicted (cost model) against measured (cpu:\n"
+          "the plan run --runs times, medians) or simulated (accelerator) time; the\n"
+          "strategies its tuner record compares (none, vendor, oracle); memory (arena and\n"
+          "per-block scratch against the unfused plan, cpu); with a profile, the target's\n"
+          "characterization: speedup against core number by operation count and fusion\n"
+          "benefit against channel size (the observations the DLFusion method rests on).\n"
+          "\n"
+          "  --plan FILE        the plan (dlfusion tune -o FILE); required\n"
+          "  -o, --output FILE  the page to write; required\n"
+          "  --target cpu|FILE  the target the plan is for (default: cpu)\n"
+          "  --profile FILE     the profile for predictions (cpu: without one the page has\n"
+          "                     no predictions; an accelerator is profiled now)\n"
+          "  --runs N           timed runs per block on a cpu (default 5)\n"
+          "  --csv DIR          also write the characterization figures' numbers to\n"
+          "                     DIR/characterization_{speedup,fusion}.csv\n"
+          "  --shape NAME=DIMS  fix an input's shape, e.g. --shape input=2x3x224x224\n"
+          "  --no-optimize      the graph as imported (no passes)\n"
+          "  --max-tensor-bytes N[K|M|G]  largest tensor the model may declare\n"
+          "  --help             this text\n");
 }
 
-/* Okabe-Ito: distinguishable with every common colour-vision deficiency. */
-static const char *const palette[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
-                                      "#56B4E9", "#D55E00", "#F0E442"};
-#define N_PALETTE 7
+#define palette report_palette /* report.h: Okabe-Ito */
+#define N_PALETTE REPORT_N_PALETTE
 #define COL_PRED "#0072B2" /* predicted: blue */
 #define COL_MEAS "#D55E00" /* measured / simulated: vermillion */
 
@@ -308,7 +312,8 @@ static const char *css =
     "8px;"
     "min-width:200px}";
 
-static void page(FILE *f, report *r) {
+static int page(FILE *f, report *r, const dlf_profile *prof, const char *csv_dir) {
+  int rc = EXIT_OK;
   fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
              "<script>window.onerror=function(){document.title='REPORT-JS-ERROR';};</script>\n"
              "<title>dlfusion report: ");
@@ -415,9 +420,18 @@ static void page(FILE *f, report *r) {
             "simulated, not run: no session memory).</p>\n",
             (long long)r->arena_model);
   }
+  if (prof) {
+    fprintf(f, "<h2>Characterization of the target (from its profile)</h2>\n<p>The two "
+               "observations the DLFusion method rests on, measured (cpu) or simulated "
+               "(accelerator) on synthesized layers: how much more cores speed a layer up, by "
+               "its operation count, and how much fusing two convs saves, by their channel "
+               "size.</p>\n");
+    rc = report_characterization(f, prof, csv_dir);
+  }
   fprintf(f, "<script>document.querySelectorAll('g.block').forEach(function(g){"
              "g.addEventListener('mouseenter',function(){document.getElementById('info')"
              ".textContent=g.getAttribute('data-info');});});</script>\n</body></html>\n");
+  return rc;
 }
 
 /* Median per-block ms of `runs` runs of the plan's session. */
@@ -454,7 +468,7 @@ done:
 }
 
 static int run(const dlf_model *m, const char *spec, const char *plan_path, const char *target,
-               const char *profile, const char *out, int runs) {
+               const char *profile, const char *out, int runs, const char *csv_dir) {
   report r = {.m = m, .spec = spec, .plan_path = plan_path};
   dlf_target *t = NULL;
   dlf_profile *prof = NULL;
@@ -555,12 +569,13 @@ static int run(const dlf_model *m, const char *spec, const char *plan_path, cons
     rc = EXIT_RUNTIME;
     goto done;
   }
-  page(f, &r);
+  rc = page(f, &r, prof, csv_dir);
   if (fclose(f) != 0) {
     fprintf(stderr, "dlfusion: %s: write failed\n", out);
     rc = EXIT_RUNTIME;
     goto done;
   }
+  if (rc != EXIT_OK) goto done;
   printf("wrote %s (%d blocks, %d layers)\n", out, r.nb, r.nl);
   goto done;
 fail:
@@ -585,16 +600,13 @@ done:
 
 int cmd_report(int argc, char **argv) {
   static const struct option longopts[] = {
-      {"output", required_argument, NULL, 'o'},
-      {"target", required_argument, NULL, 't'},
-      {"profile", required_argument, NULL, 'p'},
-      {"runs", required_argument, NULL, 'r'},
-      CLI_MODEL_LONGOPTS,
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0},
+      {"output", required_argument, NULL, 'o'},  {"target", required_argument, NULL, 't'},
+      {"profile", required_argument, NULL, 'p'}, {"runs", required_argument, NULL, 'r'},
+      {"csv", required_argument, NULL, 'c'},     CLI_MODEL_LONGOPTS,
+      {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
   };
   cli_model_opts mo = {0};
-  const char *out = NULL, *target = NULL, *profile = NULL;
+  const char *out = NULL, *target = NULL, *profile = NULL, *csv_dir = NULL;
   long long runs = 5;
   dlf_model *m = NULL;
   int c, rc = EXIT_OK;
@@ -616,6 +628,7 @@ int cmd_report(int argc, char **argv) {
       break;
     case 't': target = optarg; break;
     case 'p': profile = optarg; break;
+    case 'c': csv_dir = optarg; break;
     case 'r':
       if (!cli_parse_int(optarg, &runs) || runs < 1 || runs > 1000) {
         rc = cli_usage_error("report", "--runs wants 1 to 1000, got '%s'", optarg);
@@ -641,7 +654,7 @@ int cmd_report(int argc, char **argv) {
     rc = cli_fail();
     goto done;
   }
-  rc = run(m, argv[optind], mo.plan_path, target, profile, out, (int)runs);
+  rc = run(m, argv[optind], mo.plan_path, target, profile, out, (int)runs, csv_dir);
 done:
   dlf_model_free(m);
   cli_model_opts_free(&mo);

@@ -151,8 +151,40 @@ if "$BIN" report zoo:squeezenet1_0 --plan "$TMP/sq.cpu.json" --profile "$TMP/cpu
 else
   bad report_cpu_writes "$(head -c 300 "$TMP/err")"
 fi
+mkdir -p "$TMP/csv"
 if "$BIN" report zoo:resnet18 --plan "$TMP/r18.mlu.json" --target targets/mlu100.json \
-  -o "$TMP/accel.html" >/dev/null 2>"$TMP/err"; then
+  -o "$TMP/accel.html" --csv "$TMP/csv" >/dev/null 2>"$TMP/err"; then
+  # The characterization's numbers: the profile's samples recomputed independently here.
+  "$BIN" profile --target targets/mlu100.json -o "$TMP/mlu.profile.json" >/dev/null 2>&1
+  if out=$(python3 - "$TMP/mlu.profile.json" "$TMP/csv" <<'PY' 2>&1
+import csv, json, math, sys
+from collections import defaultdict
+s = json.load(open(sys.argv[1]))["samples"]
+ks = sorted({x["cores"] for x in s})
+key = lambda x: (x["op"], x["h"], x["w"], x["cin"], x["cout"], x["k"], x["stride"], x["fused"])
+base = {key(x): x["us"] for x in s if x["cores"] == ks[0]}
+acc = defaultdict(list)
+for x in s:
+    if x["op"] == "conv" and x["fused"] == 1 and x["us"] > 0 and key(x) in base:
+        d = min(max(int(math.floor(math.log10(x["macs"]))), 0), 11)
+        acc[(d, x["cores"])].append(math.log(base[key(x)] / x["us"]))
+rows = list(csv.DictReader(open(sys.argv[2] + "/characterization_speedup.csv")))
+assert len(rows) == len(acc) > 0, (len(rows), len(acc))
+for r in rows:
+    v = acc[(int(r["macs_from"][2:]), int(r["cores"]))]
+    assert int(r["samples"]) == len(v), r
+    assert abs(float(r["speedup_geomean"]) - math.exp(sum(v) / len(v))) < 1e-3, r
+    if int(r["cores"]) == ks[0]: assert float(r["speedup_geomean"]) == 1.0, r
+fused = [x for x in s if x["fused"] > 1 and x["us"] > 0 and x["us_unfused"] > 0]
+rows = list(csv.DictReader(open(sys.argv[2] + "/characterization_fusion.csv")))
+assert len(rows) == len(fused) > 0, (len(rows), len(fused))
+for r, x in zip(rows, fused):
+    assert abs(float(r["benefit"]) - x["us_unfused"] / x["us"]) < 1e-3, (r, x)
+print(len(acc), "speedup points,", len(fused), "fused pairs")
+PY
+  ); then ok "report_characterization_csv_matches_profile ($out)"; else bad report_characterization_csv_matches_profile "$(tail -n 2 <<<"$out")"; fi
+  n=$(grep -c 'aria-label="speedup against core number"\|aria-label="fusion benefit against channel size"' "$TMP/accel.html")
+  [ "$n" -eq 2 ] && ok report_has_both_characterization_figures || bad report_has_both_characterization_figures "$n figures"
   check_page report_accel "$TMP/accel.html" "$TMP/r18.mlu.json"
 else
   bad report_accel_writes "$(head -c 300 "$TMP/err")"
