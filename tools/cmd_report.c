@@ -25,9 +25,11 @@ static void usage(FILE *f) {
           "/ measured time; per-block bars of predicted (cost model) against measured (cpu:\n"
           "the plan run --runs times, medians) or simulated (accelerator) time; the\n"
           "strategies its tuner record compares (none, vendor, oracle); memory (arena and\n"
-          "per-block scratch against the unfused plan, cpu); with a profile, the target's\n"
-          "characterization: speedup against core number by operation count and fusion\n"
-          "benefit against channel size (the observations the DLFusion method rests on).\n"
+          "per-block scratch against the unfused plan, cpu); an accelerator plan's timeline\n"
+          "(which block runs on which cores when, launch and barrier shares visible); with\n"
+          "a profile, the target's characterization: speedup against core number by\n"
+          "operation count and fusion benefit against channel size (the observations the\n"
+          "DLFusion method rests on).\n"
           "\n"
           "  --plan FILE        the plan (dlfusion tune -o FILE); required\n"
           "  -o, --output FILE  the page to write; required\n"
@@ -95,6 +97,7 @@ static void esc_cut(FILE *f, const char *s, size_t n, bool tail) {
 typedef struct report {
   const dlf_model *m;
   const dlf_plan *p;
+  const dlf_target *t;
   const char *spec, *plan_path;
   dlf_target_info ti;
   bool accel, have_tuner;
@@ -389,6 +392,10 @@ static int page(FILE *f, report *r, const dlf_profile *prof, const char *csv_dir
       free(labels[b]);
     free(labels);
   }
+  if (r->accel) {
+    fprintf(f, "<h2>Timeline</h2>\n");
+    if ((rc = report_timeline(f, r->m, r->t, r->p, r->actual)) != EXIT_OK) return rc;
+  }
   fprintf(f, "<h2>Memory</h2>\n");
   if (r->have_mem) {
     fprintf(f,
@@ -484,6 +491,7 @@ static int run(const dlf_model *m, const char *spec, const char *plan_path, cons
       dlf_target_get_info(t, &r.ti) != DLF_OK)
     goto fail;
   r.accel = !host;
+  r.t = t;
   r.have_tuner = dlf_plan_tuner(p, &r.tu) == DLF_OK;
   if (profile) {
     if (dlf_profile_load(profile, &prof) != DLF_OK) goto fail;

@@ -18,4 +18,11 @@ extern const char *const report_palette[REPORT_N_PALETTE];
  * characterization_fusion.csv there. EXIT_OK or EXIT_RUNTIME (printed). */
 int report_characterization(FILE *f, const dlf_profile *p, const char *csv_dir);
 
+/* An accelerator plan's timeline as inline SVG: blocks one after another in time (their
+ * simulated microseconds, block_us), each as tall as the cores it runs on, split into its
+ * launch, its barrier (synchronisation) and compute / DRAM in the proportions
+ * dlf_target_block_time gives for its layers. EXIT_OK or EXIT_RUNTIME (printed). */
+int report_timeline(FILE *f, const dlf_model *m, const dlf_target *t, const dlf_plan *p,
+                    const double *block_us);
+
 #endif

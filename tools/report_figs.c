@@ -211,3 +211,90 @@ int report_characterization(FILE *f, const dlf_profile *p, const char *csv_dir) 
   if (rc != EXIT_OK) fprintf(stderr, "dlfusion: %s: writing the CSV files failed\n", csv_dir);
   return rc;
 }
+
+int report_timeline(FILE *f, const dlf_model *m, const dlf_target *t, const dlf_plan *p,
+                    const double *block_us) {
+  dlf_target_info ti;
+  if (dlf_target_get_info(t, &ti) != DLF_OK) return cli_fail();
+  const int nb = dlf_plan_num_blocks(p), core_h = ti.cores > 32 ? 2 : 4;
+  const int L = 60, T = 40, W = 900, H = ti.cores * core_h;
+  double total = 0;
+  for (int b = 0; b < nb; b++)
+    total += block_us[b] > 0 ? block_us[b] : 0;
+  if (!(total > 0)) return EXIT_OK;
+  fprintf(f,
+          "<svg class=\"chart\" width=\"%d\" height=\"%d\" role=\"img\" "
+          "aria-label=\"timeline\">",
+          L + W + 40, T + H + 60);
+  fprintf(f,
+          "<text x=\"%d\" y=\"16\" class=\"ttl\">Simulated timeline: which block runs on "
+          "which cores when</text>",
+          L);
+  static const char *const seg_col[3] = {"#999999", "#000000", NULL};
+  static const char *const seg_name[3] = {"launch", "barrier (sync)", "compute / DRAM"};
+  for (int i = 0; i < 3; i++)
+    fprintf(f,
+            "<rect x=\"%d\" y=\"22\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" "
+            "y=\"31\">%s</text>",
+            L + 130 * i, seg_col[i] ? seg_col[i] : report_palette[0], L + 130 * i + 14,
+            seg_name[i]);
+  fprintf(f, "<text x=\"%d\" y=\"31\">(compute colour: the block's colour in the graph)</text>",
+          L + 390);
+  double t0 = 0;
+  dlf_layer_info *li = NULL;
+  int cap = 0, rc = EXIT_OK;
+  for (int b = 0; b < nb && rc == EXIT_OK; b++) {
+    dlf_block_info bi;
+    if (dlf_plan_block(p, b, &bi) != DLF_OK) {
+      rc = cli_fail();
+      break;
+    }
+    if (bi.num_layers > cap) {
+      free(li);
+      cap = bi.num_layers;
+      if (!(li = malloc((size_t)cap * sizeof *li))) {
+        fprintf(stderr, "dlfusion: out of memory\n");
+        rc = EXIT_RUNTIME;
+        break;
+      }
+    }
+    for (int j = 0; j < bi.num_layers; j++)
+      if (dlf_model_layer(m, bi.layers[j], &li[j]) != DLF_OK) rc = cli_fail();
+    dlf_block_time bt;
+    double fl = 0, fs = 0;
+    if (rc == EXIT_OK && dlf_target_block_time(t, li, bi.num_layers, bi.cores, &bt) == DLF_OK &&
+        bt.total_us > 0)
+      fl = bt.launch_us / bt.total_us, fs = bt.sync_us / bt.total_us;
+    const double d = block_us[b] > 0 ? block_us[b] : 0;
+    const double x = L + t0 / total * W, w = d / total * W, h = bi.cores * core_h;
+    const double y = T + H - h;
+    fprintf(f, "<g><title>block %d: %d cores, %.1f us (launch %.0f%%, barrier %.0f%%)</title>", b,
+            bi.cores, d, 100 * fl, 100 * fs);
+    fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"/>", x, y,
+            w * fl, h, seg_col[0]);
+    fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"/>",
+            x + w * fl, y, w * fs, h, seg_col[1]);
+    fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"/></g>",
+            x + w * (fl + fs), y, w * (1 - fl - fs), h, report_palette[b % REPORT_N_PALETTE]);
+    t0 += d;
+  }
+  free(li);
+  /* axes: time in microseconds, cores */
+  fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#444\"/>", L, T + H, L + W,
+          T + H);
+  double step = pow(10, floor(log10(total / 5)));
+  if (total / step > 10) step *= 2;
+  for (double v = 0; v <= total + 1e-9; v += step)
+    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>", L + v / total * W,
+            T + H + 14, v);
+  fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">time (us)</text>", L + W / 2,
+          T + H + 32);
+  for (int c = 0; c <= ti.cores; c += ti.cores >= 16 ? ti.cores / 4 : 1)
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d</text>", L - 4,
+            T + H - c * core_h + 3, c);
+  fprintf(f,
+          "<text x=\"14\" y=\"%d\" text-anchor=\"middle\" transform=\"rotate(-90 14 %d)\">"
+          "cores</text></svg>\n",
+          T + H / 2, T + H / 2);
+  return rc;
+}

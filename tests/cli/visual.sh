@@ -185,6 +185,21 @@ PY
   ); then ok "report_characterization_csv_matches_profile ($out)"; else bad report_characterization_csv_matches_profile "$(tail -n 2 <<<"$out")"; fi
   n=$(grep -c 'aria-label="speedup against core number"\|aria-label="fusion benefit against channel size"' "$TMP/accel.html")
   [ "$n" -eq 2 ] && ok report_has_both_characterization_figures || bad report_has_both_characterization_figures "$n figures"
+  # the timeline: one group per block, blocks back to back, as long as the simulated total
+  if out=$(python3 - "$TMP/accel.html" "$TMP/r18.mlu.json" <<'PY' 2>&1
+import json, re, sys
+h = open(sys.argv[1]).read()
+svg = h[h.index('aria-label="timeline"'):]
+svg = svg[:svg.index('</svg>')]
+groups = re.findall(r'<g><title>block (\d+): (\d+) cores, ([0-9.]+) us', svg)
+plan = json.load(open(sys.argv[2]))
+assert [int(g[0]) for g in groups] == list(range(len(plan["blocks"]))), groups
+assert [int(g[1]) for g in groups] == [b["cores"] for b in plan["blocks"]]
+total = sum(float(g[2]) for g in groups)
+assert abs(total - plan["tuner"]["simulated_us"]) <= 0.001 * total + 0.5, (total, plan["tuner"]["simulated_us"])
+print(len(groups), "blocks,", round(total, 1), "us")
+PY
+  ); then ok "report_timeline_blocks_and_total ($out)"; else bad report_timeline_blocks_and_total "$(tail -n 2 <<<"$out")"; fi
   check_page report_accel "$TMP/accel.html" "$TMP/r18.mlu.json"
 else
   bad report_accel_writes "$(head -c 300 "$TMP/err")"
