@@ -47,8 +47,6 @@ static void usage(FILE *f) {
 
 #define palette report_palette /* report.h: Okabe-Ito */
 #define N_PALETTE REPORT_N_PALETTE
-#define COL_PRED "#0072B2" /* predicted: blue */
-#define COL_MEAS "#D55E00" /* measured / simulated: vermillion */
 
 /* Layout, pixels: a layer is a box NODE_W x NODE_H on row `depth`, column by order. */
 #define NODE_W 170
@@ -57,42 +55,6 @@ static void usage(FILE *f) {
 #define COL_W 190
 #define LABEL_W 330
 #define LABEL_STEP 13 /* the label font is 10 px: 13 px apart never overlap */
-
-static void esc(FILE *f, const char *s) {
-  for (; s && *s; s++) {
-    switch (*s) {
-    case '<': fputs("&lt;", f); break;
-    case '>': fputs("&gt;", f); break;
-    case '&': fputs("&amp;", f); break;
-    case '"': fputs("&quot;", f); break;
-    case '\'': fputs("&#39;", f); break;
-    default:
-      if ((unsigned char)*s >= 0x20) fputc(*s, f);
-    }
-  }
-}
-
-/* At most n characters of s escaped, with an ellipsis where cut: a box holds a fixed number
- * of characters, so labels never run into their neighbours. tail: keep the end (exported
- * names are paths, /features/denseblock1/denselayer3/conv2/Conv: the end tells them apart). */
-static void esc_cut(FILE *f, const char *s, size_t n, bool tail) {
-  char buf[128];
-  size_t len = strlen(s);
-  if (len <= n) {
-    esc(f, s);
-    return;
-  }
-  if (n > sizeof buf - 1) n = sizeof buf - 1;
-  if (tail) {
-    fputs("\xe2\x80\xa6", f);
-    esc(f, s + len - (n - 1));
-    return;
-  }
-  memcpy(buf, s, n - 1);
-  buf[n - 1] = '\0';
-  esc(f, buf);
-  fputs("\xe2\x80\xa6", f);
-}
 
 typedef struct report {
   const dlf_model *m;
@@ -113,76 +75,6 @@ typedef struct report {
   bool have_mem;
   int64_t arena_model;
 } report;
-
-static double maxd(const double *v, int n) {
-  double m = 0;
-  for (int i = 0; i < n; i++)
-    if (v[i] > m) m = v[i];
-  return m;
-}
-
-/* A "nice" axis step (1, 2 or 5 times a power of ten) for about `ticks` ticks up to hi. */
-static double nice_step(double hi, int ticks) {
-  double raw = hi / ticks, p = pow(10, floor(log10(raw > 0 ? raw : 1)));
-  double r = raw / p;
-  return (r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10) * p;
-}
-
-/* Horizontal grouped bars: rows[i] with values a[i] (predicted) and b[i] (actual); x axis
- * labelled `unit`. Labels are at most 14 characters, rows 14 px apart. */
-static void bar_chart(FILE *f, const char *title, const char *unit, int n,
-                      const char *const *labels, const double *a, const char *a_name,
-                      const double *b, const char *b_name) {
-  const int left = 110, width = 560, row = b ? 16 : 12, top = 40;
-  double hi = fmax(maxd(a, n), b ? maxd(b, n) : 0);
-  if (hi <= 0) hi = 1;
-  const double step = nice_step(hi, 5);
-  hi = ceil(hi / step) * step;
-  const int h = top + n * row + 50;
-  fprintf(f, "<svg class=\"chart\" width=\"%d\" height=\"%d\" role=\"img\" aria-label=\"",
-          left + width + 40, h);
-  esc(f, title);
-  fprintf(f, "\"><text x=\"%d\" y=\"16\" class=\"ttl\">", left);
-  esc(f, title);
-  fprintf(f, "</text>");
-  /* legend */
-  fprintf(f,
-          "<rect x=\"%d\" y=\"24\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" "
-          "y=\"33\">%s</text>",
-          left, COL_PRED, left + 14, a_name);
-  if (b)
-    fprintf(f,
-            "<rect x=\"%d\" y=\"24\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" "
-            "y=\"33\">%s</text>",
-            left + 200, COL_MEAS, left + 214, b_name);
-  for (double v = 0; v <= hi + step / 2; v += step) {
-    const double x = left + v / hi * width;
-    fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"grid\"/>", x, top, x,
-            top + n * row);
-    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g</text>", x, top + n * row + 14,
-            v);
-  }
-  fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>", left + width / 2,
-          top + n * row + 32, unit);
-  for (int i = 0; i < n; i++) {
-    const int y = top + i * row;
-    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", left - 6, y + row - 4);
-    esc_cut(f, labels[i], 16, false);
-    fprintf(f, "</text>");
-    const int bh = b ? (row - 4) / 2 : row - 3;
-    if (a[i] >= 0)
-      fprintf(f,
-              "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%s "
-              "%.1f</title></rect>",
-              left, y + 1, a[i] / hi * width, bh, COL_PRED, a_name, a[i]);
-    if (b && b[i] >= 0)
-      fprintf(f,
-              "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%s "
-              "%.1f</title></rect>",
-              left, y + 1 + bh, b[i] / hi * width, bh, COL_MEAS, b_name, b[i]);
-  }
-  fprintf(f, "</svg>\n");
-}
 
 static void fmt_us(char *buf, size_t n, double us) {
   if (us < 0)
@@ -271,15 +163,15 @@ static void graph(FILE *f, const report *r) {
       char shape[80];
       fprintf(f, "<rect class=\"n\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"><title>", x, y,
               NODE_W, NODE_H);
-      esc(f, li->name);
+      report_esc(f, li->name);
       fprintf(f, " (%s%s%s) %s</title></rect><text x=\"%d\" y=\"%d\">", li->op,
               li->epilogue[0] ? " +" : "", li->epilogue,
               cli_dims(li->out_dims, li->ndim_out, shape, sizeof shape), x + 4, y + 12);
       /* 170 px at the 10 px font's ~6 px per character: 27 characters */
       const size_t op_len = strlen(li->op);
-      esc(f, li->op);
+      report_esc(f, li->op);
       fputc(' ', f);
-      esc_cut(f, li->name, op_len + 1 < 26 ? 26 - op_len : 1, true);
+      report_esc_cut(f, li->name, op_len + 1 < 26 ? 26 - op_len : 1, true);
       fprintf(f, "</text>");
     }
     /* the label, with a leader from the block's right edge */
@@ -320,19 +212,19 @@ static int page(FILE *f, report *r, const dlf_profile *prof, const char *csv_dir
   fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
              "<script>window.onerror=function(){document.title='REPORT-JS-ERROR';};</script>\n"
              "<title>dlfusion report: ");
-  esc(f, r->spec);
+  report_esc(f, r->spec);
   fprintf(f, "</title>\n<style>%s</style></head><body>\n<h1>dlfusion report: ", css);
-  esc(f, r->spec);
+  report_esc(f, r->spec);
   fprintf(f, "</h1>\n<p>plan <code>");
-  esc(f, r->plan_path);
+  report_esc(f, r->plan_path);
   fprintf(f, "</code>: %d blocks over %d layers; target <b>", r->nb, r->nl);
-  esc(f, r->ti.name);
+  report_esc(f, r->ti.name);
   fprintf(f, "</b> (%s, %d cores)", r->ti.kind, r->ti.cores);
   if (r->have_tuner) fprintf(f, "; tuned by <b>%s</b>", r->tu.strategy);
   fprintf(f,
           ". Times: <span style=\"color:%s\">predicted</span> by the cost model, "
           "<span style=\"color:%s\">%s</span>%s.</p>\n<div id=\"info\">hover a block</div>\n",
-          COL_PRED, COL_MEAS, r->actual_kind,
+          REPORT_COL_PRED, REPORT_COL_MEAS, r->actual_kind,
           r->accel ? " by the accelerator simulator" : " by running the plan (median per block)");
   /* strategies */
   fprintf(f, "<h2>Strategies compared</h2>\n");
@@ -355,10 +247,11 @@ static int page(FILE *f, report *r, const dlf_profile *prof, const char *csv_dir
     names[n - 1] = "predicted", names[n] = "measured", vals[n++] = sum;
   }
   if (n > 1)
-    bar_chart(f,
-              r->accel ? "Whole-model latency by strategy (simulated)"
-                       : "This plan: predicted and measured (sum of block medians)",
-              "latency (us)", n, names, vals, r->accel ? "simulated" : "latency", NULL, NULL);
+    report_bar_chart(f,
+                     r->accel ? "Whole-model latency by strategy (simulated)"
+                              : "This plan: predicted and measured (sum of block medians)",
+                     "latency (us)", n, names, vals, r->accel ? "simulated" : "latency", NULL,
+                     NULL);
   if (!r->accel)
     fprintf(f, "<p>On a CPU the tuner record compares no other strategy (nothing is known there "
                "without measuring): <code>dlfusion tune --compare</code> measures them all.</p>\n");
@@ -386,8 +279,8 @@ static int page(FILE *f, report *r, const dlf_profile *prof, const char *csv_dir
   if (labels) {
     char tb[96];
     snprintf(tb, sizeof tb, "Per-block latency: predicted vs %s", r->actual_kind);
-    bar_chart(f, tb, "latency (us)", r->nb, (const char *const *)labels, r->pred, "predicted",
-              r->actual, r->actual_kind);
+    report_bar_chart(f, tb, "latency (us)", r->nb, (const char *const *)labels, r->pred,
+                     "predicted", r->actual, r->actual_kind);
     for (int b = 0; b < r->nb; b++)
       free(labels[b]);
     free(labels);
@@ -415,8 +308,8 @@ static int page(FILE *f, report *r, const dlf_profile *prof, const char *csv_dir
         kb[k++] = (double)r->scratch[b] / 1024.0;
       }
     if (k > 0)
-      bar_chart(f, "Tile scratch per thread, blocks that have one", "scratch (KiB)", k,
-                (const char *const *)lab, kb, "scratch", NULL, NULL);
+      report_bar_chart(f, "Tile scratch per thread, blocks that have one", "scratch (KiB)", k,
+                       (const char *const *)lab, kb, "scratch", NULL, NULL);
     for (int i = 0; lab && i < k; i++)
       free(lab[i]);
     free(lab);
