@@ -146,6 +146,10 @@ typedef struct dlf_layer_info {
 
 DLF_API int dlf_model_num_layers(const dlf_model *model);
 DLF_API dlf_status dlf_model_layer(const dlf_model *model, int index, dlf_layer_info *out);
+/* The layers whose outputs layer `index` reads (activations only: graph inputs and constants
+ * are not layers), ascending, each once: the edges of the model's graph, for drawing it. Fills
+ * from[0..max) and returns how many there are (which may exceed max); -1 on a bad argument. */
+DLF_API int dlf_model_layer_inputs(const dlf_model *model, int index, int *from, int max);
 
 /* Totals over the layer table. params is counted on the graph as imported
  * (before passes), the way torchvision counts parameters: float constants
@@ -489,6 +493,55 @@ DLF_API dlf_status dlf_tune(const dlf_model *model, const dlf_target *target,
  * accelerator target, and per block when block_us != NULL (dlf_plan_num_blocks entries). */
 DLF_API dlf_status dlf_plan_simulate(const dlf_model *model, const dlf_target *target,
                                      const dlf_plan *plan, double *total_us, double *block_us);
+
+/* ------------------------------------------------------------- explaining -- */
+
+/* What a plan's "tuner" record says (docs/tuning.md); NAN for what it does not know (the
+ * comparisons on a CPU). strategy is a static string. DLF_ERR_INVALID_ARG when the plan has
+ * no record (it was not made by dlf_tune). */
+typedef struct dlf_tuner_info {
+  const char *strategy;
+  const char *cost; /* what the per-block costs are: "model", "simulator", "measured", or
+                       "" when the record has none */
+  double cost_us, simulated_us, none_us, vendor_us, oracle_us;
+  int max_block_layers; /* 0: no cap */
+  int n_blocks;         /* blocks with a recorded cost (0 or dlf_plan_num_blocks) */
+} dlf_tuner_info;
+DLF_API dlf_status dlf_plan_tuner(const dlf_plan *plan, dlf_tuner_info *out);
+
+/* Why a plan's blocks are what they are: per block its features and its cost, by the cost the
+ * tuner decides with, at every allowed core number, split at each boundary inside it and merged
+ * with the next block. With a profile the cost is the DLFusion cost model fitted on it; without
+ * one (accelerator targets only) the simulator. The search's block-length cap is the plan's
+ * record's. These are the numbers the tuner record keeps (one computation: src/tune/explain.c),
+ * so a dlfusion plan explained with the profile it was tuned on matches its record exactly. */
+typedef struct dlf_explanation dlf_explanation;
+typedef struct dlf_block_explanation {
+  int block, first_layer, last_layer, cores;
+  int64_t macs, weight_bytes;
+  int64_t in_bytes, out_bytes; /* activations read from / written for outside the block */
+  int64_t in_channels, out_channels;
+  double cost_us; /* at `cores`; < 0: the cost cannot say */
+  int n_core_numbers;
+  const int *core_numbers;   /* valid while the explanation lives */
+  const double *at_cores_us; /* per core number; < 0: cannot */
+  int n_splits;              /* num layers - 1 */
+  const double *split_us;    /* [j]: split before layer first_layer + 1 + j, each half at
+                                its best core number; < 0: cannot */
+  double merge_next_us;      /* fused with the next block (best core number); < 0: may not */
+  double apart_next_us;      /* this and the next block apart, each at its best */
+  double simulated_us;       /* accelerator: the simulator's time of the block; else -1 */
+  double recorded_us;        /* the tuner record's cost of the block; -1 if none */
+} dlf_block_explanation;
+DLF_API dlf_status dlf_plan_explain(const dlf_model *model, const dlf_target *target,
+                                    const dlf_profile *profile, const dlf_plan *plan,
+                                    dlf_explanation **out);
+/* "model" or "simulator": the cost the explanation's numbers are by. */
+DLF_API const char *dlf_explanation_cost(const dlf_explanation *e);
+DLF_API int dlf_explanation_num_blocks(const dlf_explanation *e);
+DLF_API dlf_status dlf_explanation_block(const dlf_explanation *e, int block,
+                                         dlf_block_explanation *out);
+DLF_API void dlf_explanation_free(dlf_explanation *e);
 
 #ifdef __cplusplus
 }

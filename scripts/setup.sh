@@ -8,9 +8,10 @@ set -euo pipefail
 
 build_pkgs=(gcc make protobuf-c-compiler libprotobuf-c-dev libonnx-dev libcjson-dev)
 # Tests generate fixtures with PyTorch/ONNX (never a runtime dependency) and
-# use clang for the sanitizer build and Valgrind for `make test-valgrind`.
+# use clang for the sanitizer build and Valgrind for `make test-valgrind`; `dot` (graphviz)
+# and headless chromium render `dlfusion dot` and `dlfusion report` output in tests/cli.
 test_pkgs=(python3-torch python3-torchvision python3-onnx python3-numpy clang libclang-rt-14-dev
-  valgrind)
+  valgrind graphviz chromium)
 
 # bench/threadpool_overhead measures libpthreadpool and OpenMP as comparisons.
 # bench/setup_ort.sh installs ONNX Runtime with npm (NodeSource's nodejs ships

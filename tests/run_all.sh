@@ -22,6 +22,7 @@ suites=(
   "cli|tests/cli/run.sh"
   "errors|tests/cli/errors.sh"
   "layers|tests/scripts/check_layers.sh"
+  "visual|tests/cli/visual.sh"
 )
 if [ "$quick" = "--valgrind" ]; then
   # Wrappers, so that the suites (which run $DLF_BIN) need not know about Valgrind.

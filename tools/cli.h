@@ -143,5 +143,8 @@ int cmd_plan(int argc, char **argv);
 int cmd_target(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
+int cmd_dot(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -1,5 +1,5 @@
-/* dlfusion.c — the dlfusion command line: dispatches to subcommands (info,
- * run, export, bench, plan) and holds the helpers they share. All logic is in the library. */
+/* dlfusion.c — the dlfusion command line: dispatches to subcommands (info, run, export, bench,
+ * plan, target, profile, tune, explain, report, dot) and holds the helpers they share. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -132,6 +132,9 @@ static void usage(FILE *f) {
              "  target [FILE]  check and show a target: the host cpu or an accelerator file\n"
              "  profile        time synthesized layers on a target (the cost model's data)\n"
              "  tune MODEL     choose fused blocks and core numbers for a target (a plan)\n"
+             "  explain MODEL  why a plan's blocks: features, predictions, fused vs split\n"
+             "  report MODEL   one self-contained HTML page: the graph, blocks, timings\n"
+             "  dot MODEL      the layer graph (blocks as clusters) for Graphviz\n"
              "\n"
              "options:\n"
              "  --help         this text ('dlfusion COMMAND --help' for a command)\n"
@@ -165,5 +168,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "target")) return cmd_target(argc - 1, argv + 1);
   if (!strcmp(cmd, "profile")) return cmd_profile(argc - 1, argv + 1);
   if (!strcmp(cmd, "tune")) return cmd_tune(argc - 1, argv + 1);
+  if (!strcmp(cmd, "dot")) return cmd_dot(argc - 1, argv + 1);
+  if (!strcmp(cmd, "explain")) return cmd_explain(argc - 1, argv + 1);
+  if (!strcmp(cmd, "report")) return cmd_report(argc - 1, argv + 1);
   return cli_usage_error(NULL, "unknown command '%s'", cmd);
 }

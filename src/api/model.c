@@ -1,5 +1,6 @@
 /* model.c — the public model API: argument checks around the load pipeline
  * (src/model/model.c), and queries of inputs, outputs, layers and totals. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,55 @@ dlf_status dlf_model_layer(const dlf_model *m, int index, dlf_layer_info *out) {
                      m->spec, index, m->n_layers);
   *out = m->layers[index];
   return DLF_OK;
+}
+
+int dlf_model_layer_inputs(const dlf_model *m, int index, int *from, int max) {
+  dlf_error_clear();
+  if (!m || (max > 0 && !from) || max < 0) {
+    dlf_error(DLF_ERR_INVALID_ARG, "dlf_model_layer_inputs: %s",
+              !m ? "model is NULL" : "from is NULL or max < 0");
+    return -1;
+  }
+  if (index < 0 || index >= m->n_layers) {
+    dlf_error(DLF_ERR_INVALID_ARG, "%s: layer index %d out of range (the model has %d)", m->spec,
+              index, m->n_layers);
+    return -1;
+  }
+  /* Layers are the graph's live nodes in order (model.c's build_layers): node -> layer by
+   * counting live nodes up to the producer. */
+  const ir_graph *g = m->graph;
+  int node = -1;
+  for (int i = 0, l = 0; i < g->n_nodes; i++)
+    if (!g->nodes[i].dead && l++ == index) {
+      node = i;
+      break;
+    }
+  const ir_node *n = &g->nodes[node];
+  /* Collected in ascending order by insertion (a Concat has tens of inputs, not thousands). */
+  enum { MAX_FROM = 1024 };
+  int found[MAX_FROM], nf = 0, count = 0;
+  for (int j = 0; j <= n->n_inputs; j++) {
+    const int t = j < n->n_inputs ? n->inputs[j] : n->residual;
+    if (t < 0 || g->tensors[t].data || g->tensors[t].producer < 0) continue;
+    int layer = 0;
+    for (int i = 0; i < g->tensors[t].producer; i++)
+      layer += !g->nodes[i].dead;
+    bool dup = false;
+    for (int k = 0; k < nf; k++)
+      dup |= found[k] == layer;
+    if (dup || nf == MAX_FROM) continue;
+    int k = nf++;
+    while (k > 0 && found[k - 1] > layer) {
+      found[k] = found[k - 1];
+      k--;
+    }
+    found[k] = layer;
+  }
+  for (int k = 0; k < nf; k++) {
+    if (count < max) from[count] = found[k];
+    count++;
+  }
+  return count;
 }
 
 dlf_status dlf_model_summarize(const dlf_model *m, dlf_model_summary *out) {

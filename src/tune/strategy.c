@@ -15,6 +15,7 @@
 #include "core/checked.h"
 #include "core/json.h"
 #include "tune/costmodel.h"
+#include "tune/explain.h"
 #include "tune/measure.h"
 #include "tune/tune.h"
 
@@ -135,8 +136,39 @@ static void put_number(dlf_jbuf *b, const char *key, double v) {
  * `a"b\c` is escaped and the plan reads back. cap: the longest block the search considered,
  * 0 = no limit (null). refs: NULL on a CPU, where nothing else is known without measuring
  * (the comparisons are null). */
+/* The record's per-block part: what each block costs by the cost the strategy decided with
+ * (cost_source: "model", "simulator" or "measured"), at its core number and at every allowed
+ * one, and on an accelerator what the simulator says of it (sim_us; NULL on a CPU). The same
+ * numbers dlf_plan_explain recomputes (explain.c). */
+static void put_blocks(dlf_jbuf *b, const tune_problem *pr, const char *cost_source,
+                       const tune_block_why *why, int n_blocks, const double *sim_us) {
+  dlf_jbuf_puts(b, ", \"cost\": ");
+  dlf_jbuf_string(b, cost_source);
+  dlf_jbuf_puts(b, ", \"core_numbers\": [");
+  for (int c = 0; c < pr->n_core_numbers; c++)
+    dlf_jbuf_printf(b, "%s%d", c ? ", " : "", pr->core_numbers[c]);
+  dlf_jbuf_puts(b, "], \"blocks\": [");
+  for (int i = 0; i < n_blocks; i++) {
+    dlf_jbuf_printf(b, "%s{\"cores\": %d", i ? ", " : "", why[i].cores);
+    put_number(b, "cost_us", why[i].cost_us >= 0 ? why[i].cost_us : NAN);
+    if (sim_us) put_number(b, "simulated_us", sim_us[i]);
+    dlf_jbuf_puts(b, ", \"at_cores_us\": [");
+    for (int c = 0; c < pr->n_core_numbers; c++) {
+      const double v = why[i].at_k_us[c];
+      if (v >= 0)
+        dlf_jbuf_printf(b, "%s%.6g", c ? ", " : "", v);
+      else
+        dlf_jbuf_printf(b, "%snull", c ? ", " : "");
+    }
+    dlf_jbuf_puts(b, "]}");
+  }
+  dlf_jbuf_puts(b, "]");
+}
+
 static char *tuner_record(dlf_tune_strategy s, const target *t, const dlf_tune_result *r,
-                          int cap, const tune_refs *refs, const tune_validation *val) {
+                          int cap, const tune_refs *refs, const tune_validation *val,
+                          const tune_problem *pr, const char *cost_source,
+                          const tune_block_why *why, int n_blocks, const double *sim_us) {
   dlf_jbuf b = {0};
   dlf_jbuf_puts(&b, "{\"strategy\": ");
   dlf_jbuf_string(&b, tune_strategy_name(s));
@@ -159,6 +191,7 @@ static char *tuner_record(dlf_tune_strategy s, const target *t, const dlf_tune_r
   put_number(&b, "vs_oracle", refs && refs->oracle_us > 0 ? us / refs->oracle_us : nan);
   put_number(&b, "vs_vendor", refs && refs->vendor_us > 0 ? us / refs->vendor_us : nan);
   if (val) tune_validation_json(val, &b);
+  if (why) put_blocks(&b, pr, cost_source, why, n_blocks, sim_us);
   dlf_jbuf_puts(&b, "}");
   if (b.failed) {
     free(b.s);
@@ -201,6 +234,8 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
   bool validated = false;
   plan *p = NULL;
   tune_stats ts = {0};
+  tune_block_why *why = NULL;
+  double *sim_us = NULL;
   dlf_status st = DLF_OK;
   const double t0 = now_ms();
   if (needs_profile && (st = tune_model_prepare(rq->profile, t, &pr, &cm)) != DLF_OK) goto done;
@@ -213,7 +248,6 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
       const tune_validate_options vo = {rq->validate_s, rq->runs, 0, rq->cfg};
       st = tune_validate_cpu(&pr, tune_cost_model, &cm, &vo, &p, &val);
       validated = st == DLF_OK;
-      if (validated) ts.cost_us = 1e3 * val.cand[val.chosen].median_ms;
     } else {
       st = tune_dp(&pr, tune_cost_model, &cm, &p, &ts);
     }
@@ -257,14 +291,41 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
   res.others_cores = validated ? val.others_cores : -1;
   if (accel) {
     snprintf(p->target_name, sizeof p->target_name, "%s", t->name);
-    if ((st = simulate(&pr, t, p, &res.simulated_us, NULL)) != DLF_OK) goto done;
+    if (!(sim_us = dlf_calloc_array((size_t)p->n_blocks + 1, sizeof *sim_us))) {
+      st = dlf_error(DLF_ERR_NOMEM, "out of memory simulating the plan");
+      goto done;
+    }
+    if ((st = simulate(&pr, t, p, &res.simulated_us, sim_us)) != DLF_OK) goto done;
     refs.vendor_us = strat == DLF_TUNE_VENDOR ? res.simulated_us : -1;
     refs.oracle_us = strat == DLF_TUNE_ORACLE ? res.simulated_us : -1;
     if (!rq->skip_references && (st = accel_refs(g, spec, t, &refs)) != DLF_OK) goto done;
   }
+  /* The per-block costs by what the strategy decided with: the fitted model, the simulator
+   * (accelerator oracle and vendor, and the baselines, which decide by no cost), or the CPU
+   * oracle's measurements. The CPU vendor and baselines have no per-block cost. */
+  const char *source = NULL;
+  tune_cost_fn cost = NULL;
+  void *ctx = NULL;
+  if (needs_profile) {
+    source = "model", cost = tune_cost_model, ctx = &cm;
+  } else if (accel) {
+    if (!sim.t && (st = tune_accel_cost_init(&pr, t, &sim)) != DLF_OK) goto done;
+    source = "simulator", cost = tune_cost_accel, ctx = &sim;
+  } else if (strat == DLF_TUNE_ORACLE) {
+    source = "measured", cost = tune_cost_measured, ctx = &meas;
+  }
+  if (cost && (st = tune_explain(&pr, p, cost, ctx, &why)) != DLF_OK) goto done;
+  /* A validated plan's "cost_us" stays the cost model's (what "cost" names and the blocks'
+   * cost_us add up to); what was measured is the record's "validation". */
+  if (validated && why) {
+    res.cost_us = 0;
+    for (int b = 0; b < p->n_blocks; b++)
+      res.cost_us += why[b].cost_us > 0 ? why[b].cost_us : 0;
+  }
   if (!(*tuner = tuner_record(strat, t, &res, capped ? pr.max_block_layers : 0,
                               accel && !rq->skip_references ? &refs : NULL,
-                              validated ? &val : NULL))) {
+                              validated ? &val : NULL, &pr, source, why, p->n_blocks,
+                              sim_us))) {
     st = dlf_error(DLF_ERR_NOMEM, "out of memory recording the tuner");
     goto done;
   }
@@ -272,6 +333,8 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
   p = NULL;
   if (result) *result = res;
 done:
+  tune_explain_free(why, p ? p->n_blocks : (*out ? (*out)->n_blocks : 0));
+  free(sim_us);
   plan_free(p);
   tune_validation_free(&val);
   tune_accel_cost_free(&sim);
