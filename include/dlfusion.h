@@ -439,6 +439,10 @@ typedef struct dlf_tune_options {
   int max_block_layers;       /* longest fused block DLFUSION, GREEDY and the CPU ORACLE
                                  consider; 0 = 12 */
   int runs;                   /* ORACLE, VENDOR on a CPU: timed runs per measured plan; 0 = 5 */
+  int block_model;            /* DLFUSION, GREEDY: how a fused block is priced: 0 = the
+                                 default, 1 = layers less fused pairs' savings ("pairs"),
+                                 2 = the block model fitted on the profile's synthesized
+                                 blocks ("fitted"; docs/tuning.md) */
 } dlf_tune_options;
 
 typedef struct dlf_tune_result {

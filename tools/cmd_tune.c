@@ -14,7 +14,8 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: dlfusion tune MODEL [--target cpu|FILE] [--profile FILE]\n"
           "                    [--strategy S] [--compare] [-o FILE] [--max-block-layers N]\n"
-          "                    [--runs N] [--shape NAME=DIMS]... [--no-optimize]\n"
+          "                    [--runs N] [--block-model pairs|fitted]\n"
+          "                    [--shape NAME=DIMS]... [--no-optimize]\n"
           "\n"
           "Choose which consecutive layers of MODEL run fused and on how many cores each\n"
           "block runs, for a target: this machine's CPU (default) or an accelerator\n"
@@ -42,6 +43,10 @@ static void usage(FILE *f) {
           "                      consider (default 12; the accelerator oracle and vendor\n"
           "                      have no cap)\n"
           "  --runs N            timed runs per measurement on a CPU (default 5)\n"
+          "  --block-model M     how dlfusion and greedy price a fused block: pairs (its\n"
+          "                      layers less the profiled pairs' savings) or fitted (a\n"
+          "                      law fitted on the profile's synthesized blocks;\n"
+          "                      docs/tuning.md says which is the default and why)\n"
           "  --shape NAME=DIMS   fix an input's shape, e.g. --shape input=2x3x224x224\n"
           "  --no-optimize       tune the graph as imported (no passes)\n"
           "  --max-tensor-bytes N[K|M|G]  largest tensor the model may declare\n"
@@ -54,6 +59,7 @@ typedef struct tune_args {
   int strategy;
   bool compare;
   long long max_block_layers, runs;
+  int block_model; /* dlf_tune_options.block_model */
 } tune_args;
 
 /* Median ms of whole runs of each plan's session, interleaved round by round. */
@@ -177,7 +183,7 @@ static int run(const dlf_model *m, const char *spec, const tune_args *a) {
   for (int i = 0; i < N_ORDER; i++) {
     if (!a->compare && order[i] != a->strategy) continue;
     dlf_tune_options o = {(dlf_tune_strategy)order[i], prof, (int)a->max_block_layers,
-                          (int)a->runs};
+                          (int)a->runs, a->block_model};
     if (order[i] == DLF_TUNE_ORACLE && host)
       fprintf(stderr, "dlfusion tune: oracle: running every candidate block (minutes)\n");
     if (dlf_tune(m, t, &o, &plans[n], &res[n]) != DLF_OK) goto fail;
@@ -233,6 +239,7 @@ int cmd_tune(int argc, char **argv) {
       {"compare", no_argument, NULL, 'C'},
       {"max-block-layers", required_argument, NULL, 'L'},
       {"runs", required_argument, NULL, 'r'},
+      {"block-model", required_argument, NULL, 'B'},
       {"no-optimize", no_argument, NULL, CLI_OPT_NO_OPTIMIZE},
       {"shape", required_argument, NULL, CLI_OPT_SHAPE},
       {"max-tensor-bytes", required_argument, NULL, CLI_OPT_MAX_TENSOR_BYTES},
@@ -240,7 +247,7 @@ int cmd_tune(int argc, char **argv) {
       {NULL, 0, NULL, 0},
   };
   cli_model_opts mo = {0};
-  tune_args a = {NULL, NULL, NULL, DLF_TUNE_DLFUSION, false, 0, 0};
+  tune_args a = {NULL, NULL, NULL, DLF_TUNE_DLFUSION, false, 0, 0, 0};
   dlf_model *m = NULL;
   int c, rc = EXIT_OK;
   opterr = 0;
@@ -281,6 +288,16 @@ int cmd_tune(int argc, char **argv) {
     case 'r':
       if (!cli_parse_int(optarg, &a.runs) || a.runs < 1 || a.runs > 1000) {
         rc = cli_usage_error("tune", "--runs wants 1 to 1000, got '%s'", optarg);
+        goto done;
+      }
+      break;
+    case 'B':
+      if (!strcmp(optarg, "pairs"))
+        a.block_model = 1;
+      else if (!strcmp(optarg, "fitted"))
+        a.block_model = 2;
+      else {
+        rc = cli_usage_error("tune", "--block-model wants pairs or fitted, got '%s'", optarg);
         goto done;
       }
       break;

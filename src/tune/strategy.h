@@ -26,6 +26,7 @@ typedef struct tune_request {
   int runs;               /* ORACLE, VENDOR on a CPU: timed runs per measured plan; 0 = 5 */
   const kern_config *cfg; /* ORACLE, VENDOR on a CPU: the kernels measured (NULL =
                              kern_config_get()) */
+  int block_model;        /* DLFUSION, GREEDY: a tune_block_model (0 = the default) */
 } tune_request;
 
 /* The plan of g (a model's optimized graph; spec is recorded in the plan) on target t. *tuner
