@@ -14,6 +14,7 @@ void tune_block_phi(const tune_block_features *f, double phi[TUNE_BLOCK_NF]) {
   phi[6] = f->halo;
   phi[7] = f->log_channels;
   phi[8] = log1p(f->inner_bytes > 0 ? f->inner_bytes : 0);
+  phi[9] = log(f->max_us > 1e-9 ? f->max_us : 1e-9);
 }
 
 bool tune_block_fit(const tune_block_features *f, const double *us, int n, double lambda,

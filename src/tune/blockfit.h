@@ -10,12 +10,13 @@
 
 #include <stdbool.h>
 
-#define TUNE_BLOCK_NF 9 /* features (with the constant) */
+#define TUNE_BLOCK_NF 10 /* features (with the constant) */
 
 /* What a block of >= 2 consecutive layers exposes. */
 typedef struct tune_block_features {
   int n_layers;
   double sum_us;       /* sum of the per-layer model's unfused predictions on k cores */
+  double max_us;       /* the largest of them */
   double ops;          /* operation count (macs; window visits / elements for others) */
   double io_bytes;     /* external input + output bytes (tune_block_io) */
   double weight_bytes;
@@ -25,7 +26,7 @@ typedef struct tune_block_features {
 } tune_block_features;
 
 /* The feature vector: 1, ln sum_us, ln(1 + ops), ln io, ln(1 + weights), ln n, halo,
- * log_channels, ln(1 + inner). */
+ * log_channels, ln(1 + inner), ln max_us. */
 void tune_block_phi(const tune_block_features *f, double phi[TUNE_BLOCK_NF]);
 
 /* Least squares of ln(us) on phi over n samples (ridge lambda on the non-constant terms:

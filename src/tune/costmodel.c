@@ -182,6 +182,7 @@ static bool profile_block_features(const profile *prof, fit_cache *fc, const pro
     profile_layer_info(&b->layers[i], &li);
     double ops, wb, ob, halo, lc;
     tune_layer_block_terms(&li, &ops, &wb, &ob, &halo, &lc);
+    if (us > f->max_us) f->max_us = us;
     f->sum_us += us, f->ops += ops, f->weight_bytes += wb, f->halo += halo;
     f->log_channels += lc / b->n_layers;
     out_sum += ob;
@@ -243,9 +244,12 @@ void tune_model_block_features(tune_model *m, const tune_problem *pr, int first,
   tune_io_iter_get(&m->io, first, last, &in, &out);
   const int n = last - first + 1;
   f->n_layers = n;
-  f->sum_us = 0;
-  for (int l = first; l <= last; l++)
-    f->sum_us += m->layer_us[l * m->n_k + c];
+  f->sum_us = f->max_us = 0;
+  for (int l = first; l <= last; l++) {
+    const double us = m->layer_us[l * m->n_k + c];
+    f->sum_us += us;
+    if (us > f->max_us) f->max_us = us;
+  }
   f->ops = m->pre_ops[last + 1] - m->pre_ops[first];
   f->weight_bytes = m->pre_wb[last + 1] - m->pre_wb[first];
   f->halo = m->pre_halo[last + 1] - m->pre_halo[first];
