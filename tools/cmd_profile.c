@@ -88,7 +88,7 @@ static void print_summary(const char *path, const dlf_profile *p) {
     if (s.cores > max_c) max_c = s.cores;
     total_us += s.us;
   }
-  printf("%s: a valid profile (format 1)\n", path);
+  printf("%s: a valid profile\n", path);
   printf("  target   %s (%s, fingerprint %016" PRIx64 ")\n", in.target_name, in.target_kind,
          in.target_fingerprint);
   printf("  machine  %s, isa %s\n", in.machine, in.isa);

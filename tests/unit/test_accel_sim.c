@@ -326,7 +326,7 @@ TEST(test_sim_is_what_the_tuner_prices_on_mlu100) {
   REQUIRE_OK(dlf_target_load("targets/mlu100.json", &dt));
   const target *t = dlf_target_get(dt);
   REQUIRE(t->sim.present);
-  dlf_tune_options o = {DLF_TUNE_NONE, NULL, 0, 0};
+  dlf_tune_options o = {DLF_TUNE_NONE, NULL, 0, 0, 0};
   dlf_plan *p = NULL;
   dlf_tune_result r;
   REQUIRE_OK(dlf_tune(m, dt, &o, &p, &r));

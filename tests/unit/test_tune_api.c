@@ -24,7 +24,7 @@ TEST(test_tune_api_every_strategy_on_mlu100) {
   enum { N_STRATEGIES = DLF_TUNE_VENDOR + 1 };
   double sim[N_STRATEGIES];
   for (int s = 0; s < N_STRATEGIES; s++) {
-    dlf_tune_options o = {(dlf_tune_strategy)s, prof, 0, 0};
+    dlf_tune_options o = {(dlf_tune_strategy)s, prof, 0, 0, 0};
     dlf_plan *p;
     dlf_tune_result r;
     REQUIRE_OK(dlf_tune(m, t, &o, &p, &r));
@@ -90,7 +90,7 @@ TEST(test_tune_api_oracle_beats_every_strategy_on_the_zoo) {
     double sim[N_STRATEGIES];
     char *rec[N_STRATEGIES] = {0};
     for (int s = 0; s < N_STRATEGIES; s++) {
-      dlf_tune_options o = {(dlf_tune_strategy)s, prof, 0, 0};
+      dlf_tune_options o = {(dlf_tune_strategy)s, prof, 0, 0, 0};
       dlf_plan *p;
       dlf_tune_result r;
       REQUIRE_OK(dlf_tune(m, t, &o, &p, &r));
@@ -151,7 +151,7 @@ TEST(test_tune_api_rejects_missing_or_foreign_profiles) {
   REQUIRE_OK(dlf_target_load("targets/mlu100.json", &mlu));
   REQUIRE_OK(dlf_target_host(1, &cpu));
   dlf_plan *p = NULL;
-  dlf_tune_options o = {DLF_TUNE_DLFUSION, NULL, 0, 0};
+  dlf_tune_options o = {DLF_TUNE_DLFUSION, NULL, 0, 0, 0};
   CHECK_INT(DLF_ERR_INVALID_ARG, dlf_tune(m, mlu, &o, &p, NULL));
   CHECK(strstr(dlf_last_error(), "needs a profile") != NULL);
   REQUIRE_OK(dlf_profile_run(mlu, 1, &prof));
@@ -191,7 +191,7 @@ TEST(test_tune_api_cpu_oracle_measures_blocks_and_its_plan_runs) {
   REQUIRE_OK(dlf_model_from_graph(b.g, "chain", &m));
   dlf_target *cpu;
   REQUIRE_OK(dlf_target_host(2, &cpu));
-  dlf_tune_options o = {DLF_TUNE_ORACLE, NULL, 3, 3};
+  dlf_tune_options o = {DLF_TUNE_ORACLE, NULL, 3, 3, 0};
   dlf_plan *p;
   dlf_tune_result r;
   REQUIRE_OK(dlf_tune(m, cpu, &o, &p, &r));
@@ -207,7 +207,7 @@ TEST(test_tune_api_cpu_oracle_measures_blocks_and_its_plan_runs) {
   CHECK(rec && isnan(record_number(rec, "oracle_us")));
   free(rec);
   /* the CPU vendor: all five layers are one maximal run; one plan measured per core number */
-  dlf_tune_options vo = {DLF_TUNE_VENDOR, NULL, 0, 2};
+  dlf_tune_options vo = {DLF_TUNE_VENDOR, NULL, 0, 2, 0};
   dlf_plan *pv;
   dlf_tune_result rv;
   REQUIRE_OK(dlf_tune(m, cpu, &vo, &pv, &rv));

@@ -22,7 +22,7 @@ TEST(test_tune_record_escapes_the_target_name) {
   REQUIRE_OK(dlf_model_load("zoo:squeezenet1_0", NULL, &m));
   for (int s = DLF_TUNE_ORACLE; s <= DLF_TUNE_VENDOR; s++) {
     if (s == DLF_TUNE_GREEDY) continue; /* needs a profile; the record is the same code */
-    dlf_tune_options o = {(dlf_tune_strategy)s, NULL, 0, 0};
+    dlf_tune_options o = {(dlf_tune_strategy)s, NULL, 0, 0, 0};
     dlf_plan *p, *back = NULL;
     REQUIRE_OK(dlf_tune(m, t, &o, &p, NULL));
     char *json = dlf_plan_to_json(p);
