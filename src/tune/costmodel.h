@@ -12,7 +12,9 @@
  * have a high time per op (fixed costs), narrow channels too (wasted lanes): both are axes
  * of the interpolation. Fusion: each boundary inside a block saves what the profile's fused
  * pairs saved (us_unfused - us) near that layer's channels, ops and channel ratio at the
- * same k, interpolated the same way on a linear scale (savings can be negative). */
+ * same k, interpolated the same way on a linear scale (savings can be negative).
+ * Selectable instead (TUNE_BLOCK_FITTED): a block of >= 2 layers priced by the log-linear law
+ * of blockfit.h, fitted per core number on the profile's synthesized blocks. */
 #ifndef DLF_TUNE_COSTMODEL_H
 #define DLF_TUNE_COSTMODEL_H
 

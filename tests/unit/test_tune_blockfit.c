@@ -228,3 +228,30 @@ TEST(test_profile_quick_accelerator_blocks_are_the_simulator_on_their_layers) {
     CHECK(per_core[c] == per_core[0]); /* every run on every core number */
   profile_free(&p);
 }
+
+/* The fitted model inside the tuner, through the public API: the DP over it returns a plan
+ * with a positive predicted and simulated cost; an unknown block_model is refused. */
+TEST(test_fitted_block_model_prices_every_candidate_and_tunes_a_model) {
+  dlf_tensor shape = {.name = "input", .dtype = DLF_FLOAT32, .ndim = 4, .dims = {1, 3, 64, 64}};
+  dlf_load_options lo = {0};
+  lo.bindings = &shape;
+  lo.num_bindings = 1;
+  dlf_model *m;
+  REQUIRE_OK(dlf_model_load("zoo:mobilenet_v2", &lo, &m));
+  dlf_target *t;
+  REQUIRE_OK(dlf_target_load("targets/mlu100.json", &t));
+  dlf_profile *p;
+  REQUIRE_OK(dlf_profile_run(t, 0, &p));
+  dlf_plan *plan = NULL;
+  dlf_tune_result res;
+  dlf_tune_options o = {DLF_TUNE_DLFUSION, p, 0, 0, 2};
+  CHECK_OK(dlf_tune(m, t, &o, &plan, &res));
+  CHECK(res.simulated_us > 0 && res.cost_us > 0);
+  dlf_plan_free(plan);
+  o.block_model = 3;
+  CHECK(dlf_tune(m, t, &o, &plan, &res) == DLF_ERR_INVALID_ARG);
+  CHECK(strstr(dlf_last_error(), "block_model 3 out of range") != NULL);
+  dlf_profile_free(p);
+  dlf_target_free(t);
+  dlf_model_free(m);
+}
