@@ -382,6 +382,9 @@ DLF_API dlf_status dlf_profile_save(const dlf_profile *p, const char *path);
 DLF_API char *dlf_profile_to_json(const dlf_profile *p);
 DLF_API void dlf_profile_free(dlf_profile *p);
 DLF_API int dlf_profile_num_samples(const dlf_profile *p);
+/* Synthesized fused blocks of heterogeneous layers (format 2; accelerator profiles only):
+ * what the fitted block model (dlf_tune_options.block_model = 2) is fitted on. */
+DLF_API int dlf_profile_num_blocks(const dlf_profile *p);
 
 /* Where a profile was made. Strings point into the profile. */
 typedef struct dlf_profile_info {

@@ -95,6 +95,8 @@ static void print_summary(const char *path, const dlf_profile *p) {
   printf("  samples  %d: %d conv, %d dwconv, %d pool, %d gemm; cores %d to %d\n", n, per_op[0],
          per_op[1], per_op[2], per_op[3], min_c, max_c);
   printf("  fused    %d samples, faster than unfused in %d\n", fused, faster);
+  printf("  blocks   %d synthesized blocks (runs of heterogeneous layers)\n",
+         dlf_profile_num_blocks(p));
   printf("  time     %.1f us summed over samples\n", total_us);
 }
 

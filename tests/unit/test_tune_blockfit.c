@@ -242,6 +242,16 @@ TEST(test_fitted_block_model_prices_every_candidate_and_tunes_a_model) {
   REQUIRE_OK(dlf_target_load("targets/mlu100.json", &t));
   dlf_profile *p;
   REQUIRE_OK(dlf_profile_run(t, 0, &p));
+  /* the blocks survive a save and a load through the public API */
+  char pbuf[128];
+  const char *path = test_tmp_path(pbuf, sizeof pbuf, "profile_blocks.json");
+  dlf_profile *q = NULL;
+  CHECK_OK(dlf_profile_save(p, path));
+  CHECK_OK(dlf_profile_load(path, &q));
+  CHECK(dlf_profile_num_blocks(p) > 1000);
+  CHECK_INT(dlf_profile_num_blocks(p), dlf_profile_num_blocks(q));
+  dlf_profile_free(q);
+  remove(path);
   dlf_plan *plan = NULL;
   dlf_tune_result res;
   dlf_tune_options o = {DLF_TUNE_DLFUSION, p, 0, 0, 2};

@@ -405,6 +405,7 @@ TEST(test_profile_public_api_runs_saves_loads_and_queries) {
   REQUIRE_OK(dlf_profile_run_options(t, &o, &p));
   int n = dlf_profile_num_samples(p);
   CHECK_INT(15, n); /* the quick grid's points on one core */
+  CHECK_INT(0, dlf_profile_num_blocks(p)); /* blocks are profiled on accelerators only */
   char pbuf[128];
   const char *path = test_tmp_path(pbuf, sizeof pbuf, "profile_api.json");
   CHECK_OK(dlf_profile_save(p, path));
