@@ -15,10 +15,10 @@
 /* What a block of >= 2 consecutive layers exposes. */
 typedef struct tune_block_features {
   int n_layers;
-  double sum_us;       /* sum of the per-layer model's unfused predictions on k cores */
-  double max_us;       /* the largest of them */
-  double ops;          /* operation count (macs; window visits / elements for others) */
-  double io_bytes;     /* external input + output bytes (tune_block_io) */
+  double sum_us;   /* sum of the per-layer model's unfused predictions on k cores */
+  double max_us;   /* the largest of them */
+  double ops;      /* operation count (macs; window visits / elements for others) */
+  double io_bytes; /* external input + output bytes (tune_block_io) */
   double weight_bytes;
   double inner_bytes;  /* bytes of the layers' outputs that stay inside the block */
   double halo;         /* sum of (kernel_h - 1) over windowed layers: recompute/halo proxy */

@@ -131,18 +131,18 @@ static void conv_conv_pool(chain *ch) {
 }
 
 typedef enum family {
-  FAM_IR1,      /* inverted residual, expansion 1 (dw + project, residual) */
-  FAM_IR6,      /* inverted residual, expansion 6, stride 1 (residual) */
-  FAM_IR6_S2,   /* expansion 6, stride 2, 1.5x channels */
-  FAM_IR6_IR6,  /* two stride-1 expansion-6 blocks: runs across the module boundary */
-  FAM_FIRE,     /* squeeze, expand 1x1 + 3x3, concat */
-  FAM_FIRE_POOL,/* a fire module then 3x3/2 max pooling */
-  FAM_BASIC,    /* two 3x3 convs + identity */
-  FAM_BASIC2,   /* two basic blocks */
-  FAM_BASIC_DS, /* stride 2, 1x1 downsample, 2x channels */
-  FAM_BOTTLE,   /* 1x1 c->c/4, 3x3, 1x1 -> c + identity */
-  FAM_BOTTLE_DS,/* stride 2 with downsample */
-  FAM_CCP,      /* conv 3x3, conv 3x3, max pool 2x2/2 */
+  FAM_IR1,       /* inverted residual, expansion 1 (dw + project, residual) */
+  FAM_IR6,       /* inverted residual, expansion 6, stride 1 (residual) */
+  FAM_IR6_S2,    /* expansion 6, stride 2, 1.5x channels */
+  FAM_IR6_IR6,   /* two stride-1 expansion-6 blocks: runs across the module boundary */
+  FAM_FIRE,      /* squeeze, expand 1x1 + 3x3, concat */
+  FAM_FIRE_POOL, /* a fire module then 3x3/2 max pooling */
+  FAM_BASIC,     /* two 3x3 convs + identity */
+  FAM_BASIC2,    /* two basic blocks */
+  FAM_BASIC_DS,  /* stride 2, 1x1 downsample, 2x channels */
+  FAM_BOTTLE,    /* 1x1 c->c/4, 3x3, 1x1 -> c + identity */
+  FAM_BOTTLE_DS, /* stride 2 with downsample */
+  FAM_CCP,       /* conv 3x3, conv 3x3, max pool 2x2/2 */
   N_FAMILIES
 } family;
 
@@ -250,8 +250,8 @@ static dlf_status chain_blocks(const target *t, const chain *ch, profile_block *
         b->cores = t->core_numbers[c];
         run_io(ch, f, l, in0, &b->in_bytes, &b->out_bytes);
         target_block_time bt;
-        DLF_TRY(target_block_time_of(t, tl + f, b->n_layers, b->cores, b->in_bytes, b->out_bytes,
-                                     &bt));
+        DLF_TRY(
+            target_block_time_of(t, tl + f, b->n_layers, b->cores, b->in_bytes, b->out_bytes, &bt));
         b->us = bt.total_us;
         (*n)++;
       }
@@ -259,8 +259,8 @@ static dlf_status chain_blocks(const target *t, const chain *ch, profile_block *
 }
 
 dlf_status profile_blocks_run(const target *t, int quick, profile *out) {
-  const int64_t *sizes = quick ? quick_sizes : grid_sizes, *chans = quick ? quick_channels
-                                                                         : grid_channels;
+  const int64_t *sizes = quick ? quick_sizes : grid_sizes,
+                *chans = quick ? quick_channels : grid_channels;
   const int ns = quick ? 1 : (int)(sizeof grid_sizes / sizeof *grid_sizes);
   const int nc = quick ? 1 : (int)(sizeof grid_channels / sizeof *grid_channels);
   const int nf = quick ? (int)(sizeof quick_families / sizeof *quick_families) : N_FAMILIES;

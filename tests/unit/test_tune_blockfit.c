@@ -97,7 +97,7 @@ TEST(test_block_fit_refuses_too_few_samples) {
 
 #define HDR2                                                                                       \
   "{\"dlfusion_profile\": 2, \"target\": {\"name\": \"x\", \"kind\": \"accelerator\", "            \
-  "\"fingerprint\": \"0123456789abcdef\"}, \"machine\": \"simulated\", \"isa\": \"sim\", "          \
+  "\"fingerprint\": \"0123456789abcdef\"}, \"machine\": \"simulated\", \"isa\": \"sim\", "         \
   "\"samples\": [], \"blocks\": ["
 #define B0                                                                                         \
   "{\"layers\": [{\"op\": \"conv\", \"h\": 17, \"w\": 17, \"cin\": 37, \"cout\": 222, \"k\": 1, "  \
@@ -157,8 +157,9 @@ static const bad_block bad_blocks[] = {
     {"version_3", "\"dlfusion_profile\": 2", "\"dlfusion_profile\": 3",
      "unsupported profile format version 3 (this dlfusion reads versions 1 to 2)"},
     {"block_not_object", "\"blocks\": [", "\"blocks\": [7, ", "block 0: a block must be an object"},
-    {"one_layer", "{\"op\": \"conv\", \"h\": 17, \"w\": 17, \"cin\": 37, \"cout\": 222, \"k\": 1, "
-                  "\"stride\": 1, \"residual\": 0}, ",
+    {"one_layer",
+     "{\"op\": \"conv\", \"h\": 17, \"w\": 17, \"cin\": 37, \"cout\": 222, \"k\": 1, "
+     "\"stride\": 1, \"residual\": 0}, ",
      "", "block 0: 1 layers, expected 2 to 8"},
     {"layer_op_unknown", "\"op\": \"dwconv\"", "\"op\": \"lstm\"",
      "block 0: layer 1: 'op' must be conv, dwconv, pool, concat or add, got lstm"},
@@ -173,9 +174,11 @@ static const bad_block bad_blocks[] = {
      "\"k\": 3, \"stride\": 1, \"residual\": 1",
      "block 0: layer 1: 'residual' is 0 or 1, and 1 only on a conv"},
     {"cores_zero", "\"cores\": 4", "\"cores\": 0", "block 0: 'cores' 0 out of range"},
-    {"in_bytes_zero", "\"in_bytes\": 42772", "\"in_bytes\": 0", "block 0: 'in_bytes' 0 out of range"},
+    {"in_bytes_zero", "\"in_bytes\": 42772", "\"in_bytes\": 0",
+     "block 0: 'in_bytes' 0 out of range"},
     {"us_zero", "\"us\": 12.5", "\"us\": 0", "block 0: 'us' must be a finite number > 0, got 0"},
-    {"us_string", "\"us\": 12.5", "\"us\": \"fast\"", "block 0: 'us' must be a number, got a string"},
+    {"us_string", "\"us\": 12.5", "\"us\": \"fast\"",
+     "block 0: 'us' must be a number, got a string"},
     {"block_missing_cores", "\"cores\": 4, ", "", "block 0: missing key 'cores'"},
 };
 
@@ -193,8 +196,10 @@ TEST(test_profile_blocks_bad_texts_fail_naming_block_layer_and_field) {
     if (st == DLF_OK || !strstr(dlf_last_error(), c->want))
       test_fail(__FILE__, __LINE__, "%s: expected '%s', got %d: '%s'", c->name, c->want, (int)st,
                 dlf_last_error());
-    if (st == DLF_OK) profile_free(&p);
-    else CHECK(p.blocks == NULL && p.n_blocks == 0);
+    if (st == DLF_OK)
+      profile_free(&p);
+    else
+      CHECK(p.blocks == NULL && p.n_blocks == 0);
     free(text);
   }
 }
