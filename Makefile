@@ -93,7 +93,10 @@ $(BUILD)/dlf_tests: $(TEST_OBJ) $(BUILD)/libdlfusion.a
 bench:
 	@scripts/setup.sh --bench
 	@$(MAKE) --no-print-directory $(BUILD)/bench/threadpool_overhead $(BUILD)/bench/fusion_blocks \
-	  $(BUILD)/bench/stem_bench
+	  $(BUILD)/bench/stem_bench $(BUILD)/bench/block_model_accuracy
+$(BUILD)/bench/block_model_accuracy: bench/block_model_accuracy.c $(BUILD)/libdlfusion.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bench/stem_bench: bench/stem_bench.c $(BUILD)/libdlfusion.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -7,6 +7,8 @@
 # real part. Deterministic (simulated), so one run is the result; prints markdown.
 #
 # Usage: bench/tune_accel.sh [--set design|heldout|all] [--target FILE] [--models "a b ..."]
+#                           [--block-model pairs|fitted]  (dlfusion's and greedy's block cost;
+#                           default: the tuner's default, docs/tuning.md)
 #   design   the six built-in zoo models (zoo:NAME, what every earlier tuner decision was
 #            measured on) and the design cases of the model suite (tests/scripts/gen_suite.py);
 #   heldout  the suite's held-out cases: never used for a decision.
@@ -24,6 +26,7 @@ BIN=${DLF_BIN:-build/dlfusion}
 TARGET=targets/mlu100.json
 SET=all
 ONLY=""
+BLOCK_MODEL=""
 SUITE_DIR=${SUITE_DIR:-tests/fixtures/gen/suite}
 EVAL_S=${EVAL_S:-1}
 PY=/usr/bin/python3
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
     --set) SET=$2; shift 2 ;;
     --target) TARGET=$2; shift 2 ;;
     --models) ONLY=$2; shift 2 ;;
+    --block-model) BLOCK_MODEL=$2; shift 2 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "tune_accel.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -46,7 +50,7 @@ wanted() { [ -z "$ONLY" ] || case " $ONLY " in *" $1 "*) return 0 ;; *) return 1
 # "strategy blocks search_ms evaluations cost_us simulated_us Nx /oracle /vendor".
 row() {
   local label=$1 spec=$2 out
-  if ! out=$("$BIN" tune "$spec" --target "$TARGET" --compare 2>&1); then
+  if ! out=$("$BIN" tune "$spec" --target "$TARGET" --compare ${BLOCK_MODEL:+--block-model "$BLOCK_MODEL"} 2>&1); then
     echo "| $label | fails: $(echo "$out" | tail -1 | cut -c1-100) |"
     return
   fi
@@ -120,6 +124,6 @@ run_set() {
   printf '%s' "$rows" | summary "$set"
 }
 
-echo "bench/tune_accel.sh: target $TARGET, oracle evaluation on the part assumed ${EVAL_S} s (compile + run; not published for the MLU100)"
+echo "bench/tune_accel.sh: target $TARGET, block model ${BLOCK_MODEL:-default}, oracle evaluation on the part assumed ${EVAL_S} s (compile + run; not published for the MLU100)"
 [ "$SET" = heldout ] || run_set design
 [ "$SET" = design ] || run_set heldout

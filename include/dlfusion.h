@@ -401,6 +401,9 @@ DLF_API dlf_status dlf_profile_save(const dlf_profile *p, const char *path);
 DLF_API char *dlf_profile_to_json(const dlf_profile *p);
 DLF_API void dlf_profile_free(dlf_profile *p);
 DLF_API int dlf_profile_num_samples(const dlf_profile *p);
+/* Synthesized fused blocks of heterogeneous layers (format 2; accelerator profiles only):
+ * what the fitted block model (dlf_tune_options.block_model = 2) is fitted on. */
+DLF_API int dlf_profile_num_blocks(const dlf_profile *p);
 
 /* Where a profile was made. Strings point into the profile. */
 typedef struct dlf_profile_info {
@@ -471,6 +474,10 @@ typedef struct dlf_tune_options {
    * fastest median is the plan. The record's "validation" holds every candidate's median and
    * quartiles. */
   double validate_s;
+  int block_model;            /* DLFUSION, GREEDY: how a fused block is priced: 0 = the
+                                 default, 1 = layers less fused pairs' savings ("pairs"),
+                                 2 = the block model fitted on the profile's synthesized
+                                 blocks ("fitted"; docs/tuning.md) */
 } dlf_tune_options;
 
 typedef struct dlf_tune_result {

@@ -88,13 +88,15 @@ static void print_summary(const char *path, const dlf_profile *p) {
     if (s.cores > max_c) max_c = s.cores;
     total_us += s.us;
   }
-  printf("%s: a valid profile (format 1)\n", path);
+  printf("%s: a valid profile\n", path);
   printf("  target   %s (%s, fingerprint %016" PRIx64 ")\n", in.target_name, in.target_kind,
          in.target_fingerprint);
   printf("  machine  %s, isa %s\n", in.machine, in.isa);
   printf("  samples  %d: %d conv, %d dwconv, %d pool, %d gemm; cores %d to %d\n", n, per_op[0],
          per_op[1], per_op[2], per_op[3], min_c, max_c);
   printf("  fused    %d samples, faster than unfused in %d\n", fused, faster);
+  printf("  blocks   %d synthesized blocks (runs of heterogeneous layers)\n",
+         dlf_profile_num_blocks(p));
   printf("  time     %.1f us summed over samples\n", total_us);
 }
 

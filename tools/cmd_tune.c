@@ -15,8 +15,8 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: dlfusion tune MODEL [--target cpu|FILE] [--profile FILE]\n"
           "                    [--strategy S] [--compare[=LIST]] [-o FILE] [--max-block-layers N]\n"
-          "                    [--runs N] [--budget SECONDS] [--shape NAME=DIMS]...\n"
-          "                    [--no-optimize]\n"
+          "                    [--runs N] [--budget SECONDS] [--block-model pairs|fitted]\n"
+          "                    [--shape NAME=DIMS]... [--no-optimize]\n"
           "\n"
           "Choose which consecutive layers of MODEL run fused and on how many cores each\n"
           "block runs, for a target: this machine's CPU (default) or an accelerator\n"
@@ -50,6 +50,10 @@ static void usage(FILE *f) {
           "                      this long, re-search with the measurements, then time the\n"
           "                      plan against the baselines (allcores, blocks, vendor) and\n"
           "                      keep the fastest (default 10; 0 = the cost model's plan)\n"
+          "  --block-model M     how dlfusion and greedy price a fused block: pairs (its\n"
+          "                      layers less the profiled pairs' savings) or fitted (a\n"
+          "                      law fitted on the profile's synthesized blocks;\n"
+          "                      docs/tuning.md says which is the default and why)\n"
           "  --shape NAME=DIMS   fix an input's shape, e.g. --shape input=2x3x224x224\n"
           "  --no-optimize       tune the graph as imported (no passes)\n"
           "  --max-tensor-bytes N[K|M|G]  largest tensor the model may declare\n"
@@ -70,6 +74,7 @@ typedef struct tune_args {
   bool compared[N_ORDER_MAX]; /* by strategy: in the --compare table */
   double budget_s;            /* --budget: the CPU dlfusion plan's measured validation */
   long long max_block_layers, runs;
+  int block_model; /* dlf_tune_options.block_model */
 } tune_args;
 
 /* Median ms of whole runs of each plan's session, interleaved round by round. */
@@ -219,7 +224,7 @@ static int run(const dlf_model *m, const char *spec, const tune_args *a) {
      * references (the exact oracle again, on a DenseNet seconds per strategy). */
     dlf_tune_options o = {(dlf_tune_strategy)order[i], prof, (int)a->max_block_layers,
                           (int)a->runs, order[i] != a->strategy,
-                          host && order[i] == DLF_TUNE_DLFUSION ? a->budget_s : 0};
+                          host && order[i] == DLF_TUNE_DLFUSION ? a->budget_s : 0, a->block_model};
     if (order[i] == DLF_TUNE_ORACLE && host)
       fprintf(stderr, "dlfusion tune: oracle: running every candidate block (minutes)\n");
     if (dlf_tune(m, t, &o, &plans[n], &res[n]) != DLF_OK) goto fail;
@@ -284,6 +289,7 @@ int cmd_tune(int argc, char **argv) {
       {"max-block-layers", required_argument, NULL, 'L'},
       {"runs", required_argument, NULL, 'r'},
       {"budget", required_argument, NULL, 'B'},
+      {"block-model", required_argument, NULL, 'M'},
       {"no-optimize", no_argument, NULL, CLI_OPT_NO_OPTIMIZE},
       {"shape", required_argument, NULL, CLI_OPT_SHAPE},
       {"max-tensor-bytes", required_argument, NULL, CLI_OPT_MAX_TENSOR_BYTES},
@@ -292,7 +298,7 @@ int cmd_tune(int argc, char **argv) {
   };
   cli_model_opts mo = {0};
   tune_args a = {NULL, NULL, NULL, DLF_TUNE_DLFUSION, false, {false}, TUNE_DEFAULT_BUDGET_S,
-                 0, 0};
+                 0, 0, 0};
   dlf_model *m = NULL;
   int c, rc = EXIT_OK;
   opterr = 0;
@@ -363,6 +369,16 @@ int cmd_tune(int argc, char **argv) {
       }
       break;
     }
+    case 'M':
+      if (!strcmp(optarg, "pairs"))
+        a.block_model = 1;
+      else if (!strcmp(optarg, "fitted"))
+        a.block_model = 2;
+      else {
+        rc = cli_usage_error("tune", "--block-model wants pairs or fitted, got '%s'", optarg);
+        goto done;
+      }
+      break;
     case 'h': usage(stdout); goto done;
     default: rc = cli_option_error("tune", c, argv); goto done;
     }

@@ -84,7 +84,7 @@ class ProfileOptions(Structure):  # dlf_profile_options
 class TuneOptions(Structure):  # dlf_tune_options
     _fields_ = [("strategy", c_int), ("profile", c_void_p), ("max_block_layers", c_int),
                 ("runs", c_int), ("skip_references", c_int),
-                ("validate_s", c_double)]
+                ("validate_s", c_double), ("block_model", c_int)]
 
 
 class TuneResult(Structure):  # dlf_tune_result

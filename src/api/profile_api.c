@@ -92,6 +92,11 @@ int dlf_profile_num_samples(const dlf_profile *d) {
   return d ? d->p.n_samples : 0;
 }
 
+int dlf_profile_num_blocks(const dlf_profile *d) {
+  dlf_error_clear();
+  return d ? d->p.n_blocks : 0;
+}
+
 dlf_status dlf_profile_get_info(const dlf_profile *d, dlf_profile_info *out) {
   dlf_error_clear();
   if (!d || !out)

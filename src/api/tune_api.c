@@ -42,8 +42,12 @@ dlf_status dlf_tune(const dlf_model *model, const dlf_target *tgt, const dlf_tun
                      opts->validate_s);
   if (opts->runs < 0 || opts->runs > 1000)
     return dlf_error(DLF_ERR_INVALID_ARG, "dlf_tune: runs %d out of range (0 to 1000)", opts->runs);
+  if (opts->block_model < 0 || opts->block_model > 2)
+    return dlf_error(DLF_ERR_INVALID_ARG, "dlf_tune: block_model %d out of range (0 to 2)",
+                     opts->block_model);
   tune_request rq = {opts->strategy, dlf_profile_get(opts->profile), opts->max_block_layers,
-                     opts->runs, NULL, opts->skip_references, opts->validate_s};
+                     opts->runs, NULL, opts->skip_references, opts->validate_s,
+                     opts->block_model};
   plan *p;
   char *tuner;
   dlf_tune_result res;

@@ -135,9 +135,143 @@ static double layer_saving(const profile *prof, const dlf_layer_info *li, int k)
   return isnan(r) ? 0.0 : r;
 }
 
+void tune_layer_block_terms(const dlf_layer_info *li, double *ops, double *weight_bytes,
+                            double *out_bytes, double *halo, double *log_channels) {
+  double ch, ratio;
+  layer_class(li, &ch, &ratio, ops);
+  *weight_bytes = (double)li->weight_bytes;
+  *out_bytes = (double)li->act_out_bytes;
+  *halo = li->kernel_h > 1 ? (double)(li->kernel_h - 1) : 0;
+  *log_channels = log((double)(li->in_channels > 0 ? li->in_channels : 1));
+}
+
+/* A small cache of per-layer predictions: the profile's blocks of one chain and core number
+ * come together and share layers. */
+#define FIT_CACHE 16
+typedef struct fit_cache {
+  profile_layer l[FIT_CACHE];
+  int k[FIT_CACHE];
+  double us[FIT_CACHE];
+  int n, next;
+} fit_cache;
+
+static double cached_layer_us(const profile *prof, fit_cache *fc, const profile_layer *l, int k) {
+  for (int i = 0; i < fc->n; i++)
+    if (fc->k[i] == k && !memcmp(&fc->l[i], l, sizeof *l)) return fc->us[i];
+  dlf_layer_info li;
+  profile_layer_info(l, &li);
+  double us = tune_model_layer_us(prof, &li, k);
+  int j = fc->next;
+  fc->next = (fc->next + 1) % FIT_CACHE;
+  if (fc->n < FIT_CACHE) fc->n++;
+  fc->l[j] = *l, fc->k[j] = k, fc->us[j] = us;
+  return us;
+}
+
+/* The features of a profile block (its layers' predictions from the same profile). */
+static bool profile_block_features(const profile *prof, fit_cache *fc, const profile_block *b,
+                                   tune_block_features *f) {
+  memset(f, 0, sizeof *f);
+  f->n_layers = b->n_layers;
+  f->io_bytes = (double)(b->in_bytes + b->out_bytes);
+  double out_sum = 0;
+  for (int i = 0; i < b->n_layers; i++) {
+    const double us = cached_layer_us(prof, fc, &b->layers[i], b->cores);
+    if (us < 0) return false;
+    dlf_layer_info li;
+    profile_layer_info(&b->layers[i], &li);
+    double ops, wb, ob, halo, lc;
+    tune_layer_block_terms(&li, &ops, &wb, &ob, &halo, &lc);
+    if (us > f->max_us) f->max_us = us;
+    f->sum_us += us, f->ops += ops, f->weight_bytes += wb, f->halo += halo;
+    f->log_channels += lc / b->n_layers;
+    out_sum += ob;
+  }
+  f->inner_bytes = out_sum > (double)b->out_bytes ? out_sum - (double)b->out_bytes : 0;
+  return true;
+}
+
+static dlf_status fit_blocks(const profile *prof, const tune_problem *pr, tune_model *m) {
+  const size_t nk = (size_t)pr->n_core_numbers;
+  m->fitted = dlf_calloc_array(nk, sizeof *m->fitted);
+  m->w = dlf_calloc_array(nk, sizeof *m->w);
+  tune_block_features *f = dlf_calloc_array((size_t)prof->n_blocks + 1, sizeof *f);
+  double *us = dlf_calloc_array((size_t)prof->n_blocks + 1, sizeof *us);
+  fit_cache *fc = calloc(1, sizeof *fc);
+  dlf_status st = DLF_OK;
+  if (!m->fitted || !m->w || !f || !us || !fc) {
+    st = dlf_error(DLF_ERR_NOMEM, "out of memory fitting the block model");
+    goto done;
+  }
+  for (size_t c = 0; c < nk; c++) {
+    int n = 0;
+    for (int i = 0; i < prof->n_blocks; i++) {
+      const profile_block *b = &prof->blocks[i];
+      if (b->cores != pr->core_numbers[c]) continue;
+      if (profile_block_features(prof, fc, b, &f[n])) us[n++] = b->us;
+    }
+    m->fitted[c] = tune_block_fit(f, us, n, TUNE_BLOCK_RIDGE, m->w[c]);
+    if (m->fitted[c]) m->n_fit_samples += n;
+  }
+done:
+  free(f);
+  free(us);
+  free(fc);
+  return st;
+}
+
+static dlf_status prefix_sums(const tune_problem *pr, tune_model *m) {
+  const size_t n = (size_t)pr->n_layers + 1;
+  double **arr[5] = {&m->pre_ops, &m->pre_wb, &m->pre_out, &m->pre_halo, &m->pre_lnch};
+  for (int i = 0; i < 5; i++)
+    if (!(*arr[i] = dlf_calloc_array(n, sizeof **arr[i])))
+      return dlf_error(DLF_ERR_NOMEM, "out of memory preparing the block model");
+  for (int l = 0; l < pr->n_layers; l++) {
+    double ops, wb, ob, halo, lc;
+    tune_layer_block_terms(&pr->info[l], &ops, &wb, &ob, &halo, &lc);
+    m->pre_ops[l + 1] = m->pre_ops[l] + ops;
+    m->pre_wb[l + 1] = m->pre_wb[l] + wb;
+    m->pre_out[l + 1] = m->pre_out[l] + ob;
+    m->pre_halo[l + 1] = m->pre_halo[l] + halo;
+    m->pre_lnch[l + 1] = m->pre_lnch[l] + lc;
+  }
+  return tune_io_iter_init(pr, &m->io);
+}
+
+void tune_model_block_features(tune_model *m, const tune_problem *pr, int first, int last, int c,
+                               tune_block_features *f) {
+  int64_t in, out;
+  tune_io_iter_get(&m->io, first, last, &in, &out);
+  const int n = last - first + 1;
+  f->n_layers = n;
+  f->sum_us = f->max_us = 0;
+  for (int l = first; l <= last; l++) {
+    const double us = m->layer_us[l * m->n_k + c];
+    f->sum_us += us;
+    if (us > f->max_us) f->max_us = us;
+  }
+  f->ops = m->pre_ops[last + 1] - m->pre_ops[first];
+  f->weight_bytes = m->pre_wb[last + 1] - m->pre_wb[first];
+  f->halo = m->pre_halo[last + 1] - m->pre_halo[first];
+  f->log_channels = (m->pre_lnch[last + 1] - m->pre_lnch[first]) / n;
+  f->io_bytes = (double)(in + out);
+  const double inner = m->pre_out[last + 1] - m->pre_out[first] - (double)out;
+  f->inner_bytes = inner > 0 ? inner : 0;
+}
+
 dlf_status tune_model_prepare(const profile *prof, const target *t, const tune_problem *pr,
                               tune_model *out) {
+  return tune_model_prepare_with(prof, t, pr, TUNE_BLOCK_DEFAULT, out);
+}
+
+dlf_status tune_model_prepare_with(const profile *prof, const target *t, const tune_problem *pr,
+                                   tune_block_model bm, tune_model *out) {
   memset(out, 0, sizeof *out);
+  out->io.counted = NULL;
+  if (bm == TUNE_BLOCK_DEFAULT) bm = TUNE_DEFAULT_BLOCK_MODEL;
+  if (bm != TUNE_BLOCK_PAIRS && bm != TUNE_BLOCK_FITTED)
+    return dlf_error(DLF_ERR_INVALID_ARG, "unknown block model %d", (int)bm);
+  out->block_model = bm;
   if (prof->target_kind != t->kind || prof->target_fingerprint != t->fingerprint)
     return dlf_error(DLF_ERR_INVALID_ARG,
                      "profile of target '%s' (fingerprint %016llx) does not match target '%s' "
@@ -180,21 +314,44 @@ dlf_status tune_model_prepare(const profile *prof, const target *t, const tune_p
       out->layer_us[l * out->n_k + c] = tune_model_layer_us(prof, &pr->info[l], k);
       out->fuse_saving[l * out->n_k + c] = layer_saving(prof, &pr->info[l], k);
     }
+  if (bm == TUNE_BLOCK_FITTED && prof->n_blocks > 0) {
+    dlf_status st = fit_blocks(prof, pr, out);
+    if (st == DLF_OK) st = prefix_sums(pr, out);
+    if (st != DLF_OK) {
+      tune_model_free(out);
+      return st;
+    }
+  }
   return DLF_OK;
 }
 
 void tune_model_free(tune_model *m) {
   free(m->layer_us);
   free(m->fuse_saving);
+  free(m->fitted);
+  free(m->w);
+  free(m->pre_ops);
+  free(m->pre_wb);
+  free(m->pre_out);
+  free(m->pre_halo);
+  free(m->pre_lnch);
+  tune_io_iter_free(&m->io);
   memset(m, 0, sizeof *m);
 }
 
 double tune_cost_model(void *ctx, const tune_problem *pr, int first, int last, int k) {
-  const tune_model *m = ctx;
+  tune_model *m = ctx;
   int c = 0;
   while (c < pr->n_core_numbers && pr->core_numbers[c] != k)
     c++;
   if (c == pr->n_core_numbers) return -1;
+  if (first < last && m->fitted && m->fitted[c]) {
+    for (int l = first; l <= last; l++)
+      if (m->layer_us[l * m->n_k + c] < 0) return -1;
+    tune_block_features f;
+    tune_model_block_features(m, pr, first, last, c, &f);
+    return tune_block_predict(m->w[c], &f);
+  }
   /* A block: its layers' unfused times less what each boundary inside it saves (the
    * saving interpolated at the layer after the boundary), never below the slowest layer's
    * share of its compute. */

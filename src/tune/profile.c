@@ -30,6 +30,7 @@ static const char *const op_names[] = {"conv", "dwconv", "pool", "gemm"};
 void profile_free(profile *p) {
   if (!p) return;
   free(p->samples);
+  free(p->blocks);
   memset(p, 0, sizeof *p);
 }
 
@@ -41,7 +42,11 @@ static const char *kind_name(target_kind k) { return k == TARGET_ACCEL ? "accele
 typedef struct reader {
   const char *source;
   int sample; /* sample being read (for messages), -1 outside the list */
+  int block;  /* block sample being read (fail_block's messages) */
 } reader;
+
+/* Bytes a block reads or writes: 2^40 is far beyond any CNN tensor (file data, not a fact). */
+#define PROFILE_MAX_BYTES_FIELD ((int64_t)1 << 40)
 
 /* Fail with "<source>: [sample S: ]<message>". */
 static dlf_status DLF_PRINTF(3, 4) fail(const reader *r, dlf_status code, const char *fmt, ...) {
@@ -99,12 +104,89 @@ static dlf_status check_sample(const reader *r, const profile_sample *s) {
   return DLF_OK;
 }
 
+
+/* ---------------------------------------------------------- block samples -- */
+
+static const char *const layer_ops[] = {"conv", "dwconv", "pool", "concat", "add"};
+#define N_LAYER_OPS ((int)(sizeof layer_ops / sizeof layer_ops[0]))
+
+static bool layer_op_known(const char *op) {
+  for (int i = 0; i < N_LAYER_OPS; i++)
+    if (strcmp(op, layer_ops[i]) == 0) return true;
+  return false;
+}
+
+/* Fail with "<source>: block B: [layer L: ]<message>". */
+static dlf_status DLF_PRINTF(4, 5)
+    fail_block(const reader *r, int layer, dlf_status code, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (layer >= 0)
+    return dlf_error(code, "%s: block %d: layer %d: %s", r->source, r->block, layer, msg);
+  return dlf_error(code, "%s: block %d: %s", r->source, r->block, msg);
+}
+
+static dlf_status check_block(const reader *r, const profile_block *b) {
+  char buf[32];
+  if (b->n_layers < 2 || b->n_layers > PROFILE_MAX_BLOCK_LAYERS)
+    return fail_block(r, -1, DLF_ERR_PARSE, "%d layers, expected 2 to %d", b->n_layers,
+                      PROFILE_MAX_BLOCK_LAYERS);
+  for (int i = 0; i < b->n_layers; i++) {
+    const profile_layer *l = &b->layers[i];
+    if (!memchr(l->op, '\0', sizeof l->op) || !layer_op_known(l->op))
+      return fail_block(r, i, DLF_ERR_PARSE,
+                        "'op': unknown op (expected conv, dwconv, pool, concat or add)");
+    const struct {
+      const char *name;
+      int64_t v;
+    } dims[] = {{"h", l->h},       {"w", l->w}, {"cin", l->cin},
+                {"cout", l->cout}, {"k", l->k}, {"stride", l->stride}};
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+      if (dims[d].v < 1 || dims[d].v > PROFILE_MAX_DIM)
+        return fail_block(r, i, DLF_ERR_PARSE, "'%s' %" PRId64 " out of range (1 to %" PRId64 ")",
+                          dims[d].name, dims[d].v, PROFILE_MAX_DIM);
+    const bool same = !strcmp(l->op, "dwconv") || !strcmp(l->op, "pool") || !strcmp(l->op, "add");
+    if (same && l->cin != l->cout)
+      return fail_block(r, i, DLF_ERR_PARSE,
+                        "'cout' %" PRId64 " differs from 'cin' %" PRId64 " for a %s", l->cout,
+                        l->cin, l->op);
+    if (!strcmp(l->op, "concat") && l->cout <= l->cin)
+      return fail_block(r, i, DLF_ERR_PARSE,
+                        "a concat's 'cout' %" PRId64 " is not more than its 'cin' %" PRId64,
+                        l->cout, l->cin);
+    if (l->residual != 0 && (l->residual != 1 || strcmp(l->op, "conv") != 0))
+      return fail_block(r, i, DLF_ERR_PARSE, "'residual' is 0 or 1, and 1 only on a conv");
+  }
+  if (b->cores < 1 || b->cores > TARGET_MAX_CORES)
+    return fail_block(r, -1, DLF_ERR_PARSE, "'cores' %d out of range (1 to %d)", b->cores,
+                      TARGET_MAX_CORES);
+  if (b->in_bytes < 1 || b->in_bytes > PROFILE_MAX_BYTES_FIELD || b->out_bytes < 1 ||
+      b->out_bytes > PROFILE_MAX_BYTES_FIELD)
+    return fail_block(r, -1, DLF_ERR_PARSE,
+                      "'in_bytes' %" PRId64 " or 'out_bytes' %" PRId64 " out of range (1 to %" PRId64
+                      ")",
+                      b->in_bytes, b->out_bytes, PROFILE_MAX_BYTES_FIELD);
+  if (!isfinite(b->us) || b->us <= 0)
+    return fail_block(r, -1, DLF_ERR_PARSE, "'us' must be a finite number > 0, got %s",
+                      dlf_json_number(b->us, buf, sizeof buf));
+  return DLF_OK;
+}
+
 /* Header fields: what the reader accepts is what the writer may write. */
 static dlf_status check_header(const reader *r, const profile *p) {
-  if (p->version != PROFILE_FORMAT_VERSION)
+  if (p->version < PROFILE_MIN_FORMAT_VERSION || p->version > PROFILE_FORMAT_VERSION)
     return fail(r, DLF_ERR_UNSUPPORTED,
-                "unsupported profile format version %d (this dlfusion reads version %d)",
-                p->version, PROFILE_FORMAT_VERSION);
+                "unsupported profile format version %d (this dlfusion reads versions %d to %d)",
+                p->version, PROFILE_MIN_FORMAT_VERSION, PROFILE_FORMAT_VERSION);
+  if (p->n_blocks < 0 || p->n_blocks > PROFILE_MAX_SAMPLES)
+    return fail(r, DLF_ERR_LIMIT, "%d blocks, more than the limit of %d", p->n_blocks,
+                PROFILE_MAX_SAMPLES);
+  if (p->n_blocks > 0 && p->version < 2)
+    return fail(r, DLF_ERR_INVALID_ARG, "a version-1 profile has no blocks");
+  if (p->n_blocks > 0 && !p->blocks) return fail(r, DLF_ERR_INVALID_ARG, "blocks is NULL");
   if (!memchr(p->target_name, '\0', sizeof p->target_name) ||
       !memchr(p->machine, '\0', sizeof p->machine) || !memchr(p->isa, '\0', sizeof p->isa))
     return fail(r, DLF_ERR_INVALID_ARG, "a target name, machine or isa string is not terminated");
@@ -223,6 +305,86 @@ static dlf_status read_sample(const reader *r, const cJSON *obj, profile_sample 
   return check_sample(r, s); /* the rules between fields */
 }
 
+
+static const char *const layer_keys[] = {"op", "h", "w", "cin", "cout", "k", "stride", "residual"};
+static const char *const block_keys[] = {"layers", "cores", "in_bytes", "out_bytes", "us"};
+
+/* get_int and get_num in a block's words: the message names the block (and layer). */
+static dlf_status block_int(const reader *r, int layer, const cJSON *obj, const char *key,
+                            int64_t lo, int64_t hi, int64_t *out) {
+  char buf[64];
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+  if (!it) return fail_block(r, layer, DLF_ERR_PARSE, "missing key '%s'", key);
+  double d = cJSON_IsNumber(it) ? it->valuedouble : NAN;
+  if (!isfinite(d) || d != floor(d))
+    return fail_block(r, layer, DLF_ERR_PARSE, "'%s' must be an integer, got %s", key,
+                      dlf_json_what(it, buf, sizeof buf));
+  if (d < (double)lo || d > (double)hi)
+    return fail_block(r, layer, DLF_ERR_PARSE, "'%s' %s out of range (%" PRId64 " to %" PRId64 ")",
+                      key, dlf_json_number(d, buf, sizeof buf), lo, hi);
+  *out = (int64_t)d;
+  return DLF_OK;
+}
+
+static dlf_status block_keys_ok(const reader *r, int layer, const cJSON *obj, const char *where,
+                                const char *const *allowed, int n) {
+  char msg[512], buf[80];
+  if (!cJSON_IsObject(obj))
+    return fail_block(r, layer, DLF_ERR_PARSE, "%s must be an object, got %s", where,
+                      dlf_json_what(obj, buf, sizeof buf));
+  if (dlf_json_check_keys(obj, where, allowed, n, msg, sizeof msg) != DLF_OK)
+    return fail_block(r, layer, DLF_ERR_PARSE, "%s", msg);
+  return DLF_OK;
+}
+
+static dlf_status read_block(const reader *r, const cJSON *obj, profile_block *b) {
+  char buf[80];
+  DLF_TRY(block_keys_ok(r, -1, obj, "a block", block_keys,
+                        (int)(sizeof block_keys / sizeof block_keys[0])));
+  const cJSON *layers = cJSON_GetObjectItemCaseSensitive(obj, "layers");
+  if (!layers) return fail_block(r, -1, DLF_ERR_PARSE, "missing key 'layers'");
+  if (!cJSON_IsArray(layers))
+    return fail_block(r, -1, DLF_ERR_PARSE, "'layers' must be an array, got %s",
+                      dlf_json_what(layers, buf, sizeof buf));
+  int n = cJSON_GetArraySize(layers);
+  if (n < 2 || n > PROFILE_MAX_BLOCK_LAYERS)
+    return fail_block(r, -1, DLF_ERR_PARSE, "%d layers, expected 2 to %d", n,
+                      PROFILE_MAX_BLOCK_LAYERS);
+  b->n_layers = n;
+  int i = 0;
+  for (const cJSON *it = layers->child; it; it = it->next, i++) {
+    profile_layer *l = &b->layers[i];
+    DLF_TRY(block_keys_ok(r, i, it, "a layer", layer_keys,
+                          (int)(sizeof layer_keys / sizeof layer_keys[0])));
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(it, "op");
+    if (!op) return fail_block(r, i, DLF_ERR_PARSE, "missing key 'op'");
+    if (!cJSON_IsString(op) || !layer_op_known(op->valuestring))
+      return fail_block(r, i, DLF_ERR_PARSE,
+                        "'op' must be conv, dwconv, pool, concat or add, got %s",
+                        cJSON_IsString(op) ? dlf_json_shown(op->valuestring, buf, sizeof buf)
+                                           : dlf_json_what(op, buf, sizeof buf));
+    strcpy(l->op, op->valuestring); /* a known name: fits */
+    int64_t *dst[6] = {&l->h, &l->w, &l->cin, &l->cout, &l->k, &l->stride};
+    for (int d = 0; d < 6; d++)
+      DLF_TRY(block_int(r, i, it, layer_keys[1 + d], 1, PROFILE_MAX_DIM, dst[d]));
+    int64_t v;
+    DLF_TRY(block_int(r, i, it, "residual", 0, 1, &v));
+    l->residual = (int)v;
+  }
+  int64_t v;
+  DLF_TRY(block_int(r, -1, obj, "cores", 1, TARGET_MAX_CORES, &v));
+  b->cores = (int)v;
+  DLF_TRY(block_int(r, -1, obj, "in_bytes", 1, PROFILE_MAX_BYTES_FIELD, &b->in_bytes));
+  DLF_TRY(block_int(r, -1, obj, "out_bytes", 1, PROFILE_MAX_BYTES_FIELD, &b->out_bytes));
+  const cJSON *us = cJSON_GetObjectItemCaseSensitive(obj, "us");
+  if (!us) return fail_block(r, -1, DLF_ERR_PARSE, "missing key 'us'");
+  if (!cJSON_IsNumber(us))
+    return fail_block(r, -1, DLF_ERR_PARSE, "'us' must be a number, got %s",
+                      dlf_json_what(us, buf, sizeof buf));
+  b->us = us->valuedouble;
+  return check_block(r, b);
+}
+
 static dlf_status read_fingerprint(const reader *r, const cJSON *t, uint64_t *out) {
   char msg[256];
   const cJSON *it;
@@ -253,7 +415,8 @@ static dlf_status read_target(const reader *r, const cJSON *root, profile *p) {
   return read_fingerprint(r, t, &p->target_fingerprint);
 }
 
-static const char *const top_keys[] = {"dlfusion_profile", "target", "machine", "isa", "samples"};
+static const char *const top_keys[] = {"dlfusion_profile", "target", "machine", "isa", "samples",
+                                       "blocks"};
 
 static dlf_status read_profile(reader *r, const cJSON *root, profile *p) {
   char buf[80];
@@ -270,12 +433,14 @@ static dlf_status read_profile(reader *r, const cJSON *root, profile *p) {
   if (!isfinite(d) || d != floor(d))
     return fail(r, DLF_ERR_PARSE, "'dlfusion_profile' must be an integer, got %s",
                 dlf_json_what(tag, buf, sizeof buf));
-  if (d != PROFILE_FORMAT_VERSION)
+  if (d < PROFILE_MIN_FORMAT_VERSION || d > PROFILE_FORMAT_VERSION)
     return fail(r, DLF_ERR_UNSUPPORTED,
-                "unsupported profile format version %s (this dlfusion reads version %d)",
-                dlf_json_number(d, buf, sizeof buf), PROFILE_FORMAT_VERSION);
-  p->version = PROFILE_FORMAT_VERSION;
-  DLF_TRY(check_keys(r, root, "the profile", top_keys, 5));
+                "unsupported profile format version %s (this dlfusion reads versions %d to %d)",
+                dlf_json_number(d, buf, sizeof buf), PROFILE_MIN_FORMAT_VERSION,
+                PROFILE_FORMAT_VERSION);
+  p->version = (int)d;
+  /* version 1 has no "blocks" key: it is refused there as an unknown key */
+  DLF_TRY(check_keys(r, root, "the profile", top_keys, p->version >= 2 ? 6 : 5));
   DLF_TRY(read_target(r, root, p));
   DLF_TRY(get_str(r, root, "machine", "the profile", p->machine, sizeof p->machine));
   DLF_TRY(get_str(r, root, "isa", "the profile", p->isa, sizeof p->isa));
@@ -295,6 +460,21 @@ static dlf_status read_profile(reader *r, const cJSON *root, profile *p) {
     p->n_samples++;
   }
   r->sample = -1;
+  const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(root, "blocks");
+  if (!blocks) return DLF_OK; /* optional in version 2 */
+  if (!cJSON_IsArray(blocks))
+    return fail(r, DLF_ERR_PARSE, "'blocks' must be an array, got %s",
+                dlf_json_what(blocks, buf, sizeof buf));
+  int nb = cJSON_GetArraySize(blocks);
+  if (nb > PROFILE_MAX_SAMPLES)
+    return fail(r, DLF_ERR_LIMIT, "%d blocks, more than the limit of %d", nb, PROFILE_MAX_SAMPLES);
+  p->blocks = dlf_calloc_array((size_t)nb + 1, sizeof *p->blocks);
+  if (!p->blocks) return fail(r, DLF_ERR_NOMEM, "out of memory reading %d blocks", nb);
+  for (const cJSON *it = blocks->child; it; it = it->next) {
+    r->block = p->n_blocks;
+    DLF_TRY(read_block(r, it, &p->blocks[p->n_blocks]));
+    p->n_blocks++;
+  }
   return DLF_OK;
 }
 
@@ -331,8 +511,21 @@ bool profile_equal(const profile *a, const profile *b) {
   if (a->version != b->version || strcmp(a->target_name, b->target_name) != 0 ||
       a->target_kind != b->target_kind || a->target_fingerprint != b->target_fingerprint ||
       strcmp(a->machine, b->machine) != 0 || strcmp(a->isa, b->isa) != 0 ||
-      a->n_samples != b->n_samples)
+      a->n_samples != b->n_samples || a->n_blocks != b->n_blocks)
     return false;
+  for (int i = 0; i < a->n_blocks; i++) {
+    const profile_block *x = &a->blocks[i], *y = &b->blocks[i];
+    if (x->n_layers != y->n_layers || x->cores != y->cores || x->in_bytes != y->in_bytes ||
+        x->out_bytes != y->out_bytes || x->us != y->us)
+      return false;
+    for (int l = 0; l < x->n_layers; l++) {
+      const profile_layer *u = &x->layers[l], *v = &y->layers[l];
+      if (strcmp(u->op, v->op) != 0 || u->h != v->h || u->w != v->w || u->cin != v->cin ||
+          u->cout != v->cout || u->k != v->k || u->stride != v->stride ||
+          u->residual != v->residual)
+        return false;
+    }
+  }
   for (int i = 0; i < a->n_samples; i++) {
     const profile_sample *x = &a->samples[i], *y = &b->samples[i];
     if (strcmp(x->op, y->op) != 0 || x->h != y->h || x->w != y->w || x->cin != y->cin ||
@@ -358,6 +551,11 @@ static dlf_status write_json(const profile *p, char **out) {
     r.sample = i;
     DLF_TRY(check_sample(&r, &p->samples[i]));
   }
+  r.sample = -1;
+  for (int i = 0; i < p->n_blocks; i++) {
+    r.block = i;
+    DLF_TRY(check_block(&r, &p->blocks[i]));
+  }
   dlf_jbuf b = {0};
   dlf_jbuf_printf(&b, "{\"dlfusion_profile\": %d,\n \"target\": {\"name\": ", p->version);
   dlf_jbuf_string(&b, p->target_name);
@@ -379,7 +577,29 @@ static dlf_status write_json(const profile *p, char **out) {
          s->macs == 0 ? 0.0 : s->macs, s->us == 0 ? 0.0 : s->us,
          s->us_unfused == 0 ? 0.0 : s->us_unfused);
   }
-  dlf_jbuf_puts(&b, p->n_samples ? "\n ]\n}\n" : "]\n}\n");
+  dlf_jbuf_puts(&b, p->n_samples ? "\n ]" : "]");
+  if (p->version >= 2 && p->n_blocks > 0) {
+    dlf_jbuf_puts(&b, ",\n \"blocks\": [");
+    for (int i = 0; i < p->n_blocks; i++) {
+      const profile_block *bl = &p->blocks[i];
+      dlf_jbuf_printf(&b, "%s\n  {\"layers\": [", i ? "," : "");
+      for (int l = 0; l < bl->n_layers; l++) {
+        const profile_layer *y = &bl->layers[l];
+        dlf_jbuf_printf(&b,
+                        "%s{\"op\": \"%s\", \"h\": %" PRId64 ", \"w\": %" PRId64
+                        ", \"cin\": %" PRId64 ", \"cout\": %" PRId64 ", \"k\": %" PRId64
+                        ", \"stride\": %" PRId64 ", \"residual\": %d}",
+                        l ? ", " : "", y->op, y->h, y->w, y->cin, y->cout, y->k, y->stride,
+                        y->residual);
+      }
+      dlf_jbuf_printf(&b,
+                      "], \"cores\": %d, \"in_bytes\": %" PRId64 ", \"out_bytes\": %" PRId64
+                      ", \"us\": %.17g}",
+                      bl->cores, bl->in_bytes, bl->out_bytes, bl->us);
+    }
+    dlf_jbuf_puts(&b, "\n ]");
+  }
+  dlf_jbuf_puts(&b, "\n}\n");
   if (b.failed) {
     free(b.s);
     return dlf_error(DLF_ERR_NOMEM, "out of memory writing a profile");

@@ -16,6 +16,7 @@
 #include "target/accel_sim.h"
 #include "tune/measure.h"
 #include "tune/profile.h"
+#include "tune/profile_blocks.h"
 
 /* ------------------------------------------------------------------ the grid --
  * The paper varies each layer's operation count and channel size; spatial size x channels
@@ -481,6 +482,9 @@ dlf_status profile_run(const target *t, const profile_options *o, profile *out) 
     else
       st = measure_point(o, &out->samples[i], nc);
   }
+  /* Blocks: accelerators only (simulated, ~a second); on a CPU each would be a measured
+   * model, minutes on this 2-vCPU host. */
+  if (st == DLF_OK && t->kind == TARGET_ACCEL) st = profile_blocks_run(t, o->quick, out);
   if (st != DLF_OK) profile_free(out);
   return st;
 }

@@ -238,7 +238,8 @@ dlf_status tune_strategy_run(const ir_graph *g, const char *spec, const target *
   double *sim_us = NULL;
   dlf_status st = DLF_OK;
   const double t0 = now_ms();
-  if (needs_profile && (st = tune_model_prepare(rq->profile, t, &pr, &cm)) != DLF_OK) goto done;
+  if (needs_profile && (st = tune_model_prepare_with(rq->profile, t, &pr,
+                                                       (tune_block_model)rq->block_model, &cm)) != DLF_OK) goto done;
   if (accel && (strat == DLF_TUNE_ORACLE || strat == DLF_TUNE_VENDOR) &&
       (st = tune_accel_cost_init(&pr, t, &sim)) != DLF_OK)
     goto done;

@@ -28,6 +28,7 @@ typedef struct tune_request {
                              kern_config_get()) */
   int skip_references;    /* accelerators: no none / vendor / oracle in the record */
   double validate_s;      /* DLFUSION on a CPU: measured validation budget (0 = none) */
+  int block_model;        /* DLFUSION, GREEDY: a tune_block_model (0 = the default) */
 } tune_request;
 
 /* The plan of g (a model's optimized graph; spec is recorded in the plan) on target t. *tuner

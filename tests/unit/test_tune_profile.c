@@ -135,8 +135,8 @@ static const bad_case bad_cases[] = {
     {"array_root", NULL, "[]", DLF_ERR_PARSE, "bad.json: a profile must be a JSON object"},
     {"no_version", "\"dlfusion_profile\": 1", "\"dlfusion\": 1", DLF_ERR_PARSE,
      "no \"dlfusion_profile\" key"},
-    {"version_2", "\"dlfusion_profile\": 1", "\"dlfusion_profile\": 2", DLF_ERR_UNSUPPORTED,
-     "bad.json: unsupported profile format version 2"},
+    {"version_3", "\"dlfusion_profile\": 1", "\"dlfusion_profile\": 3", DLF_ERR_UNSUPPORTED,
+     "bad.json: unsupported profile format version 3"},
     {"version_string", "\"dlfusion_profile\": 1", "\"dlfusion_profile\": \"1\"", DLF_ERR_PARSE,
      "'dlfusion_profile' must be an integer, got a string"},
     {"unknown_top_key", "\"isa\"", "\"extra\": 1, \"isa\"", DLF_ERR_PARSE,
@@ -406,6 +406,7 @@ TEST(test_profile_public_api_runs_saves_loads_and_queries) {
   REQUIRE_OK(dlf_profile_run_options(t, &o, &p));
   int n = dlf_profile_num_samples(p);
   CHECK_INT(15, n); /* the quick grid's points on one core */
+  CHECK_INT(0, dlf_profile_num_blocks(p)); /* blocks are profiled on accelerators only */
   char pbuf[128];
   const char *path = test_tmp_path(pbuf, sizeof pbuf, "profile_api.json");
   CHECK_OK(dlf_profile_save(p, path));
