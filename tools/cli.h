@@ -93,6 +93,8 @@ void cli_model_opts_free(cli_model_opts *o);
  * CLI_NOT_MINE otherwise. */
 int cli_model_option(const char *cmd, cli_model_opts *o, int c, const char *arg);
 int cli_exec_option(const char *cmd, cli_exec_opts *o, int c, const char *arg);
+/* -o FILE's argument into *path: EXIT_OK, or EXIT_USAGE (an empty name). */
+int cli_output_arg(const char *cmd, const char *arg, const char **path);
 /* The usage error for getopt_long's ':' (missing argument) or '?' (unknown option). */
 int cli_option_error(const char *cmd, int c, char **argv);
 /* After the options: exactly one MODEL operand at argv[optind]; EXIT_OK or EXIT_USAGE. */

@@ -103,6 +103,12 @@ int cli_exec_option(const char *cmd, cli_exec_opts *o, int c, const char *arg) {
   }
 }
 
+int cli_output_arg(const char *cmd, const char *arg, const char **path) {
+  if (!arg[0]) return cli_usage_error(cmd, "-o wants a file name");
+  *path = arg;
+  return EXIT_OK;
+}
+
 int cli_option_error(const char *cmd, int c, char **argv) {
   if (c == ':') return cli_usage_error(cmd, "option '%s' needs an argument", argv[optind - 1]);
   return cli_usage_error(cmd, "unrecognized option '%s'", argv[optind - 1]);

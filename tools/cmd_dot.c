@@ -124,11 +124,7 @@ int cmd_dot(int argc, char **argv) {
     rc = EXIT_OK;
     switch (c) {
     case 'o':
-      if (!optarg[0]) {
-        rc = cli_usage_error("dot", "-o wants a file name");
-        goto done;
-      }
-      path = optarg;
+      if ((rc = cli_output_arg("dot", optarg, &path)) != EXIT_OK) goto done;
       break;
     case 'h': usage(stdout); goto done;
     default: rc = cli_option_error("dot", c, argv); goto done;

@@ -62,11 +62,7 @@ int cmd_plan(int argc, char **argv) {
     rc = EXIT_OK;
     switch (c) {
     case 'o':
-      if (!optarg[0]) {
-        rc = cli_usage_error("plan", "-o wants a file name");
-        goto done;
-      }
-      path = optarg;
+      if ((rc = cli_output_arg("plan", optarg, &path)) != EXIT_OK) goto done;
       break;
     case 'c':
       if (!cli_parse_int(optarg, &cores) || cores > MAX_CORES) {

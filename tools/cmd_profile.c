@@ -131,8 +131,7 @@ int cmd_profile(int argc, char **argv) {
                                optarg);
       break;
     case 'o':
-      if (!optarg[0]) return cli_usage_error("profile", "-o wants a file name");
-      out_path = optarg;
+      if (cli_output_arg("profile", optarg, &out_path) != EXIT_OK) return EXIT_USAGE;
       break;
     case 'c':
       if (!optarg[0]) return cli_usage_error("profile", "--check wants a file name");

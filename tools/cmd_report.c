@@ -521,11 +521,7 @@ int cmd_report(int argc, char **argv) {
     rc = EXIT_OK;
     switch (c) {
     case 'o':
-      if (!optarg[0]) {
-        rc = cli_usage_error("report", "-o wants a file name");
-        goto done;
-      }
-      out = optarg;
+      if ((rc = cli_output_arg("report", optarg, &out)) != EXIT_OK) goto done;
       break;
     case 't': target = optarg; break;
     case 'p': profile = optarg; break;

@@ -311,11 +311,7 @@ int cmd_tune(int argc, char **argv) {
     rc = EXIT_OK;
     switch (c) {
     case 'o':
-      if (!optarg[0]) {
-        rc = cli_usage_error("tune", "-o wants a file name");
-        goto done;
-      }
-      a.output = optarg;
+      if ((rc = cli_output_arg("tune", optarg, &a.output)) != EXIT_OK) goto done;
       break;
     case 't': a.target = optarg; break;
     case 'p': a.profile = optarg; break;
