@@ -85,6 +85,27 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+dlf_status tune_bench_block_medians(const ir_graph *g, const plan *p, int threads, int runs,
+                                    const kern_config *cfg, double *ms) {
+  tune_bench b;
+  DLF_TRY(tune_bench_open(g, p, threads, cfg, &b));
+  const int nb = b.n_blocks;
+  double *all = dlf_calloc_array((size_t)nb * (size_t)runs + 1, sizeof *all);
+  dlf_status st = all ? DLF_OK : dlf_error(DLF_ERR_NOMEM, "out of memory measuring blocks");
+  for (int r = -1; r < runs && st == DLF_OK; r++) { /* one warm-up */
+    st = tune_bench_run(&b, NULL);
+    for (int i = 0; st == DLF_OK && r >= 0 && i < nb; i++)
+      all[(size_t)i * runs + r] = b.block_ms[i];
+  }
+  for (int i = 0; i < nb && st == DLF_OK; i++) {
+    qsort(all + (size_t)i * runs, (size_t)runs, sizeof *all, cmp_double);
+    ms[i] = all[(size_t)i * runs + runs / 2];
+  }
+  free(all);
+  tune_bench_close(&b);
+  return st;
+}
+
 /* Runs of length len from offset o (shorter runs that cannot fuse are cut to single layers),
  * everything else single layers, all on core number c: one bench measures every block of it. */
 static dlf_status measure_tiling(tune_measured *m, int len, int o, int c, int runs,
@@ -95,7 +116,6 @@ static dlf_status measure_tiling(tune_measured *m, int len, int o, int c, int ru
   int *cores = dlf_malloc_array((size_t)n + 1, sizeof *cores);
   double *all = NULL;
   plan *p = NULL;
-  tune_bench b = {0};
   dlf_status st = DLF_OK;
   if (!starts || !cores) goto nomem;
   int nb = 0, fused_blocks = 0;
@@ -109,26 +129,19 @@ static dlf_status measure_tiling(tune_measured *m, int len, int o, int c, int ru
   if (len > 1 && fused_blocks == 0) goto done; /* nothing new to measure */
   if ((st = tune_make_plan(pr, nb, starts, cores, &p)) != DLF_OK) goto done;
   const int threads = pr->core_numbers[pr->n_core_numbers - 1];
-  if ((st = tune_bench_open(pr->g, p, threads, cfg, &b)) != DLF_OK) goto done;
-  all = dlf_calloc_array((size_t)nb * (size_t)runs, sizeof *all);
+  all = dlf_calloc_array((size_t)nb + 1, sizeof *all);
   if (!all) goto nomem;
-  for (int r = -1; r < runs; r++) { /* one warm-up */
-    if ((st = tune_bench_run(&b, NULL)) != DLF_OK) goto done;
-    for (int i = 0; r >= 0 && i < nb; i++)
-      all[(size_t)i * runs + r] = b.block_ms[i];
-  }
+  if ((st = tune_bench_block_medians(pr->g, p, threads, runs, cfg, all)) != DLF_OK) goto done;
   for (int i = 0; i < nb; i++) {
     const int first = starts[i], blen = (i + 1 < nb ? starts[i + 1] : n) - first;
     if (blen != len) continue;
-    qsort(all + (size_t)i * runs, (size_t)runs, sizeof *all, cmp_double);
-    *measured_at(m, first, blen, c) = all[(size_t)i * runs + runs / 2] * 1e3;
+    *measured_at(m, first, blen, c) = all[i] * 1e3;
     m->evaluations++;
   }
   goto done;
 nomem:
   st = dlf_error(DLF_ERR_NOMEM, "out of memory measuring blocks");
 done:
-  tune_bench_close(&b);
   free(all);
   plan_free(p);
   free(starts);
@@ -192,9 +205,8 @@ static dlf_status measure_runs_at(tune_measured_runs *m, int c) {
   const tune_problem *pr = m->pr;
   const int nb = m->nb, k = pr->core_numbers[c], runs = m->runs;
   int *cores = dlf_malloc_array((size_t)nb + 1, sizeof *cores);
-  double *all = dlf_calloc_array((size_t)nb * (size_t)runs + 1, sizeof *all);
+  double *all = dlf_calloc_array((size_t)nb + 1, sizeof *all);
   plan *p = NULL;
-  tune_bench b = {0};
   dlf_status st = DLF_OK;
   if (!cores || !all) {
     st = dlf_error(DLF_ERR_NOMEM, "out of memory measuring blocks");
@@ -204,19 +216,12 @@ static dlf_status measure_runs_at(tune_measured_runs *m, int c) {
     cores[i] = k;
   if ((st = tune_make_plan(pr, nb, m->starts, cores, &p)) != DLF_OK) goto done;
   const int threads = pr->core_numbers[pr->n_core_numbers - 1];
-  if ((st = tune_bench_open(pr->g, p, threads, m->cfg, &b)) != DLF_OK) goto done;
-  for (int r = -1; r < runs; r++) { /* one warm-up */
-    if ((st = tune_bench_run(&b, NULL)) != DLF_OK) goto done;
-    for (int i = 0; r >= 0 && i < nb; i++)
-      all[(size_t)i * runs + r] = b.block_ms[i];
-  }
+  if ((st = tune_bench_block_medians(pr->g, p, threads, runs, m->cfg, all)) != DLF_OK) goto done;
   for (int i = 0; i < nb; i++) {
-    qsort(all + (size_t)i * runs, (size_t)runs, sizeof *all, cmp_double);
-    m->us[(size_t)c * nb + i] = all[(size_t)i * runs + runs / 2] * 1e3;
+    m->us[(size_t)c * nb + i] = all[i] * 1e3;
     m->evaluations++;
   }
 done:
-  tune_bench_close(&b);
   plan_free(p);
   free(all);
   free(cores);

@@ -27,6 +27,11 @@ dlf_status tune_bench_open(const ir_graph *g, const plan *p, int threads, const 
  * NCHW <-> NHWC conversion at the model's edges, which belongs to no layer. */
 dlf_status tune_bench_run(tune_bench *b, double *ms);
 void tune_bench_close(tune_bench *b);
+/* Plan p of g on `threads` threads: one warm-up, then `runs` timed runs; ms[b] gets block b's
+ * median (the upper one for an even count) in ms. What every in-place block measurement of
+ * the tuner (CPU oracle, CPU vendor, validation) is made of. */
+dlf_status tune_bench_block_medians(const ir_graph *g, const plan *p, int threads, int runs,
+                                    const kern_config *cfg, double *ms);
 
 /* ---- the CPU oracle: every candidate block measured ---- */
 

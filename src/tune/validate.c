@@ -217,22 +217,7 @@ static plan *copy_plan(const plan *p) {
 /* Each block's median ms over `runs` runs of p (after a warm-up), into ms[b]. */
 static dlf_status block_medians(const tune_problem *pr, const plan *p, int runs,
                                 const kern_config *cfg, double *ms) {
-  tune_bench b;
-  DLF_TRY(tune_bench_open(pr->g, p, pr->target_cores, cfg, &b));
-  double *x = dlf_calloc_array((size_t)b.n_blocks * (size_t)runs + 1, sizeof *x);
-  dlf_status st = x ? tune_bench_run(&b, NULL) : dlf_error(DLF_ERR_NOMEM, "out of memory");
-  for (int r = 0; r < runs && st == DLF_OK; r++) {
-    st = tune_bench_run(&b, NULL);
-    for (int i = 0; i < b.n_blocks && st == DLF_OK; i++)
-      x[(int64_t)i * runs + r] = b.block_ms[i];
-  }
-  for (int i = 0; i < b.n_blocks && st == DLF_OK; i++) {
-    qsort(x + (int64_t)i * runs, (size_t)runs, sizeof *x, cmp_double);
-    ms[i] = quantile(x + (int64_t)i * runs, runs, 0.5);
-  }
-  free(x);
-  tune_bench_close(&b);
-  return st;
+  return tune_bench_block_medians(pr->g, p, pr->target_cores, runs, cfg, ms);
 }
 
 /* Tile heights tried for every fused block (0 = the engine's own rule): rows of the block's
